@@ -1,0 +1,21 @@
+/** The per-connection session: who is on the other end and until when. */
+import type { Role } from './auth/roles.js';
+
+export interface Session {
+  /** Stable id of the connection, reported as `session_id` and `client_id`. */
+  readonly id: string;
+  /** Remote address, for logs and per-IP limits. */
+  readonly remote: string;
+  auth?: {
+    role: Role;
+    userId: string;
+    /** Epoch milliseconds after which the session must authenticate again. */
+    expiresAt: number;
+    method: 'jwt' | 'api_key';
+  };
+}
+
+/** The session's role if it is authenticated and not expired at `now`. */
+export function activeRole(s: Session, now: number): Role | undefined {
+  return s.auth && s.auth.expiresAt > now ? s.auth.role : undefined;
+}

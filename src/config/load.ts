@@ -1,0 +1,111 @@
+/**
+ * Builds the effective configuration: schema defaults, then the YAML file, then
+ * `CAMERA_SERVICE_<SECTION>_<KEY>` environment variables; then validates the result.
+ * Pure apart from reading the file; problems come back as one line each.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { defaultsOf, isPlainObject, merge, validate, type JsonSchema } from '../lib/schema.js';
+import { configSchema, type Config } from './schema.js';
+
+export type LoadResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+export const ENV_PREFIX = 'CAMERA_SERVICE_';
+
+export function envName(section: string, key: string): string {
+  return `${ENV_PREFIX}${section}_${key}`.toUpperCase();
+}
+
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv): LoadResult {
+  const problems: string[] = [];
+  let fromFile: unknown = {};
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      return { ok: false, problems: [`config file ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`] };
+    }
+    try {
+      fromFile = parseYaml(text) ?? {};
+    } catch (err) {
+      return { ok: false, problems: [`config file ${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`] };
+    }
+    if (!isPlainObject(fromFile)) return { ok: false, problems: [`config file ${file}: must be a mapping of sections`] };
+  }
+  const fromEnv = envOverrides(env, problems);
+  const merged = merge(merge(defaultsOf(configSchema), fromFile), fromEnv);
+  const result = validate(configSchema, merged);
+  if (!result.ok) {
+    for (const issue of result.issues) {
+      const value = valueAt(merged, issue.path);
+      const shown = isSecret(issue.path) || value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+      problems.push(`${issue.path}: ${issue.message}${shown} [rule ${issue.rule}]`);
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config: merged as Config };
+}
+
+function envOverrides(env: NodeJS.ProcessEnv, problems: string[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, sectionSchema] of Object.entries(configSchema.properties ?? {})) {
+    for (const [key, keySchema] of Object.entries(sectionSchema.properties ?? {})) {
+      const name = envName(section, key);
+      const raw = env[name];
+      if (raw === undefined) continue;
+      const value = fromEnvString(raw, keySchema);
+      if (value === undefined) {
+        problems.push(`${section}.${key}: environment variable ${name} is not ${expectation(keySchema)} [rule type:${keySchema.type}]`);
+        continue;
+      }
+      (out[section] ??= {})[key] = value;
+    }
+  }
+  return out;
+}
+
+function fromEnvString(raw: string, s: JsonSchema): unknown {
+  switch (s.type) {
+    case 'integer':
+    case 'number': {
+      const n = Number(raw);
+      return raw.trim() === '' || Number.isNaN(n) ? undefined : n;
+    }
+    case 'boolean':
+      if (/^(true|1|yes|on)$/i.test(raw)) return true;
+      if (/^(false|0|no|off)$/i.test(raw)) return false;
+      return undefined;
+    case 'array':
+      if (raw.trim().startsWith('[')) {
+        try {
+          return JSON.parse(raw);
+        } catch {
+          return undefined;
+        }
+      }
+      return raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    default:
+      return raw;
+  }
+}
+
+function expectation(s: JsonSchema): string {
+  if (s.type === 'boolean') return 'a boolean (true/false)';
+  if (s.type === 'integer' || s.type === 'number') return 'a number';
+  if (s.type === 'array') return 'a comma-separated list or a JSON array';
+  return `a ${s.type}`;
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  let cur = root;
+  for (const part of path.split('.')) {
+    if (!isPlainObject(cur) && !Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function isSecret(path: string): boolean {
+  const [section, key] = path.split('.');
+  return configSchema.properties?.[section ?? '']?.properties?.[key ?? '']?.['x-secret'] === true;
+}

@@ -1,0 +1,69 @@
+/**
+ * The configuration schema: every key, its type, rule, default and meaning.
+ * `docs/configuration.md` is generated from this file (npm run docs) and a test keeps them equal.
+ */
+import { t, type Infer } from '../lib/schema.js';
+
+const port = (def: number, description: string) => t.integer({ minimum: 1, maximum: 65535, default: def, description });
+const optionalPort = (def: number, description: string) =>
+  t.integer({ minimum: 0, maximum: 65535, default: def, description: `${description} 0 disables it.` });
+
+export const configSchema = t.object({
+  server: t.object(
+    {
+      host: t.string({ minLength: 1, default: '0.0.0.0', description: 'Address the WebSocket/HTTP listener binds to.' }),
+      port: t.integer({ minimum: 0, maximum: 65535, default: 8002, description: 'Port of the WebSocket/HTTP listener (0 picks a free port and logs it).' }),
+      websocket_path: t.string({ pattern: '^/[A-Za-z0-9._~/-]*$', default: '/ws', description: 'HTTP path of the JSON-RPC WebSocket endpoint.' }),
+      max_payload_bytes: t.integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'Largest accepted WebSocket message; a larger one closes the connection with code 1009.' }),
+      heartbeat_interval_s: t.integer({ minimum: 1, maximum: 3600, default: 30, description: 'Seconds between WebSocket pings; a client that has not answered the previous ping is disconnected.' }),
+      public_host: t.string({ minLength: 1, default: 'localhost', description: 'Host name clients use to reach this machine; used to build stream URLs.' }),
+      shutdown_timeout_ms: t.integer({ minimum: 100, maximum: 60000, default: 4000, description: 'Upper bound for a graceful shutdown after SIGTERM/SIGINT before the process exits anyway.' }),
+    },
+    { description: 'The JSON-RPC WebSocket server and the HTTP routes beside it.' },
+  ),
+  security: t.object(
+    {
+      jwt_secret: t.string({ minLength: 32, 'x-secret': true, description: 'HS256 secret for JSON Web Tokens; at least 32 bytes. Required.' }),
+      jwt_algorithms: t.array(t.enum(['HS256', 'HS384', 'HS512'] as const), {
+        minItems: 1,
+        uniqueItems: true,
+        default: ['HS256'],
+        description: 'Accepted JWT algorithms, pinned here and never taken from the token.',
+      }),
+    },
+    { description: 'Authentication.' },
+  ),
+  mediamtx: t.object(
+    {
+      managed: t.boolean({ default: true, description: 'Run MediaMTX as a child of the service (writes its config, restarts it if it dies). false: talk to an external MediaMTX at api_url.' }),
+      binary: t.string({ default: '', description: 'Path of the MediaMTX binary in managed mode; empty: $MEDIAMTX_BIN, then the cache of scripts/provision-mediamtx.sh, then `mediamtx` on PATH.' }),
+      api_url: t.string({ pattern: '^http://[^/]+(:[0-9]+)?/?$', default: 'http://127.0.0.1:9997', description: 'Base URL of the MediaMTX v3 API. In managed mode its port is where MediaMTX is told to listen (on 127.0.0.1).' }),
+      rtsp_port: port(8554, 'RTSP port of MediaMTX.'),
+      rtp_port: optionalPort(8000, 'UDP RTP port of MediaMTX (RTCP uses the next one); managed mode. 0: RTSP over TCP only.'),
+      hls_port: optionalPort(8888, 'HLS port of MediaMTX.'),
+      webrtc_port: optionalPort(8889, 'WebRTC port of MediaMTX.'),
+      webrtc_udp_port: optionalPort(8189, 'WebRTC ICE UDP port of MediaMTX; managed mode.'),
+      restart_delay_ms: t.integer({ minimum: 0, maximum: 60000, default: 500, description: 'Managed mode: wait before restarting a MediaMTX that exited.' }),
+      health_interval_ms: t.integer({ minimum: 100, maximum: 60000, default: 1000, description: 'How often the MediaMTX API is checked for reachability and restarts.' }),
+      request_timeout_ms: t.integer({ minimum: 100, maximum: 60000, default: 2000, description: 'Timeout of one MediaMTX API request.' }),
+      log_level: t.enum(['error', 'warn', 'info', 'debug'] as const, { default: 'warn', description: 'Managed mode: MediaMTX log level (its lines are forwarded to the service log).' }),
+    },
+    { description: 'The MediaMTX media server.' },
+  ),
+  storage: t.object(
+    {
+      recordings_path: t.string({ minLength: 1, default: '/var/lib/camera-service/recordings', description: 'Directory of recordings.' }),
+      snapshots_path: t.string({ minLength: 1, default: '/var/lib/camera-service/snapshots', description: 'Directory of snapshots.' }),
+      state_path: t.string({ minLength: 1, default: '/var/lib/camera-service/state', description: 'Directory of persistent state (camera registry, API keys, retention policy, managed MediaMTX config).' }),
+    },
+    { description: 'Where files live.' },
+  ),
+  logging: t.object(
+    {
+      level: t.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, { default: 'info', description: 'Log level of the JSON log on stdout.' }),
+    },
+    { description: 'Logging.' },
+  ),
+});
+
+export type Config = Infer<typeof configSchema>;

@@ -1,0 +1,139 @@
+/**
+ * A child process in its own process group, started from an argv (never a shell string),
+ * stopped with SIGTERM to the whole group and SIGKILL after a grace period. Keeps the last
+ * stderr/stdout lines in a ring buffer and records the exit code and signal.
+ *
+ * Every live group is also killed synchronously if the service process exits without
+ * stopping it (crash, uncaught exception), so no child outlives the service.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Epoch ms. */
+  at: number;
+}
+
+export interface ChildOptions {
+  argv: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Lines of output kept (default 50). */
+  keepLines?: number;
+  /** Connect stdin as a pipe (default: ignored). */
+  stdin?: boolean;
+}
+
+export interface ChildEvents {
+  line: [stream: 'stdout' | 'stderr', line: string];
+  exit: [exit: ChildExit];
+  error: [err: Error];
+}
+
+const liveGroups = new Set<number>();
+process.once('exit', () => {
+  for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+});
+
+function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ManagedChild extends EventEmitter<ChildEvents> {
+  readonly proc: ChildProcess;
+  readonly startedAt = Date.now();
+  readonly lines: string[] = [];
+  exit: ChildExit | undefined;
+  readonly #keep: number;
+  readonly #exited: Promise<ChildExit>;
+
+  constructor(opts: ChildOptions) {
+    super();
+    const [cmd, ...args] = opts.argv;
+    if (!cmd) throw new Error('empty argv');
+    this.#keep = opts.keepLines ?? 50;
+    this.proc = spawn(cmd, args, {
+      detached: true,
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    const pid = this.proc.pid;
+    if (pid !== undefined) liveGroups.add(pid);
+    this.#exited = new Promise((resolve) => {
+      this.proc.once('exit', (code, signal) => {
+        if (pid !== undefined) {
+          // The leader is gone; reap anything it left in its group.
+          killGroup(pid, 'SIGKILL');
+          liveGroups.delete(pid);
+        }
+        this.exit = { code, signal, at: Date.now() };
+        resolve(this.exit);
+      });
+    });
+    this.proc.once('error', (err) => {
+      if (pid === undefined) {
+        this.exit = { code: null, signal: null, at: Date.now() };
+        this.emit('error', err);
+        this.emit('exit', this.exit);
+      } else this.emit('error', err);
+    });
+    // 'exit' is emitted after the output streams are drained, so the last lines are kept.
+    void Promise.all([
+      this.#exited,
+      this.#read('stdout'),
+      this.#read('stderr'),
+    ]).then(([exit]) => this.emit('exit', exit));
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
+  get running(): boolean {
+    return this.proc.pid !== undefined && this.exit === undefined;
+  }
+
+  /** Resolves when the process has exited (immediately if it already has). */
+  exited(): Promise<ChildExit> {
+    return this.exit ? Promise.resolve(this.exit) : this.#exited;
+  }
+
+  /** Sends a signal to the whole process group. */
+  signal(sig: NodeJS.Signals): boolean {
+    return this.proc.pid !== undefined && this.exit === undefined && killGroup(this.proc.pid, sig);
+  }
+
+  /** SIGTERM to the group, SIGKILL after `graceMs`; resolves once the process has exited. */
+  async stop(graceMs = 2000): Promise<ChildExit> {
+    if (this.proc.pid === undefined) return this.exit ?? { code: null, signal: null, at: Date.now() };
+    if (this.exit) return this.exit;
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    try {
+      return await this.#exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #read(stream: 'stdout' | 'stderr'): Promise<void> {
+    const src = this.proc[stream];
+    if (!src) return Promise.resolve();
+    const rl = createInterface({ input: src, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      this.lines.push(line);
+      if (this.lines.length > this.#keep) this.lines.shift();
+      this.emit('line', stream, line);
+    });
+    return new Promise((resolve) => rl.once('close', resolve));
+  }
+}
