@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the compiled node:test suites. Usage: node scripts/run-tests.mjs [unit|integration ...]
+// Runs the compiled node:test suites. Usage: node scripts/run-tests.mjs [unit|integration|vm ...]
+// (vm = dist/e2e/vm, the QEMU lane with real kernel V4L2 devices)
 // Test files are dist/test/<suite>/**/*.test.js; integration files run one at a time because
 // each starts its own MediaMTX and FFmpeg processes on a 2-core machine.
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -15,7 +16,8 @@ const find = (dir) =>
 
 let failed = false;
 for (const suite of suites) {
-  const files = find(join('dist', 'test', suite)).sort();
+  const root = suite === 'vm' ? join('dist', 'e2e', 'vm') : join('dist', 'test', suite);
+  const files = find(root).sort();
   if (files.length === 0) { console.error(`no test files in suite ${suite}`); failed = true; continue; }
   const concurrency = suite === 'unit' ? [] : ['--test-concurrency=1'];
   console.log(`\n# suite ${suite}: ${files.length} files`);
