@@ -38,6 +38,7 @@ export const configSchema = t.object({
       managed: t.boolean({ default: true, description: 'Run MediaMTX as a child of the service (writes its config, restarts it if it dies). false: talk to an external MediaMTX at api_url.' }),
       binary: t.string({ default: '', description: 'Path of the MediaMTX binary in managed mode; empty: $MEDIAMTX_BIN, then the cache of scripts/provision-mediamtx.sh, then `mediamtx` on PATH.' }),
       api_url: t.string({ pattern: '^http://[^/]+(:[0-9]+)?/?$', default: 'http://127.0.0.1:9997', description: 'Base URL of the MediaMTX v3 API. In managed mode its port is where MediaMTX is told to listen (on 127.0.0.1).' }),
+      listen_host: t.string({ default: '', description: 'Managed mode: address MediaMTX\'s media listeners (RTSP, HLS, WebRTC) bind to; empty: all interfaces.' }),
       rtsp_port: port(8554, 'RTSP port of MediaMTX.'),
       rtp_port: optionalPort(8000, 'UDP RTP port of MediaMTX (RTCP uses the next one); managed mode. 0: RTSP over TCP only.'),
       hls_port: optionalPort(8888, 'HLS port of MediaMTX.'),

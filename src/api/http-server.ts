@@ -1,0 +1,71 @@
+/**
+ * The HTTP listener shared with the WebSocket endpoint: a small route table for health,
+ * metrics and (later) files and the OpenRPC document. Handlers get the raw request/response.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+
+export interface Route {
+  /** Exact path, or a prefix ending in '/'. */
+  path: string;
+  methods: string[];
+  handler: RouteHandler;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+export class HttpServer {
+  readonly server: http.Server;
+  readonly #routes: Route[] = [];
+
+  constructor(private readonly onError: (err: unknown) => void) {
+    this.server = http.createServer((req, res) => this.#handle(req, res));
+    this.server.keepAliveTimeout = 5000;
+  }
+
+  route(route: Route): this {
+    this.#routes.push(route);
+    return this;
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting connections and drops idle keep-alive sockets. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = this.#routes.find((r) => (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path));
+    if (!route) return sendJson(res, 404, { error: 'not found', path: url.pathname });
+    if (!route.methods.includes(req.method ?? 'GET')) {
+      res.setHeader('allow', route.methods.join(', '));
+      return sendJson(res, 405, { error: 'method not allowed' });
+    }
+    try {
+      await route.handler(req, res, url);
+    } catch (err) {
+      this.onError(err);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }
+  }
+}

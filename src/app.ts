@@ -1,0 +1,176 @@
+/**
+ * The composition root: builds every module from the config, wires their events, and owns
+ * the start and stop order. Nothing else constructs modules or knows how they connect.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JwtVerifier } from './api/auth/jwt.js';
+import { HttpServer, sendJson } from './api/http-server.js';
+import { cameraMethods } from './api/methods/cameras.js';
+import { systemMethods } from './api/methods/system.js';
+import { Dispatcher } from './api/rpc/dispatcher.js';
+import { MethodRegistry } from './api/rpc/registry.js';
+import { RpcWebSocketServer } from './api/ws-server.js';
+import { CameraRegistry } from './cameras/registry.js';
+import type { Config } from './config/schema.js';
+import { MediaMtxApi } from './mediamtx/api-client.js';
+import { ManagedMediaMtx, resolveMediaMtxBinary } from './mediamtx/managed-server.js';
+import { MediaMtxReachability } from './mediamtx/reachability.js';
+import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export class App {
+  readonly metrics = new Metrics();
+  readonly cameras = new CameraRegistry();
+  readonly mediamtxApi: MediaMtxApi;
+  readonly reachability: MediaMtxReachability;
+  readonly managed: ManagedMediaMtx | undefined;
+  readonly http: HttpServer;
+  readonly ws: RpcWebSocketServer;
+  #started = false;
+  #stopping: Promise<void> | undefined;
+  port = 0;
+
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    const mtx = config.mediamtx;
+    this.mediamtxApi = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms });
+    this.reachability = new MediaMtxReachability(this.mediamtxApi, mtx.health_interval_ms);
+    this.reachability.on('up', (started) => {
+      this.metrics.mediamtxUp.set(1);
+      log.info({ started }, 'mediamtx api reachable');
+    });
+    this.reachability.on('down', (reason) => {
+      this.metrics.mediamtxUp.set(0);
+      log.warn({ reason }, 'mediamtx api unreachable');
+    });
+    this.reachability.on('restarted', () => this.metrics.mediamtxRestarts.inc());
+
+    if (mtx.managed) {
+      const binary = resolveMediaMtxBinary(mtx.binary, env);
+      this.managed = new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }));
+      this.managed.on('exit', () => this.reachability.markDown('managed MediaMTX process exited'));
+      this.managed.on('started', () => void this.reachability.check());
+    }
+
+    const registry = new MethodRegistry();
+    const jwt = new JwtVerifier(config.security.jwt_secret, config.security.jwt_algorithms);
+    registry.add(
+      ...systemMethods({
+        authenticate: async (token) => ({ ...(await jwt.verify(token)), method: 'jwt' }),
+        serverInfo: {
+          name: 'camera-service',
+          version: packageVersion(),
+          build_date: statSync(fileURLToPath(import.meta.url)).mtime.toISOString(),
+          capabilities: ['json-rpc-2.0', 'websocket-notifications', 'jwt-auth', 'mediamtx'],
+          supported_formats: [],
+          max_cameras: 64,
+        },
+        systemStatus: () => this.#systemStatus(),
+      }),
+      ...cameraMethods({ registry: this.cameras, streamUrls: (id) => this.streamUrls(id) }),
+    );
+
+    const dispatcher = new Dispatcher(registry, {
+      onCall: (method, outcome, seconds) => this.metrics.rpcDuration.observe({ method, outcome }, seconds),
+      onInternalError: (method, requestId, err) => log.error({ method, requestId, err }, 'internal error in method'),
+    });
+    this.http = new HttpServer((err) => log.error({ err }, 'http handler failed'));
+    this.ws = new RpcWebSocketServer({
+      path: config.server.websocket_path,
+      maxPayload: config.server.max_payload_bytes,
+      heartbeatMs: config.server.heartbeat_interval_s * 1000,
+      dispatcher,
+      metrics: this.metrics,
+      log: log.child({ module: 'ws' }),
+    });
+    this.#routes();
+  }
+
+  streamUrls(id: string) {
+    const { public_host: host } = this.config.server;
+    const { rtsp_port, hls_port, webrtc_port } = this.config.mediamtx;
+    return {
+      rtsp: `rtsp://${host}:${rtsp_port}/${id}`,
+      hls: hls_port ? `http://${host}:${hls_port}/${id}/index.m3u8` : '',
+      webrtc: webrtc_port ? `http://${host}:${webrtc_port}/${id}/whep` : '',
+    };
+  }
+
+  #systemStatus() {
+    const available = this.cameras.list().filter((c) => c.status === 'CONNECTED').map((c) => c.id);
+    if (!this.#started) return { status: 'starting' as const, message: 'the service is starting', available_cameras: available, discovery_active: false };
+    if (!this.reachability.up) return { status: 'partial' as const, message: 'MediaMTX is not reachable', available_cameras: available, discovery_active: false };
+    return { status: 'ready' as const, message: 'the service is ready', available_cameras: available, discovery_active: false };
+  }
+
+  #routes(): void {
+    this.http
+      .route({ path: '/health/live', methods: ['GET', 'HEAD'], handler: (_q, res) => sendJson(res, 200, { status: 'alive' }) })
+      .route({
+        path: '/health/ready',
+        methods: ['GET', 'HEAD'],
+        handler: (_q, res) => {
+          if (!this.#started) return sendJson(res, 503, { status: 'not_ready', reason: 'the service is starting' });
+          if (!this.reachability.up)
+            return sendJson(res, 503, { status: 'not_ready', reason: `MediaMTX API is not reachable: ${this.reachability.lastError ?? 'no answer yet'}` });
+          return sendJson(res, 200, { status: 'ready' });
+        },
+      })
+      .route({
+        path: '/metrics',
+        methods: ['GET'],
+        handler: async (_q, res) => {
+          const text = await this.metrics.registry.metrics();
+          res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+          res.end(text);
+        },
+      });
+  }
+
+  /** Starts MediaMTX (managed mode) and the listener; resolves once the service is ready or degraded. */
+  async start(): Promise<void> {
+    if (this.managed) {
+      const spawnFailed = new Promise<Error>((resolve) => this.managed!.once('spawn_error', resolve));
+      this.managed.start();
+      this.reachability.start();
+      const outcome = await Promise.race([this.reachability.waitUntilUp(15000).then(() => undefined, (err: Error) => err), spawnFailed]);
+      if (outcome && !this.reachability.up) {
+        if (this.managed.failed) throw new Error(`MediaMTX could not be started: ${outcome.message} (set mediamtx.binary or MEDIAMTX_BIN, or run scripts/provision-mediamtx.sh)`);
+        this.log.error({ err: outcome.message }, 'MediaMTX is not up; continuing, /health/ready reports it');
+      }
+    } else {
+      this.reachability.start();
+      await this.reachability.waitUntilUp(3000).catch((err: Error) => this.log.warn({ err: err.message }, 'external MediaMTX is not reachable yet'));
+    }
+    this.ws.attach(this.http.server);
+    const addr = await this.http.listen(this.config.server.port, this.config.server.host);
+    this.port = addr.port;
+    this.#started = true;
+    this.log.info({ host: addr.address, port: addr.port, path: this.config.server.websocket_path }, 'service ready');
+  }
+
+  /** Graceful stop; safe to call more than once. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#started = false;
+      this.log.info('stopping');
+      await Promise.all([this.ws.close(1001), this.http.close()]);
+      this.reachability.stop();
+      await this.managed?.stop();
+      this.mediamtxApi.close();
+      this.log.info('stopped');
+    })();
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The single source of truth about cameras: every known camera (present or not) with its
+ * status, capabilities and chosen mode. Discovery and config feed it; every change is an
+ * event the API fans out.
+ */
+import { EventEmitter } from 'node:events';
+
+export type CameraStatus = 'CONNECTED' | 'DISCONNECTED' | 'ERROR';
+export type CameraKind = 'v4l2' | 'test_pattern' | 'external';
+
+export interface CameraMode {
+  format: string;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface CameraCapabilities {
+  formats: string[];
+  resolutions: string[];
+  fps_options: number[];
+}
+
+export interface Camera {
+  id: string;
+  kind: CameraKind;
+  name: string;
+  status: CameraStatus;
+  mode?: CameraMode;
+  capabilities?: CameraCapabilities;
+  /** Why the camera is in ERROR, or why its capabilities are unknown. */
+  error?: string;
+  /** Admin-only details: device nodes, identity. */
+  debug?: Record<string, unknown>;
+  /** Epoch ms of the last status change. */
+  since: number;
+}
+
+export interface RegistryEvents {
+  /** A camera was added or changed; `previous` is undefined for a new camera. */
+  change: [camera: Camera, previous: Camera | undefined];
+}
+
+export class CameraRegistry extends EventEmitter<RegistryEvents> {
+  readonly #cameras = new Map<string, Camera>();
+
+  list(): Camera[] {
+    return [...this.#cameras.values()].sort((a, b) => idNumber(a.id) - idNumber(b.id));
+  }
+
+  get(id: string): Camera | undefined {
+    return this.#cameras.get(id);
+  }
+
+  /** Adds or replaces a camera and emits `change` when anything differs. */
+  upsert(camera: Omit<Camera, 'since'> & { since?: number }): Camera {
+    const previous = this.#cameras.get(camera.id);
+    const statusChanged = previous?.status !== camera.status;
+    const next: Camera = { ...camera, since: statusChanged ? (camera.since ?? Date.now()) : (previous?.since ?? Date.now()) };
+    this.#cameras.set(camera.id, next);
+    if (!previous || JSON.stringify({ ...previous, since: 0 }) !== JSON.stringify({ ...next, since: 0 })) this.emit('change', next, previous);
+    return next;
+  }
+
+  remove(id: string): boolean {
+    return this.#cameras.delete(id);
+  }
+}
+
+function idNumber(id: string): number {
+  const m = /(\d+)$/.exec(id);
+  return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
+}

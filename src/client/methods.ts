@@ -1,0 +1,123 @@
+/** Param and result types of the API contract (shared/spec/api-contract.md), for the typed client. */
+
+export type Role = 'viewer' | 'operator' | 'admin';
+export type CameraStatus = 'CONNECTED' | 'DISCONNECTED' | 'ERROR';
+
+export interface Camera {
+  device: string;
+  status: CameraStatus;
+  name: string;
+  resolution: string;
+  fps: number;
+  streams: { rtsp: string; hls: string; webrtc: string };
+}
+
+export interface FileEntry {
+  filename: string;
+  file_size: number;
+  modified_time: string;
+  download_url: string;
+}
+
+export interface FileList {
+  files: FileEntry[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+type Device = { device: string };
+type Page = { limit?: number; offset?: number };
+
+export interface Methods {
+  ping: { params: {}; result: 'pong' };
+  authenticate: {
+    params: { auth_token: string };
+    result: { authenticated: true; role: Role; permissions: string[]; expires_at: string; session_id: string };
+  };
+  get_camera_list: { params: {}; result: { cameras: Camera[]; total: number; connected: number } };
+  get_camera_status: {
+    params: Device;
+    result: Camera & { metrics: { bytes_sent: number; readers: number; uptime: number }; capabilities: { formats: string[]; resolutions: string[] } };
+  };
+  get_camera_capabilities: {
+    params: Device;
+    result: { device: string; formats: string[]; resolutions: string[]; fps_options: number[]; frame_rates: number[]; validation_status: 'NONE' | 'DISCONNECTED' | 'CONFIRMED' };
+  };
+  take_snapshot: {
+    params: Device & { filename?: string; format?: 'jpg' | 'jpeg' | 'png'; quality?: number };
+    result: { device: string; filename: string; status: 'SUCCESS' | 'FAILED'; timestamp: string; file_size: number; file_path: string };
+  };
+  start_recording: {
+    params: Device & { duration?: number; format?: 'fmp4' | 'mp4' | 'mkv' };
+    result: { device: string; filename: string; status: 'RECORDING'; start_time: string; format: string };
+  };
+  stop_recording: {
+    params: Device;
+    result: { device: string; filename: string; status: 'STOPPED'; start_time: string; end_time: string; duration: number; file_size: number; format: string };
+  };
+  list_recordings: { params: Page; result: FileList };
+  list_snapshots: { params: Page; result: FileList };
+  get_recording_info: { params: { filename: string }; result: { filename: string; file_size: number; duration: number; created_time: string; download_url: string } };
+  get_snapshot_info: { params: { filename: string }; result: { filename: string; file_size: number; created_time: string; download_url: string } };
+  delete_recording: { params: { filename: string }; result: { filename: string; deleted: true; message: string } };
+  delete_snapshot: { params: { filename: string }; result: { filename: string; deleted: true; message: string } };
+  start_streaming: {
+    params: Device;
+    result: { device: string; stream_name: string; stream_url: string; status: 'STARTED'; start_time: string; auto_close_after: string; ffmpeg_command: string };
+  };
+  stop_streaming: {
+    params: Device;
+    result: { device: string; stream_name: string; status: 'STOPPED'; start_time: string; end_time: string; duration: number; stream_continues: boolean; message?: string };
+  };
+  get_stream_url: {
+    params: Device;
+    result: { device: string; stream_name: string; stream_url: string; available: boolean; active_consumers: number; stream_status: 'READY' | 'NOT_READY' | 'ERROR' };
+  };
+  get_stream_status: {
+    params: Device;
+    result: {
+      device: string;
+      stream_name: string;
+      status: 'ACTIVE' | 'INACTIVE' | 'ERROR' | 'STARTING' | 'STOPPING';
+      ready: boolean;
+      ffmpeg_process: { running: boolean; pid: number | null; uptime: number };
+      mediamtx_path: { exists: boolean; ready: boolean; readers: number };
+      metrics: { bytes_sent: number; frames_sent: number; bitrate: number; fps: number };
+      start_time: string | null;
+    };
+  };
+  get_streams: { params: {}; result: { name: string; source: string; ready: boolean; readers: number; bytes_sent: number }[] };
+  get_metrics: { params: {}; result: Record<string, unknown> };
+  get_status: {
+    params: {};
+    result: { status: 'HEALTHY' | 'DEGRADED' | 'UNHEALTHY'; uptime: number; version: string; components: Record<string, string> };
+  };
+  get_system_status: {
+    params: {};
+    result: { status: 'starting' | 'partial' | 'ready'; message: string; available_cameras: string[]; discovery_active: boolean };
+  };
+  get_server_info: {
+    params: {};
+    result: {
+      name: string;
+      version: string;
+      build_date: string;
+      go_version: string;
+      architecture: string;
+      capabilities: string[];
+      supported_formats: string[];
+      max_cameras: number;
+    };
+  };
+  get_storage_info: {
+    params: {};
+    result: { total_space: number; used_space: number; available_space: number; usage_percentage: number; recordings_size: number; snapshots_size: number; low_space_warning: boolean };
+  };
+  subscribe_events: { params: { topics: string[]; filters?: { device?: string } }; result: { subscribed: true; topics: string[]; filters: { device?: string } } };
+  unsubscribe_events: { params: { topics?: string[] }; result: { unsubscribed: true; topics: string[] } };
+}
+
+export type MethodName = keyof Methods;
+export type ParamsOf<M extends MethodName> = Methods[M]['params'];
+export type ResultOf<M extends MethodName> = Methods[M]['result'];

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * The `camera-service` command.
+ *   camera-service [--config FILE]                  run the daemon
+ *   camera-service token --role R [--user U] [--ttl S] [--config FILE]
+ *                                                    print a JWT signed with the configured secret
+ *   camera-service check-config [--config FILE]     validate the configuration and exit
+ * Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.
+ */
+import { parseArgs } from 'node:util';
+import { mintToken } from './api/auth/jwt.js';
+import { isRole } from './api/auth/roles.js';
+import { App, packageVersion } from './app.js';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { createLogger } from './observability/logger.js';
+
+const USAGE = `usage:
+  camera-service [--config FILE]                          run the daemon
+  camera-service token --role viewer|operator|admin [--user ID] [--ttl SECONDS] [--config FILE]
+  camera-service check-config [--config FILE]
+  camera-service --version`;
+
+function fail(code: number, lines: string[]): never {
+  for (const line of lines) process.stderr.write(`${line}\n`);
+  process.exit(code);
+}
+
+function configOrExit(file: string | undefined): Config {
+  const loaded = loadConfig(file ?? process.env.CAMERA_SERVICE_CONFIG, process.env);
+  if (!loaded.ok) fail(2, ['camera-service: invalid configuration:', ...loaded.problems.map((p) => `  ${p}`)]);
+  return loaded.config;
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        role: { type: 'string' },
+        user: { type: 'string' },
+        ttl: { type: 'string' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    fail(2, [(err as Error).message, USAGE]);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return void process.stdout.write(`${USAGE}\n`);
+  if (values.version) return void process.stdout.write(`${packageVersion()}\n`);
+  const command = positionals[0] ?? 'run';
+
+  if (command === 'check-config') {
+    configOrExit(values.config);
+    process.stdout.write('configuration ok\n');
+    return;
+  }
+  if (command === 'token') {
+    const config = configOrExit(values.config);
+    if (!isRole(values.role)) fail(2, ['token: --role must be viewer, operator or admin', USAGE]);
+    const ttl = Number(values.ttl ?? 3600);
+    if (!Number.isInteger(ttl) || ttl < 1) fail(2, ['token: --ttl must be a positive whole number of seconds']);
+    process.stdout.write(`${await mintToken(config.security.jwt_secret, { role: values.role, user_id: values.user ?? `cli-${values.role}` }, ttl)}\n`);
+    return;
+  }
+  if (command !== 'run') fail(2, [`unknown command '${command}'`, USAGE]);
+
+  const config = configOrExit(values.config);
+  const log = createLogger(config.logging.level);
+  const app = new App(config, log);
+
+  let exiting = false;
+  const shutdown = (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    log.info({ signal }, 'shutdown requested');
+    const deadline = setTimeout(() => {
+      log.error({ timeoutMs: config.server.shutdown_timeout_ms }, 'graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, config.server.shutdown_timeout_ms);
+    deadline.unref();
+    app.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection');
+    process.exit(1);
+  });
+
+  try {
+    await app.start();
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'start failed');
+    await app.stop().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,47 @@
+/**
+ * The MediaMTX configuration file the service writes in managed mode. Pure: config in, YAML
+ * out. Only keys that exist in the pinned MediaMTX version are written (unknown keys stop its
+ * startup); everything else keeps MediaMTX's defaults. Paths are not configured here: the
+ * path manager sets them through the API.
+ */
+import { stringify } from 'yaml';
+import type { Config } from '../config/schema.js';
+
+export function renderManagedConfig(mtx: Config['mediamtx']): string {
+  const api = new URL(mtx.api_url);
+  const at = (port: number) => `${mtx.listen_host}:${port}`;
+  const doc: Record<string, unknown> = {
+    logLevel: mtx.log_level,
+    logDestinations: ['stdout'],
+    // Publishing is for local FFmpeg processes only; anyone may read. The API stays on loopback.
+    authInternalUsers: [
+      { user: 'any', pass: '', ips: [], permissions: [{ action: 'read', path: '' }, { action: 'playback', path: '' }] },
+      {
+        user: 'any',
+        pass: '',
+        ips: ['127.0.0.1', '::1'],
+        permissions: [{ action: 'publish', path: '' }, { action: 'api' }, { action: 'metrics' }, { action: 'pprof' }],
+      },
+    ],
+    api: true,
+    apiAddress: `127.0.0.1:${api.port || 80}`,
+    metrics: false,
+    pprof: false,
+    playback: false,
+    rtsp: true,
+    rtspAddress: at(mtx.rtsp_port),
+    rtspTransports: mtx.rtp_port === 0 ? ['tcp'] : ['udp', 'tcp'],
+    ...(mtx.rtp_port === 0 ? {} : { rtpAddress: at(mtx.rtp_port), rtcpAddress: at(mtx.rtp_port + 1) }),
+    rtmp: false,
+    hls: mtx.hls_port !== 0,
+    ...(mtx.hls_port !== 0 ? { hlsAddress: at(mtx.hls_port) } : {}),
+    webrtc: mtx.webrtc_port !== 0,
+    ...(mtx.webrtc_port !== 0
+      ? { webrtcAddress: at(mtx.webrtc_port), webrtcLocalUDPAddress: mtx.webrtc_udp_port === 0 ? '' : at(mtx.webrtc_udp_port) }
+      : {}),
+    srt: false,
+    moq: false,
+    paths: {},
+  };
+  return `# Written by camera-service (managed mode); changes here are overwritten at start.\n${stringify(doc)}`;
+}
