@@ -115,7 +115,7 @@ const join = (path: string, key: string | number) => (path === '' ? String(key) 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'number') return !Number.isFinite(v) ? 'non-finite number' : Number.isInteger(v) ? 'integer' : 'number';
   return typeof v;
 }
 
@@ -131,7 +131,7 @@ function check(s: JsonSchema, v: unknown, path: string, issues: Issue[]): void {
   }
   if (s.type !== undefined) {
     const actual = typeOf(v);
-    const fits = actual === s.type || (s.type === 'number' && actual === 'integer' && Number.isFinite(v));
+    const fits = actual === s.type || (s.type === 'number' && actual === 'integer');
     if (!fits) {
       issues.push({ path, rule: `type:${s.type}`, message: `must be ${article(s.type)}, got ${actual}` });
       return;

@@ -1,0 +1,160 @@
+/**
+ * Starts the real daemon (node dist/src/main.js) with a temporary config on free loopback
+ * ports and a managed, real MediaMTX. Resolves when the daemon logs "service ready".
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { mintToken } from '../../src/api/auth/jwt.js';
+import type { Role } from '../../src/api/auth/roles.js';
+import { CameraServiceClient } from '../../src/client/index.js';
+import { merge } from '../../src/lib/schema.js';
+import { freePorts } from './ports.js';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+export const SECRET = 'test-secret-0123456789abcdef-0123456789';
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
+
+export interface RunningService {
+  proc: ChildProcess;
+  port: number;
+  wsUrl: string;
+  httpUrl: string;
+  mediamtxApiUrl: string;
+  rtspPort: number;
+  dir: string;
+  config: Record<string, any>;
+  logs: LogLine[];
+  /** Resolves with the first log line that satisfies `match` (past or future). */
+  waitForLog(match: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  token(role: Role, ttlSeconds?: number): Promise<string>;
+  client(role?: Role): Promise<CameraServiceClient>;
+  /** SIGTERM (default) and wait for exit; removes the temp dir. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startService(overrides: Record<string, unknown> = {}, opts: { keepDir?: string } = {}): Promise<RunningService> {
+  const dir = opts.keepDir ?? mkdtempSync(join(tmpdir(), 'camera-service-test-'));
+  const [port, apiPort, rtspPort] = (await freePorts(3)) as [number, number, number];
+  const config = merge(
+    {
+      server: { host: '127.0.0.1', port, heartbeat_interval_s: 30 },
+      security: { jwt_secret: SECRET },
+      mediamtx: {
+        managed: true,
+        api_url: `http://127.0.0.1:${apiPort}`,
+        listen_host: '127.0.0.1',
+        rtsp_port: rtspPort,
+        rtp_port: 0,
+        hls_port: 0,
+        webrtc_port: 0,
+        health_interval_ms: 250,
+      },
+      storage: { recordings_path: join(dir, 'recordings'), snapshots_path: join(dir, 'snapshots'), state_path: join(dir, 'state') },
+      logging: { level: 'debug' },
+    },
+    overrides,
+  ) as Record<string, any>;
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, stringify(config));
+  const proc = spawn(process.execPath, [MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
+  createInterface({ input: proc.stdout! }).on('line', (text) => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      line = { level: 30, msg: text };
+    }
+    logs.push(line);
+    for (const w of waiters) if (w.match(line)) (waiters.delete(w), w.resolve(line));
+  });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 20000) => {
+    const found = logs.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise<LogLine>((resolve, reject) => {
+      const w = { match, resolve: (l: LogLine) => (clearTimeout(timer), resolve(l)) };
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        reject(new Error(`log line not seen within ${timeoutMs} ms; stderr: ${stderr}; last logs: ${logs.slice(-5).map((l) => JSON.stringify(l)).join('\n')}`));
+      }, timeoutMs);
+      waiters.add(w);
+    });
+  };
+
+  await Promise.race([
+    waitForLog((l) => l.msg === 'service ready'),
+    exited.then(({ code }) => Promise.reject(new Error(`service exited with ${code} before ready: ${stderr}`))),
+  ]);
+
+  const svc: RunningService = {
+    proc,
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    mediamtxApiUrl: `http://127.0.0.1:${apiPort}`,
+    rtspPort,
+    dir,
+    config,
+    logs,
+    waitForLog,
+    exited,
+    token: (role, ttl = 3600) => mintToken(SECRET, { role, user_id: `test-${role}` }, ttl),
+    client: async (role) => {
+      const c = await CameraServiceClient.connect(svc.wsUrl);
+      if (role) await c.authenticate(await svc.token(role));
+      return c;
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const r = await exited;
+      if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+      return r;
+    },
+  };
+  return svc;
+}
+
+/** Pids of every process whose command line contains `needle`. */
+export function processesMatching(needle: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(needle)) out.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+
+/** Polls `probe` until it returns true; for observing another process's state. */
+export async function until(probe: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 25): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (await probe()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

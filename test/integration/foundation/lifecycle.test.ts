@@ -1,0 +1,91 @@
+/** Start, readiness, shutdown and MediaMTX supervision of the real daemon. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CameraServiceClient } from '../../../src/client/index.js';
+import { MAIN, processesMatching, startService, until } from '../../helpers/service.js';
+
+describe('daemon lifecycle', () => {
+  it('SIGTERM with 50 connected clients: exit 0 within 5 s, clients closed with 1001, no child left', async () => {
+    const svc = await startService();
+    const mediamtxConfig = join(svc.dir, 'state', 'mediamtx.yml');
+    assert.equal(processesMatching(mediamtxConfig).length, 1, 'managed MediaMTX runs');
+    const token = await svc.token('viewer');
+    const clients = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const c = await CameraServiceClient.connect(svc.wsUrl);
+        await c.authenticate(token);
+        return c;
+      }),
+    );
+    const closeCodes = Promise.all(clients.map((c) => new Promise<number>((resolve) => c.once('close', resolve))));
+    const t0 = Date.now();
+    const { code } = await svc.stop('SIGTERM');
+    const elapsed = Date.now() - t0;
+    assert.equal(code, 0);
+    assert.ok(elapsed < 5000, `exit took ${elapsed} ms`);
+    assert.deepEqual(new Set(await closeCodes), new Set([1001]));
+    assert.deepEqual(processesMatching(mediamtxConfig), [], 'no MediaMTX left');
+  });
+
+  it('/health/ready turns 503 when MediaMTX is killed and 200 after the service restarts it', async (t) => {
+    const svc = await startService();
+    t.after(() => svc.stop());
+    const mediamtxConfig = join(svc.dir, 'state', 'mediamtx.yml');
+    const [pid] = processesMatching(mediamtxConfig);
+    assert.ok(pid);
+    const ready = async () => (await fetch(`${svc.httpUrl}/health/ready`)).status;
+    assert.equal(await ready(), 200);
+    process.kill(pid, 'SIGKILL');
+    const down = await until(async () => (await ready()) === 503, 2000, '/health/ready 503');
+    const body = (await (await fetch(`${svc.httpUrl}/health/ready`)).json()) as { reason: string };
+    assert.match(body.reason, /MediaMTX/);
+    await until(async () => (await ready()) === 200, 10000, '/health/ready 200 again');
+    const [newPid] = processesMatching(mediamtxConfig);
+    assert.ok(newPid && newPid !== pid, 'a new MediaMTX process runs');
+    t.diagnostic(`503 after ${down} ms`);
+  });
+
+  it('an invalid configuration stops the daemon with exit code 2 and names each key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-config-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, 'server:\n  port: 99999\nsecurity:\n  jwt_secret: short\n');
+    const r = spawnSync(process.execPath, [MAIN, '--config', file], { encoding: 'utf8', env: { ...process.env, CAMERA_SERVICE_LOGGING_LEVEL: 'chatty' } });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /server\.port: must be <= 65535 \(got 99999\) \[rule maximum:65535\]/);
+    assert.match(r.stderr, /security\.jwt_secret: must be at least 32 characters long \[rule minLength:32\]/);
+    assert.match(r.stderr, /logging\.level: must be one of/);
+    assert.ok(!r.stderr.includes('short'), 'the secret is not echoed');
+  });
+
+  it('a missing MediaMTX binary stops the daemon with exit code 1 and says what to do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'no-mtx-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(
+      file,
+      `server: {host: 127.0.0.1, port: 0}\nsecurity: {jwt_secret: "${'s'.repeat(32)}"}\nmediamtx: {binary: /nonexistent/mediamtx, api_url: "http://127.0.0.1:1"}\nstorage: {state_path: ${dir}}\n`,
+    );
+    const r = spawnSync(process.execPath, [MAIN, '--config', file], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /MediaMTX could not be started.*MEDIAMTX_BIN/);
+  });
+
+  it('the token command prints a JWT that the daemon accepts', async () => {
+    const svc = await startService();
+    try {
+      const file = join(svc.dir, 'config.yaml');
+      const r = spawnSync(process.execPath, [MAIN, 'token', '--role', 'operator', '--config', file], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const c = await CameraServiceClient.connect(svc.wsUrl);
+      assert.equal((await c.authenticate(r.stdout.trim())).role, 'operator');
+      await c.close();
+      const bad = spawnSync(process.execPath, [MAIN, 'token', '--role', 'root', '--config', file], { encoding: 'utf8' });
+      assert.equal(bad.status, 2);
+    } finally {
+      await svc.stop();
+    }
+  });
+});

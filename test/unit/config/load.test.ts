@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../../src/config/load.js';
+import { renderConfigReference } from '../../../src/config/reference.js';
+
+const SECRET = 'a'.repeat(32);
+const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+function file(text: string): string {
+  const p = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('configuration loading', () => {
+  it('fills every default around the required secret', () => {
+    const r = loadConfig(undefined, { CAMERA_SERVICE_SECURITY_JWT_SECRET: SECRET });
+    assert.ok(r.ok);
+    assert.equal(r.config.server.port, 8002);
+    assert.equal(r.config.server.websocket_path, '/ws');
+    assert.equal(r.config.mediamtx.managed, true);
+    assert.equal(r.config.mediamtx.rtsp_port, 8554);
+    assert.equal(r.config.logging.level, 'info');
+  });
+
+  it('applies the file, then environment overrides', () => {
+    const f = file(`server:\n  port: 9000\n  host: 127.0.0.1\nsecurity:\n  jwt_secret: "${SECRET}"\n`);
+    const r = loadConfig(f, { CAMERA_SERVICE_SERVER_PORT: '9100', CAMERA_SERVICE_MEDIAMTX_MANAGED: 'false' });
+    assert.ok(r.ok);
+    assert.equal(r.config.server.port, 9100);
+    assert.equal(r.config.server.host, '127.0.0.1');
+    assert.equal(r.config.mediamtx.managed, false);
+  });
+
+  it('refuses a missing or short secret without echoing it', () => {
+    const missing = loadConfig(undefined, {});
+    assert.ok(!missing.ok);
+    assert.match(missing.problems.join('\n'), /security\.jwt_secret: is required/);
+    const short = loadConfig(undefined, { CAMERA_SERVICE_SECURITY_JWT_SECRET: 'short-secret' });
+    assert.ok(!short.ok);
+    assert.match(short.problems[0]!, /^security\.jwt_secret: must be at least 32 characters long \[rule minLength:32\]$/);
+  });
+
+  it('names the key, the problem and the rule for each bad value', () => {
+    const f = file(`server:\n  port: 70000\n  bogus: 1\nlogging:\n  level: loud\nsecurity:\n  jwt_secret: "${SECRET}"\n`);
+    const r = loadConfig(f, { CAMERA_SERVICE_MEDIAMTX_RTSP_PORT: 'abc' });
+    assert.ok(!r.ok);
+    const text = r.problems.join('\n');
+    assert.match(text, /server\.port: must be <= 65535 \(got 70000\) \[rule maximum:65535\]/);
+    assert.match(text, /server\.bogus: is not a known field/);
+    assert.match(text, /logging\.level: must be one of .* \(got "loud"\) \[rule enum\]/);
+    assert.match(text, /mediamtx\.rtsp_port: environment variable CAMERA_SERVICE_MEDIAMTX_RTSP_PORT is not a number/);
+  });
+
+  it('reports unreadable files and invalid YAML', () => {
+    const r1 = loadConfig(join(dir, 'nope.yaml'), {});
+    assert.ok(!r1.ok);
+    assert.match(r1.problems[0]!, /cannot be read \(ENOENT\)/);
+    const r2 = loadConfig(file('server: [unclosed'), {});
+    assert.ok(!r2.ok);
+    assert.match(r2.problems[0]!, /invalid YAML/);
+  });
+
+  it('docs/configuration.md is the reference generated from the schema (run npm run docs)', () => {
+    const docs = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');
+    assert.equal(docs, renderConfigReference());
+  });
+});
