@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Boots the QEMU VM lane and runs a bash script inside it, as root, chrooted into the host's
+# root file system (shared read-only over 9p), with systemd-udevd running and
+# SYSTEMD_IGNORE_CHROOT=1, in the directory this command was invoked from.
+#
+# Usage: e2e/vm/run-vm.sh <guest-script> <out-dir>
+#   The guest sees OUT=<out-dir> (same absolute path as on the host, writable) and should
+#   put machine-readable results in $OUT/report.json.
+#   Afterwards <out-dir> holds: exit-code, output.log (script stdout+stderr), console.log
+#   (serial console: kernel + init), .vm/{started,ready,finished} (guest uptime seconds).
+#   Exit status: the script's exit status; 124 on timeout; 125 when the VM failed before
+#   the script could report.
+# Env:
+#   VM_TIMEOUT        host-side hard limit for the whole VM in seconds (default 120); qemu is
+#                     killed when it is reached
+#   VM_GUEST_TIMEOUT  limit for the guest script (default VM_TIMEOUT - 20)
+#   VM_PASS_ENV       space-separated names of environment variables to export in the guest
+#   VM_MEM, VM_SMP    guest memory (MiB, default 2048) and CPUs (default 2)
+#   VM_KERNEL, CAMERA_SERVICE_CACHE  see build-initramfs.sh
+# Only one VM runs at a time per cache dir (flock); a second caller waits for the first.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+die() { echo "run-vm: $*" >&2; exit 125; }
+
+[[ $# -eq 2 ]] || { echo "usage: $0 <guest-script> <out-dir>" >&2; exit 2; }
+SCRIPT=$1
+[[ -r $SCRIPT ]] || die "guest script $SCRIPT not readable"
+mkdir -p "$2"
+OUTDIR=$(cd "$2" && pwd -P)
+CWD=$(pwd -P)
+VM_TIMEOUT=${VM_TIMEOUT:-120}
+VM_GUEST_TIMEOUT=${VM_GUEST_TIMEOUT:-$((VM_TIMEOUT > 40 ? VM_TIMEOUT - 20 : VM_TIMEOUT / 2))}
+command -v qemu-system-x86_64 >/dev/null || die "need qemu-system-x86_64 (Debian package qemu-system-x86)"
+
+# Fresh run state in the out dir (other files the caller put there are left alone).
+rm -rf "$OUTDIR/.vm"
+rm -f "$OUTDIR/exit-code" "$OUTDIR/output.log" "$OUTDIR/console.log"
+mkdir -p "$OUTDIR/.vm"
+cp "$SCRIPT" "$OUTDIR/.vm/script.sh"
+cp "$HERE/guest-wrapper.sh" "$OUTDIR/.vm/guest-wrapper.sh"
+
+# sh-safe single quoting (the config is read by busybox sh in the initramfs too)
+sq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+{
+  echo "VM_CWD=$(sq "$CWD")"
+  echo "VM_OUT=$(sq "$OUTDIR")"
+  echo "VM_GUEST_TIMEOUT=$(sq "$VM_GUEST_TIMEOUT")"
+} > "$OUTDIR/.vm/config"
+: > "$OUTDIR/.vm/env.sh"
+for name in ${VM_PASS_ENV:-}; do
+  [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "bad name in VM_PASS_ENV: $name"
+  [[ -v $name ]] && echo "export $name=$(sq "${!name}")" >> "$OUTDIR/.vm/env.sh"
+done
+
+INITRD=$("$HERE/build-initramfs.sh")
+KVER=$(basename "$INITRD" | sed -E 's/^initramfs-(.*)-[0-9a-f]{12}\.cpio$/\1/')
+KERNEL=/boot/vmlinuz-$KVER
+[[ -r $KERNEL ]] || die "kernel $KERNEL not readable"
+
+LOCK=$(dirname "$INITRD")/qemu.lock
+exec 9>"$LOCK"
+flock -w 900 9 || die "another VM holds $LOCK for too long"
+
+set +e
+timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
+  -accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2048}" \
+  -nodefaults -no-user-config -display none -no-reboot \
+  -kernel "$KERNEL" -initrd "$INITRD" \
+  -append "console=ttyS0 panic=-1 quiet loglevel=3 8250.nr_uarts=1 mitigations=off" \
+  -serial "file:$OUTDIR/console.log" \
+  -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+  -virtfs "local,path=$OUTDIR,mount_tag=out,security_model=none,multidevs=remap" \
+  < /dev/null
+qrc=$?
+set -e
+exec 9>&-
+
+[[ -f $OUTDIR/output.log ]] && cat "$OUTDIR/output.log"
+if [[ -s $OUTDIR/exit-code ]]; then
+  rc=$(< "$OUTDIR/exit-code")
+  [[ $rc == 124 ]] && echo "run-vm: guest script timed out after ${VM_GUEST_TIMEOUT}s" >&2
+  exit "$rc"
+fi
+if [[ $qrc == 124 || $qrc == 137 ]]; then
+  echo "run-vm: VM killed after ${VM_TIMEOUT}s (see $OUTDIR/console.log)" >&2
+  exit 124
+fi
+echo "run-vm: VM ended (qemu status $qrc) without a script exit code (see $OUTDIR/console.log)" >&2
+tail -n 20 "$OUTDIR/console.log" >&2 || true
+exit 125
