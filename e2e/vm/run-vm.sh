@@ -7,7 +7,8 @@
 #   The guest sees OUT=<out-dir> (same absolute path as on the host, writable) and should
 #   put machine-readable results in $OUT/report.json.
 #   Afterwards <out-dir> holds: exit-code, output.log (script stdout+stderr), console.log
-#   (serial console: kernel + init), .vm/{started,ready,finished} (guest uptime seconds).
+#   (serial console: kernel + init), .vm/{started,ready,finished} (guest uptime seconds; their
+#   mtimes, host clock, against .vm/qemu-start in ns give boot and run times).
 #   Exit status: the script's exit status; 124 on timeout; 125 when the VM failed before
 #   the script could report.
 # Env:
@@ -62,6 +63,7 @@ LOCK=$(dirname "$INITRD")/qemu.lock
 exec 9>"$LOCK"
 flock -w 900 9 || die "another VM holds $LOCK for too long"
 
+date +%s%N > "$OUTDIR/.vm/qemu-start"    # host clock; the harness compares it with guest file mtimes
 set +e
 timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
   -accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2048}" \
