@@ -177,8 +177,9 @@ const fits = (c: Candidate, p: ModePolicy): boolean => c.width <= p.maxWidth && 
  * Chooses the capture mode. Returns null when the node lists no formats or sizes.
  *
  * Order of attempts:
- * 1. Explicit config (`format`, `width`+`height`, `fps`, any subset): the best candidate
- *    matching every given setting (size and fps exactly, fps within 0.01).
+ * 1. Explicit config (`format`, `width`, `height`, `fps`, any subset) narrows the candidates
+ *    to those matching every given setting (fps within 0.01); the steps below then choose
+ *    among them. When nothing matches, the config is ignored and the reason says so.
  * 2. Within the size limit and reaching `minFps`: best format, then largest size.
  * 3. Within the size limit, nothing reaches `minFps`: best format, then highest frame rate,
  *    then largest size.
@@ -192,6 +193,8 @@ export function chooseMode(formats: readonly PixelFormat[], policyIn: Partial<Mo
   const limits = `${policy.maxWidth}x${policy.maxHeight}`;
   let note = '';
 
+  let pool = all;
+  let configured = '';
   const wantsSomething = policy.format !== undefined || policy.width !== undefined || policy.height !== undefined || policy.fps !== undefined;
   if (wantsSomething) {
     const matching = all.filter((c) =>
@@ -199,24 +202,34 @@ export function chooseMode(formats: readonly PixelFormat[], policyIn: Partial<Mo
       (policy.width === undefined || c.width === policy.width) &&
       (policy.height === undefined || c.height === policy.height) &&
       (policy.fps === undefined || c.fps.length === 0 || c.fps.some((f) => Math.abs(f.value - policy.fps!) < 0.01)));
-    const pick = bestOf(matching, better);
     const wanted = [policy.format, policy.width !== undefined || policy.height !== undefined ? `${policy.width ?? '*'}x${policy.height ?? '*'}` : undefined, policy.fps !== undefined ? `${policy.fps} fps` : undefined]
       .filter((x) => x !== undefined).join(' ');
-    if (pick) {
-      const fixedFps = policy.fps !== undefined ? pick.fps.find((f) => Math.abs(f.value - policy.fps!) < 0.01) : undefined;
-      const choice = toChoice(pick, policy, 0, `configured ${wanted}`);
-      if (fixedFps) { choice.fps = fixedFps.value; choice.interval = fixedFps.interval; choice.reason = `${describe(pick, fixedFps.value)}: configured ${wanted}`; }
-      return choice;
+    if (matching.length > 0) {
+      pool = matching;
+      configured = `configured ${wanted}; `;
+    } else {
+      note = `; configured ${wanted} is not offered by the device`;
     }
-    note = `; configured ${wanted} is not offered by the device`;
   }
+  const finish = (c: Candidate, floor: number, reason: string): ModeChoice => {
+    const choice = toChoice(c, policy, floor, `${configured}${reason}${note}`);
+    const fixed = configured !== '' && policy.fps !== undefined ? c.fps.find((f) => Math.abs(f.value - policy.fps!) < 0.01) : undefined;
+    if (fixed) {
+      choice.fps = fixed.value;
+      choice.interval = fixed.interval;
+      choice.reason = `${describe(c, fixed.value)}: ${configured}${reason}`;
+    }
+    return choice;
+  };
 
-  const inLimit = all.filter((c) => fits(c, policy));
-  const fast = inLimit.filter((c) => reaches(c, policy.minFps));
+  // A configured frame rate replaces the frame-rate goal.
+  const minFps = configured !== '' && policy.fps !== undefined ? policy.fps : policy.minFps;
+  const inLimit = pool.filter((c) => fits(c, policy));
+  const fast = inLimit.filter((c) => reaches(c, minFps));
   const best2 = bestOf(fast, better);
   if (best2) {
     const fmtNote = best2.rank === 0 ? 'preferred format' : `best available format (preference ${policy.preferredFormats.join(' > ')})`;
-    return toChoice(best2, policy, policy.minFps, `${fmtNote}, largest size within ${limits} reaching ${policy.minFps} fps${note}`);
+    return finish(best2, minFps, `${fmtNote}, largest size within ${limits} reaching ${minFps} fps`);
   }
   const best3 = bestOf(inLimit, (a, b) => {
     if (a.rank !== b.rank) return a.rank < b.rank;
@@ -225,14 +238,14 @@ export function chooseMode(formats: readonly PixelFormat[], policyIn: Partial<Mo
     return area(a) > area(b);
   });
   if (best3) {
-    return toChoice(best3, policy, 0, `no mode within ${limits} reaches ${policy.minFps} fps; highest frame rate of the best format${note}`);
+    return finish(best3, 0, `no mode within ${limits} reaches ${minFps} fps; highest frame rate of the best format`);
   }
-  const best4 = bestOf(all, (a, b) => {
+  const best4 = bestOf(pool, (a, b) => {
     if (a.rank !== b.rank) return a.rank < b.rank;
     if (area(a) !== area(b)) return area(a) < area(b);
     return maxOf(a) > maxOf(b);
   });
-  return best4 ? toChoice(best4, policy, policy.minFps, `no size within ${limits}; smallest size of the best format${note}`) : null;
+  return best4 ? finish(best4, minFps, `no size within ${limits}; smallest size of the best format`) : null;
 }
 
 /** Capability lists of the API contract. */

@@ -52,7 +52,7 @@ export interface IntervalRange {
 export type FrameSize = DiscreteSize | SizeRange;
 
 export interface PixelFormat {
-  /** Four-character code with trailing spaces removed ("YUYV", "MJPG", "H264", "Y10"). */
+  /** Four-character code with trailing spaces removed ("YUYV", "MJPG", "H264", "Y10"); v4l2-ctl appends "-BE" for big-endian variants ("Y16 -BE"). */
   fourcc: string;
   description: string;
   /** From the "compressed" flag, or a fourcc known to be compressed when the flag is absent. */
@@ -113,9 +113,9 @@ function round3(n: number): number {
 }
 
 const RE_TYPE = /^\s*Type\s*:\s*(.+?)\s*$/;
-const RE_NEW_FMT = /^\s*\[(\d+)\]:\s*'(.{1,4})'\s*(?:\((.*)\))?\s*$/;
+const RE_NEW_FMT = /^\s*\[(\d+)\]:\s*'([^']{1,8})'\s*(?:\((.*)\))?\s*$/;
 const RE_OLD_INDEX = /^\s*Index\s*:\s*(\d+)\s*$/;
-const RE_OLD_PIXFMT = /^\s*Pixel Format\s*:\s*'(.{1,4})'\s*(?:\((.*)\))?\s*$/;
+const RE_OLD_PIXFMT = /^\s*Pixel Format\s*:\s*'([^']{1,8})'\s*(?:\((.*)\))?\s*$/;
 const RE_OLD_NAME = /^\s*Name\s*:\s*(.*?)\s*$/;
 const RE_SIZE_DISCRETE = /^\s*Size:\s*Discrete\s+(\d+)x(\d+)\s*$/;
 const RE_SIZE_STEPWISE = /^\s*Size:\s*Stepwise\s+(\d+)x(\d+)\s*-\s*(\d+)x(\d+)\s+with step\s+(\d+)\/(\d+)\s*$/;
