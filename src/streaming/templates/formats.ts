@@ -5,9 +5,10 @@
 /**
  * V4L2 fourcc -> FFmpeg's `-input_format` name, checked against FFmpeg 5.1's own listing of
  * vivid's formats (test/fixtures/ffmpeg/vivid). FFmpeg asks the driver for the first V4L2
- * format that has the requested name, so formats sharing a name with another (YV12 and YU12
- * are both "yuv420p"; RGB4/BX24 "0rgb"; BGR4/XR24 "bgr0") cannot be requested reliably and
- * are left out, as are formats FFmpeg lists as "Unsupported" (YVYU, NV21, NV16, ...).
+ * format of its table that has the requested name; where two formats share a name, the one it
+ * actually requests was observed in the VM (vivid/ambiguous-input-formats.txt: yuv420p -> YU12,
+ * 0rgb -> BX24, bgr0 -> XR24), and the other (YV12, RGB4, BGR4) cannot be requested and is left
+ * out, as are formats FFmpeg lists as "Unsupported" (YVYU, NV21, NV16, ...).
  */
 const V4L2_INPUT_FORMATS: Readonly<Record<string, string>> = {
   H264: 'h264',
@@ -26,6 +27,8 @@ const V4L2_INPUT_FORMATS: Readonly<Record<string, string>> = {
   RGBQ: 'rgb555be',
   RGB3: 'rgb24',
   BGR3: 'bgr24',
+  BX24: '0rgb',
+  XR24: 'bgr0',
   BA24: 'argb',
   AR24: 'bgra',
   BA81: 'bayer_bggr8',

@@ -11,7 +11,9 @@ export type PlaceholderType =
   | { kind: 'integer'; min: number; max: number }
   | { kind: 'path' }
   | { kind: 'url'; schemes: readonly string[] }
-  | { kind: 'token'; pattern: RegExp };
+  | { kind: 'token'; pattern: RegExp }
+  /** A frame rate: a number (30, 7.5) or an exact ratio ("30000/1001"), within min..max fps. */
+  | { kind: 'rate'; min: number; max: number };
 
 export interface PlaceholderSpec {
   type: PlaceholderType;
@@ -28,7 +30,8 @@ export const PLACEHOLDERS = {
   },
   width: { type: int(16, 8192), description: 'frame width in pixels' },
   height: { type: int(16, 8192), description: 'frame height in pixels' },
-  fps: { type: int(1, 240), description: 'frames per second (also the keyframe interval of encoding pipelines)' },
+  fps: { type: { kind: 'rate', min: 0.1, max: 240 }, description: 'frame rate: a number (30, 7.5) or an exact ratio ("30000/1001")' },
+  gop: { type: int(1, 1000), description: 'keyframe interval in frames (one second: the frame rate rounded)' },
   bitrate_kbps: { type: int(32, 200_000), description: 'target bitrate of hardware encoders in kbit/s' },
   publish_url: { type: { kind: 'url', schemes: ['rtsp:'] }, description: 'RTSP URL FFmpeg publishes to' },
   source_url: { type: { kind: 'url', schemes: ['rtsp:', 'rtsps:'] }, description: 'RTSP/RTSPS URL FFmpeg reads from' },
@@ -83,6 +86,23 @@ export function formatPlaceholderValue(name: PlaceholderName, value: unknown): s
       }
       if (!url.hostname) throw new Error('must name a host');
       return value;
+    }
+    case 'rate': {
+      let fps: number;
+      let text: string;
+      if (typeof value === 'number') {
+        fps = value;
+        text = String(value);
+        if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) throw new Error(`must be a plain decimal number, got ${text}`);
+      } else if (typeof value === 'string' && /^[1-9][0-9]{0,9}\/[1-9][0-9]{0,9}$/.test(value)) {
+        const [n, d] = value.split('/').map(Number) as [number, number];
+        fps = n / d;
+        text = value;
+      } else {
+        throw new Error(`must be a number or a ratio like "30000/1001", got ${describe(value)}`);
+      }
+      if (!(fps >= type.min && fps <= type.max)) throw new Error(`must be between ${type.min} and ${type.max} fps, got ${text}`);
+      return text;
     }
     case 'token': {
       if (typeof value !== 'string' || !type.pattern.test(value)) {

@@ -10,10 +10,34 @@ export { fourccClass, normalizeFourcc, v4l2InputFormat, type FourccClass } from 
 
 /** What a publisher reads. */
 export type StreamSource =
-  | { kind: 'v4l2'; device: string; fourcc: string; width: number; height: number; fps: number }
+  | V4l2Mode
   /** Synthetic camera; `loop: true` replays a pre-encoded clip instead of encoding live. */
   | { kind: 'test-pattern'; width: number; height: number; fps: number; loop?: boolean }
   | { kind: 'rtsp'; url: string };
+
+/** A camera's chosen capture mode. */
+export interface V4l2Mode {
+  kind: 'v4l2';
+  device: string;
+  fourcc: string;
+  width: number;
+  height: number;
+  /** Frame rate as offered (may be fractional, e.g. 7.5 or 29.97). */
+  fps: number;
+  /** The exact frame interval (seconds = num/den) when known; requested as the ratio den/num. */
+  frameInterval?: { num: number; den: number } | null;
+}
+
+/** The `{fps}` value: the exact ratio when the interval is known, else the number. */
+export function rateValue(mode: { fps: number; frameInterval?: { num: number; den: number } | null }): string | number {
+  const i = mode.frameInterval;
+  return i && Number.isInteger(i.num) && Number.isInteger(i.den) && i.num > 0 && i.den > 0 ? `${i.den}/${i.num}` : mode.fps;
+}
+
+/** Keyframe interval of one second: the frame rate rounded, at least 1. */
+export function gopFor(fps: number): number {
+  return Math.max(1, Math.round(fps));
+}
 
 export type HardwareEncoder = 'v4l2m2m' | 'vaapi';
 
@@ -83,7 +107,7 @@ function describeSource(source: StreamSource): string {
   }
 }
 
-function describeInput(source: StreamSource & { kind: 'v4l2' }): string {
+function describeInput(source: V4l2Mode): string {
   const f = normalizeFourcc(source.fourcc);
   const cls = fourccClass(f);
   return cls === 'raw' ? `input is raw ${f} (FFmpeg ${v4l2InputFormat(f)})` : `input is ${f}`;
@@ -180,7 +204,8 @@ export function publishValues(source: StreamSource, ctx: PublishContext): Templa
         device: source.device,
         width: source.width,
         height: source.height,
-        fps: source.fps,
+        fps: rateValue(source),
+        gop: gopFor(source.fps),
         bitrate_kbps: ctx.bitrateKbps ?? defaultBitrateKbps(source.width, source.height, source.fps),
         vaapi_device: ctx.vaapiDevice ?? '/dev/dri/renderD128',
       });
@@ -188,7 +213,7 @@ export function publishValues(source: StreamSource, ctx: PublishContext): Templa
       break;
     }
     case 'test-pattern':
-      Object.assign(values, { width: source.width, height: source.height, fps: source.fps });
+      Object.assign(values, { width: source.width, height: source.height, fps: source.fps, gop: gopFor(source.fps) });
       if (ctx.loopFile !== undefined) values.loop_file = ctx.loopFile;
       break;
     case 'rtsp':
@@ -215,9 +240,7 @@ export function planPublish(
 
 // --- snapshots ---
 
-export type SnapshotSource =
-  | { kind: 'rtsp'; url: string }
-  | { kind: 'v4l2'; device: string; fourcc: string; width: number; height: number; fps: number };
+export type SnapshotSource = { kind: 'rtsp'; url: string } | V4l2Mode;
 export type SnapshotFormat = 'jpg' | 'jpeg' | 'png';
 
 /** API quality 1..100 (100 best) -> FFmpeg's JPEG quantizer 31..2 (2 best). */
@@ -242,7 +265,7 @@ export function snapshotValues(source: SnapshotSource, opts: { output: string; q
   const values: TemplateValues = { output: opts.output, jpeg_qscale: jpegQscale(opts.quality ?? 85) };
   if (source.kind === 'rtsp') values.source_url = source.url;
   else {
-    Object.assign(values, { device: source.device, width: source.width, height: source.height, fps: source.fps });
+    Object.assign(values, { device: source.device, width: source.width, height: source.height, fps: rateValue(source) });
     const inputFormat = v4l2InputFormat(source.fourcc);
     if (inputFormat !== undefined) values.input_format = inputFormat;
   }
