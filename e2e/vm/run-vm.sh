@@ -17,6 +17,8 @@
 #   VM_GUEST_TIMEOUT  limit for the guest script (default VM_TIMEOUT - 20)
 #   VM_PASS_ENV       space-separated names of environment variables to export in the guest
 #   VM_MEM, VM_SMP    guest memory (MiB, default 2048) and CPUs (default 2)
+#   VM_QEMU_ARGS      extra qemu arguments (word-split), e.g. for debugging
+#   VM_APPEND         extra kernel command line, e.g. "loglevel=7" to see boot messages
 #   VM_KERNEL, CAMERA_SERVICE_CACHE  see build-initramfs.sh
 # Only one VM runs at a time per cache dir (flock); a second caller waits for the first.
 set -euo pipefail
@@ -57,6 +59,7 @@ done
 INITRD=$("$HERE/build-initramfs.sh")
 KVER=$(basename "$INITRD" | sed -E 's/^initramfs-(.*)-[0-9a-f]{12}\.cpio$/\1/')
 KERNEL=/boot/vmlinuz-$KVER
+[[ -s $(dirname "$INITRD")/vmlinux-$KVER ]] && KERNEL=$(dirname "$INITRD")/vmlinux-$KVER  # faster (PVH)
 [[ -r $KERNEL ]] || die "kernel $KERNEL not readable"
 
 LOCK=$(dirname "$INITRD")/qemu.lock
@@ -69,11 +72,11 @@ timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
   -accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2048}" \
   -nodefaults -no-user-config -display none -no-reboot \
   -kernel "$KERNEL" -initrd "$INITRD" \
-  -append "console=ttyS0 panic=-1 quiet loglevel=3 8250.nr_uarts=1 mitigations=off" \
+  -append "console=ttyS0 panic=-1 quiet loglevel=3 8250.nr_uarts=1 mitigations=off ${VM_APPEND:-}" \
   -serial "file:$OUTDIR/console.log" \
   -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$OUTDIR,mount_tag=out,security_model=none,multidevs=remap" \
-  < /dev/null
+  ${VM_QEMU_ARGS:-} < /dev/null
 qrc=$?
 set -e
 exec 9>&-
