@@ -9,7 +9,7 @@
  * all, are spelled out in {@link chooseMode}. Explicit settings (format / size / fps) from the
  * config are honoured when the camera offers them; otherwise the reason says why they were not.
  */
-import type { DiscreteSize, FrameSize, PixelFormat, SizeRange } from './v4l2-formats.js';
+import { COMPRESSED_FOURCCS, type DiscreteSize, type FrameSize, type PixelFormat, type SizeRange } from './v4l2-formats.js';
 
 export interface ModePolicy {
   /** Formats in order of preference (fourccs). Unlisted uncompressed formats rank after these, unlisted compressed ones last. */
@@ -62,7 +62,7 @@ export const COMMON_FPS: readonly number[] = [120, 90, 60, 50, 30, 25, 24, 20, 1
 /** Rank of a format under a policy: lower is better. Never Infinity (every format is usable). */
 export function formatRank(format: { fourcc: string; compressed: boolean } | string, policy: Pick<ModePolicy, 'preferredFormats'> = DEFAULT_MODE_POLICY): number {
   const fourcc = typeof format === 'string' ? format : format.fourcc;
-  const compressed = typeof format === 'string' ? COMPRESSED_HINT.has(fourcc) : format.compressed;
+  const compressed = typeof format === 'string' ? COMPRESSED_FOURCCS.has(fourcc) : format.compressed;
   const i = policy.preferredFormats.findIndex((p) => p.toUpperCase() === fourcc.toUpperCase());
   if (i >= 0) return i;
   const n = policy.preferredFormats.length;
@@ -71,7 +71,6 @@ export function formatRank(format: { fourcc: string; compressed: boolean } | str
   return n + 10;
 }
 
-const COMPRESSED_HINT = new Set(['MJPG', 'JPEG', 'H264', 'HEVC', 'H265', 'VP80', 'VP90', 'MPG2', 'MPG4', 'AV1F']);
 /** Among uncompressed formats: what FFmpeg ingests most cheaply first. */
 const RAW_ORDER = ['YUYV', 'NV12', 'YU12', 'UYVY', 'YVYU', 'NV21', 'YV12', 'RGB3', 'BGR3'];
 
