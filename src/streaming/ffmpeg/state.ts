@@ -72,7 +72,7 @@ export function step(model: SupervisorModel, input: SupervisorInput, ctx: StepCo
   const to = (patch: Partial<SupervisorModel>, actions: SupervisorAction[] = []): StepResult => {
     const next = { ...m, ...patch };
     if (actions.some((a) => a.type === 'spawn')) {
-      if (m.childAlive) throw new Error('supervisor invariant: spawn while a process is alive');
+      if (next.childAlive) throw new Error('supervisor invariant: spawn while a process is alive');
       next.childAlive = true;
     }
     return { model: next, actions };
