@@ -76,10 +76,19 @@ timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
   -serial "file:$OUTDIR/console.log" \
   -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$OUTDIR,mount_tag=out,security_model=none,multidevs=remap" \
-  ${VM_QEMU_ARGS:-} < /dev/null
-qrc=$?
+  ${VM_QEMU_ARGS:-} < /dev/null &
+qpid=$!
+# timeout(1) runs qemu in its own process group, so Ctrl-C / TERM to us must be passed on.
+interrupted=""
+trap 'interrupted=1; kill -TERM "$qpid" 2>/dev/null' INT TERM HUP
+while :; do
+  wait "$qpid"; qrc=$?
+  kill -0 "$qpid" 2>/dev/null || break     # wait was interrupted by a trap: wait again
+done
+trap - INT TERM HUP
 set -e
 exec 9>&-
+[[ -n $interrupted ]] && { echo "run-vm: interrupted; VM stopped" >&2; exit 130; }
 
 [[ -f $OUTDIR/output.log ]] && cat "$OUTDIR/output.log"
 if [[ -s $OUTDIR/exit-code ]]; then
