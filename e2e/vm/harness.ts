@@ -82,6 +82,21 @@ export function vmUnavailableReason(): string | undefined {
   return undefined;
 }
 
+/**
+ * Bash source that runs a compiled guest scenario (a .js file under dist/, path relative to
+ * the project dir) with node inside the VM. SCENARIO_LAUNCHED_AT_MS (wall clock) lets the
+ * scenario measure node's own start-up, which is slow over 9p under TCG (1.5-2 s cold).
+ */
+export function nodeScenarioScript(jsPath: string, args: string[] = []): string {
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  return [
+    'set -e',
+    'export SCENARIO_LAUNCHED_AT_MS=$(( ${EPOCHREALTIME/./} / 1000 ))',
+    `exec node ${[jsPath, ...args].map(q).join(' ')}`,
+    '',
+  ].join('\n');
+}
+
 function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');

@@ -5,16 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { runInVm, vmUnavailableReason } from './harness.js';
+import { nodeScenarioScript, runInVm, vmUnavailableReason } from './harness.js';
 import type { SmokeReport } from './guest/smoke-scenario.js';
 
 const unavailable = vmUnavailableReason();
 
-const guestScript = `
-set -e
-export SCENARIO_LAUNCHED_AT_MS=$(( \${EPOCHREALTIME/./} / 1000 ))
-exec node dist/e2e/vm/guest/smoke-scenario.js
-`;
+const guestScript = nodeScenarioScript('dist/e2e/vm/guest/smoke-scenario.js');
 
 test('VM smoke: vivid and v4l2loopback in a real kernel', { skip: unavailable ?? false, timeout: 300_000 }, async (t) => {
   const res = await runInVm(guestScript, { timeoutMs: 120_000 });
