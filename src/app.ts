@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JwtVerifier } from './api/auth/jwt.js';
 import { HttpServer, sendJson } from './api/http-server.js';
-import { cameraMethods } from './api/methods/cameras.js';
+import { cameraMethods, cameraView } from './api/methods/cameras.js';
+import { eventMethods } from './api/methods/events.js';
+import { Notifier } from './api/notifications.js';
 import { systemMethods } from './api/methods/system.js';
 import { Dispatcher } from './api/rpc/dispatcher.js';
 import { MethodRegistry } from './api/rpc/registry.js';
@@ -34,6 +36,7 @@ export class App {
   readonly managed: ManagedMediaMtx | undefined;
   readonly http: HttpServer;
   readonly ws: RpcWebSocketServer;
+  readonly notifier: Notifier;
   #started = false;
   #stopping: Promise<void> | undefined;
   port = 0;
@@ -79,6 +82,7 @@ export class App {
         systemStatus: () => this.#systemStatus(),
       }),
       ...cameraMethods({ registry: this.cameras, streamUrls: (id) => this.streamUrls(id) }),
+      ...eventMethods({ sessions: () => this.ws.sessions() }),
     );
 
     const dispatcher = new Dispatcher(registry, {
@@ -93,6 +97,18 @@ export class App {
       dispatcher,
       metrics: this.metrics,
       log: log.child({ module: 'ws' }),
+    });
+    this.notifier = new Notifier(this.ws);
+    this.cameras.on('change', (camera, previous) => {
+      const view = cameraView(camera, this.streamUrls(camera.id));
+      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      const capabilityChange = !same(previous?.mode, camera.mode) || !same(previous?.capabilities, camera.capabilities);
+      if (previous?.status !== camera.status || capabilityChange) this.notifier.broadcast('camera_status_update', view);
+      if (previous?.status !== camera.status) {
+        if (camera.status === 'CONNECTED') this.notifier.publish('camera.connected', view, camera.id);
+        else if (camera.status === 'DISCONNECTED') this.notifier.publish('camera.disconnected', view, camera.id);
+        this.notifier.publish('camera.status_change', { ...view, previous_status: previous?.status ?? null }, camera.id);
+      }
     });
     this.#routes();
   }

@@ -12,7 +12,11 @@ export interface Session {
     /** Epoch milliseconds after which the session must authenticate again. */
     expiresAt: number;
     method: 'jwt' | 'api_key';
+    /** API key id, when authenticated with a key (revocation closes such sessions). */
+    keyId?: string;
   };
+  /** Topic subscriptions (subscribe_events); default notifications need none. */
+  subscriptions?: { topics: Set<string>; device?: string };
 }
 
 /** The session's role if it is authenticated and not expired at `now`. */

@@ -41,6 +41,11 @@ export class RpcWebSocketServer {
     return this.#conns.size;
   }
 
+  /** Every open session. */
+  *sessions(): IterableIterator<Session> {
+    for (const conn of this.#conns.values()) yield conn.session;
+  }
+
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];

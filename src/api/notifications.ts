@@ -1,0 +1,63 @@
+/**
+ * Server → client notifications. Default notifications (`camera_status_update`,
+ * `recording_status_update`) go to every authenticated client; topic notifications go to
+ * sessions that subscribed to the topic (and, with `filters.device`, to that camera only).
+ */
+import type { Session } from './session.js';
+
+export const TOPICS = [
+  'camera.connected',
+  'camera.disconnected',
+  'camera.status_change',
+  'camera.capability_detected',
+  'camera.capability_error',
+  'recording.start',
+  'recording.stop',
+  'recording.progress',
+  'recording.error',
+  'snapshot.taken',
+  'snapshot.error',
+  'system.health',
+  'system.error',
+  'system.startup',
+  'system.shutdown',
+  'stream.started',
+  'stream.stopped',
+  'stream.error',
+  'storage.low_space',
+  // Names older clients subscribe to: the first two are delivered to everyone anyway.
+  'camera_status_update',
+  'recording_status_update',
+  'system_health_update',
+] as const;
+export type Topic = (typeof TOPICS)[number];
+
+export function isTopic(v: string): v is Topic {
+  return (TOPICS as readonly string[]).includes(v);
+}
+
+/** Anything that can write one serialized notification to the sessions a predicate admits. */
+export interface NotificationSink {
+  notify(method: string, params: unknown, accept?: (s: Session) => boolean): number;
+}
+
+export class Notifier {
+  constructor(private readonly sink: NotificationSink) {}
+
+  /** A default notification: every authenticated client. */
+  broadcast(method: 'camera_status_update' | 'recording_status_update', params: Record<string, unknown>): number {
+    return this.sink.notify(method, params);
+  }
+
+  /** A topic notification: params are `{device?, timestamp, ...fields}`. */
+  publish(topic: Topic, fields: Record<string, unknown>, device?: string): number {
+    const params = { ...(device !== undefined ? { device } : {}), timestamp: new Date().toISOString(), ...fields };
+    return this.sink.notify(topic, params, (s) => subscribed(s, topic, device));
+  }
+}
+
+export function subscribed(s: Session, topic: string, device: string | undefined): boolean {
+  const sub = s.subscriptions;
+  if (!sub || !sub.topics.has(topic)) return false;
+  return sub.device === undefined || device === undefined || sub.device === device;
+}
