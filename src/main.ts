@@ -14,6 +14,8 @@ import { App, packageVersion } from './app.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './observability/logger.js';
+import { TemplateLoadError } from './streaming/templates/catalog.js';
+import { SystemdNotifier } from './observability/systemd-notify.js';
 
 const USAGE = `usage:
   camera-service [--config FILE]                          run the daemon
@@ -71,7 +73,15 @@ async function main(): Promise<void> {
 
   const config = configOrExit(values.config);
   const log = createLogger(config.logging.level);
-  const app = new App(config, log);
+  // systemd (Type=notify): READY=1 once started, WATCHDOG=1 pings, STOPPING=1 on shutdown.
+  const notifier = SystemdNotifier.fromEnv(process.env, log.child({ module: 'systemd' }));
+  let app: App;
+  try {
+    app = new App(config, log);
+  } catch (err) {
+    // A bad FFmpeg template is a configuration problem: exit 2, naming the file.
+    fail(err instanceof TemplateLoadError ? 2 : 1, [`camera-service: ${(err as Error).message}`]);
+  }
 
   let exiting = false;
   const shutdown = (signal: string) => {
@@ -83,7 +93,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.server.shutdown_timeout_ms);
     deadline.unref();
-    app.stop().then(
+    Promise.all([app.stop(), notifier.stopping(`stopping (${signal})`)]).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
@@ -104,6 +114,10 @@ async function main(): Promise<void> {
 
   try {
     await app.start();
+    if (!exiting) {
+      void notifier.ready(`ready: listening on port ${app.port}`);
+      notifier.startWatchdog();
+    }
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'start failed');
     await app.stop().catch(() => undefined);
