@@ -10,17 +10,22 @@ import { HttpServer, sendJson } from './api/http-server.js';
 import { cameraMethods, cameraView } from './api/methods/cameras.js';
 import { eventMethods } from './api/methods/events.js';
 import { Notifier } from './api/notifications.js';
+import { streamMethods } from './api/methods/streams.js';
 import { systemMethods } from './api/methods/system.js';
 import { Dispatcher } from './api/rpc/dispatcher.js';
 import { MethodRegistry } from './api/rpc/registry.js';
 import { RpcWebSocketServer } from './api/ws-server.js';
+import { CameraIdStore } from './cameras/id-store.js';
 import { CameraRegistry } from './cameras/registry.js';
+import { TestPatternCameras } from './cameras/test-patterns.js';
 import type { Config } from './config/schema.js';
 import { MediaMtxApi } from './mediamtx/api-client.js';
 import { ManagedMediaMtx, resolveMediaMtxBinary } from './mediamtx/managed-server.js';
+import { PathReconciler } from './mediamtx/path-reconciler.js';
 import { MediaMtxReachability } from './mediamtx/reachability.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { createStreaming, type Streaming } from './streaming/setup.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -34,6 +39,10 @@ export class App {
   readonly mediamtxApi: MediaMtxApi;
   readonly reachability: MediaMtxReachability;
   readonly managed: ManagedMediaMtx | undefined;
+  readonly paths: PathReconciler;
+  readonly cameraIds: CameraIdStore;
+  readonly testPatterns: TestPatternCameras;
+  readonly streaming: Streaming;
   readonly http: HttpServer;
   readonly ws: RpcWebSocketServer;
   readonly notifier: Notifier;
@@ -66,6 +75,18 @@ export class App {
       this.managed.on('started', () => void this.reachability.check());
     }
 
+    this.paths = new PathReconciler(this.mediamtxApi, this.reachability, log.child({ module: 'paths' }));
+    this.cameraIds = new CameraIdStore(join(config.storage.state_path, 'camera-ids.json'));
+    this.testPatterns = new TestPatternCameras(this.cameras, this.cameraIds);
+    this.streaming = createStreaming({
+      config,
+      registry: this.cameras,
+      reconciler: this.paths,
+      mediamtx: this.mediamtxApi,
+      log: log.child({ module: 'streaming' }),
+      servicePort: () => this.port,
+    });
+
     const registry = new MethodRegistry();
     const jwt = new JwtVerifier(config.security.jwt_secret, config.security.jwt_algorithms);
     registry.add(
@@ -83,6 +104,12 @@ export class App {
       }),
       ...cameraMethods({ registry: this.cameras, streamUrls: (id) => this.streamUrls(id) }),
       ...eventMethods({ sessions: () => this.ws.sessions() }),
+      ...streamMethods({
+        registry: this.cameras,
+        streams: this.streaming.streams,
+        streamUrls: (id) => this.streamUrls(id),
+        autoCloseAfterS: config.streaming.auto_close_after_s,
+      }),
     );
 
     const dispatcher = new Dispatcher(registry, {
@@ -109,6 +136,14 @@ export class App {
         else if (camera.status === 'DISCONNECTED') this.notifier.publish('camera.disconnected', view, camera.id);
         this.notifier.publish('camera.status_change', { ...view, previous_status: previous?.status ?? null }, camera.id);
       }
+    });
+    const streams = this.streaming.streams;
+    this.paths.on('restored', () => void streams.retryBackedOff());
+    streams.on('started', (id, info) => this.notifier.publish('stream.started', { stream_name: id, template: info.template, pid: info.pid }, id));
+    streams.on('stopped', (id, reason) => this.notifier.publish('stream.stopped', { stream_name: id, reason }, id));
+    streams.on('crash', (id, exit) => {
+      this.metrics.ffmpegRestarts.inc({ camera: id });
+      this.notifier.publish('stream.error', { stream_name: id, error: exit.summary, exit_code: exit.code, signal: exit.signal }, id);
     });
     this.#routes();
   }
@@ -143,6 +178,7 @@ export class App {
           return sendJson(res, 200, { status: 'ready' });
         },
       })
+      .route(this.streaming.demand.route())
       .route({
         path: '/metrics',
         methods: ['GET'],
@@ -169,9 +205,17 @@ export class App {
       this.reachability.start();
       await this.reachability.waitUntilUp(3000).catch((err: Error) => this.log.warn({ err: err.message }, 'external MediaMTX is not reachable yet'));
     }
+    for (const spec of this.config.test_cameras.patterns) this.testPatterns.add(spec);
+    if (this.config.test_cameras.when_no_hardware && !this.cameras.list().some((c) => c.kind === 'v4l2' && c.status === 'CONNECTED')) {
+      const id = this.testPatterns.add({ name: 'demo' });
+      this.log.info({ camera: id }, 'no V4L2 camera found: added the test-pattern camera "demo"');
+    }
     this.ws.attach(this.http.server);
     const addr = await this.http.listen(this.config.server.port, this.config.server.host);
     this.port = addr.port;
+    // Paths carry the on-demand hook command, which needs the listener's port.
+    await this.streaming.streams.start();
+    this.paths.start();
     this.#started = true;
     this.log.info({ host: addr.address, port: addr.port, path: this.config.server.websocket_path }, 'service ready');
   }
@@ -181,7 +225,10 @@ export class App {
     this.#stopping ??= (async () => {
       this.#started = false;
       this.log.info('stopping');
-      await Promise.all([this.ws.close(1001), this.http.close()]);
+      this.streaming.demand.closeAll();
+      await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
+      await this.http.close();
+      this.paths.stop();
       this.reachability.stop();
       await this.managed?.stop();
       this.mediamtxApi.close();

@@ -51,6 +51,45 @@ export const configSchema = t.object({
     },
     { description: 'The MediaMTX media server.' },
   ),
+  streaming: t.object(
+    {
+      default_mode: t.enum(['on_demand', 'always_on'] as const, {
+        default: 'on_demand',
+        description: 'on_demand: FFmpeg runs only while someone reads, records or asked start_streaming; always_on: while the camera is connected.',
+      }),
+      auto_close_after_s: t.integer({ minimum: 1, maximum: 86400, default: 300, description: 'A start_streaming session ends after this many seconds without RTSP/WebRTC/HLS readers.' }),
+      reader_close_after_s: t.integer({ minimum: 1, maximum: 3600, default: 10, description: 'On-demand streams started by a reader stop this many seconds after the last reader left (MediaMTX runOnDemandCloseAfter).' }),
+      stop_grace_ms: t.integer({ minimum: 100, maximum: 30000, default: 2000, description: 'SIGTERM to SIGKILL grace period when stopping FFmpeg.' }),
+      stall_timeout_s: t.integer({ minimum: 0, maximum: 300, default: 5, description: 'Restart a publisher whose MediaMTX path received no bytes for this long (0 disables).' }),
+      ffmpeg_binary: t.string({ minLength: 1, default: 'ffmpeg', description: 'FFmpeg executable.' }),
+      templates_dir: t.string({ default: '', description: 'Directory of FFmpeg pipeline templates; empty: the ffmpeg-templates/ directory of the installation.' }),
+      hardware_encoder: t.enum(['', 'v4l2m2m', 'vaapi'] as const, { default: '', description: 'Encode MJPEG/raw cameras with this hardware encoder instead of libx264.' }),
+      overrides: t.record(
+        t.object({
+          mode: t.optional(t.enum(['on_demand', 'always_on'] as const)),
+          template: t.optional(t.string({ pattern: '^[a-z0-9][a-z0-9-]*$' })),
+        }),
+        { default: {}, description: 'Per camera id (e.g. camera0): mode and/or pipeline template name.' },
+      ),
+    },
+    { description: 'Publishing cameras to MediaMTX with supervised FFmpeg processes.' },
+  ),
+  test_cameras: t.object(
+    {
+      patterns: t.array(
+        t.object({
+          name: t.string({ pattern: '^[A-Za-z0-9 ._-]{1,64}$' }),
+          width: t.optional(t.integer({ minimum: 16, maximum: 3840 })),
+          height: t.optional(t.integer({ minimum: 16, maximum: 2160 })),
+          fps: t.optional(t.integer({ minimum: 1, maximum: 60 })),
+          encode_live: t.optional(t.boolean()),
+        }),
+        { default: [], maxItems: 64, description: 'Virtual test-pattern cameras (FFmpeg lavfi), each {name, width?=1280, height?=720, fps?=30, encode_live?=false}. Without encode_live a pre-encoded H.264 loop is replayed with stream copy (almost no CPU).' },
+      ),
+      when_no_hardware: t.boolean({ default: false, description: 'Add one test-pattern camera named "demo" when discovery finds no V4L2 camera at start.' }),
+    },
+    { description: 'Virtual cameras for demos, tests and benchmarks.' },
+  ),
   storage: t.object(
     {
       recordings_path: t.string({ minLength: 1, default: '/var/lib/camera-service/recordings', description: 'Directory of recordings.' }),

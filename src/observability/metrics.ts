@@ -28,6 +28,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly ffmpegRestarts = new Counter({
+    name: `${METRIC_PREFIX}ffmpeg_restarts_total`,
+    help: 'FFmpeg publisher exits that were not requested (each is followed by a restart with backoff)',
+    labelNames: ['camera'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
   }

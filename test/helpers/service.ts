@@ -133,14 +133,14 @@ export async function startService(overrides: Record<string, unknown> = {}, opts
   return svc;
 }
 
-/** Pids of every process whose command line contains `needle`. */
-export function processesMatching(needle: string): number[] {
+/** Pids of every process whose command line contains every one of `needles`. */
+export function processesMatching(...needles: string[]): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(needle)) out.push(Number(entry));
+      if (needles.every((n) => cmd.includes(n))) out.push(Number(entry));
     } catch {
       /* gone */
     }

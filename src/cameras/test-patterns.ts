@@ -1,0 +1,60 @@
+/**
+ * Virtual test-pattern cameras from config: each is a camera like any other (id from the
+ * shared id store, status, streaming, recording, snapshots). Unless `encode_live` is set, its
+ * publisher replays a pre-encoded H.264 loop with stream copy, generated once into the cache.
+ */
+import type { Config } from '../config/schema.js';
+import type { CameraIdStore } from './id-store.js';
+import type { Camera, CameraRegistry } from './registry.js';
+
+export type TestPatternSpec = Config['test_cameras']['patterns'][number];
+
+/** Everything the publisher needs; kept in the camera's `debug.test_pattern`. */
+export interface TestPatternSource {
+  width: number;
+  height: number;
+  fps: number;
+  loop: boolean;
+}
+
+export const identityOf = (name: string) => `test-pattern:${name}`;
+
+export function testPatternSource(camera: Camera): TestPatternSource | undefined {
+  return camera.kind === 'test_pattern' ? (camera.debug?.test_pattern as TestPatternSource | undefined) : undefined;
+}
+
+export class TestPatternCameras {
+  readonly #byName = new Map<string, string>();
+
+  constructor(
+    private readonly registry: CameraRegistry,
+    private readonly ids: CameraIdStore,
+  ) {}
+
+  /** Adds (or updates) a test-pattern camera; returns its id. */
+  add(spec: TestPatternSpec): string {
+    const identity = identityOf(spec.name);
+    const id = this.ids.assign([{ identity, name: spec.name }]).get(identity)!;
+    const src: TestPatternSource = { width: spec.width ?? 1280, height: spec.height ?? 720, fps: spec.fps ?? 30, loop: !spec.encode_live };
+    this.#byName.set(spec.name, id);
+    this.registry.upsert({
+      id,
+      kind: 'test_pattern',
+      name: `Test pattern ${spec.name}`,
+      status: 'CONNECTED',
+      mode: { format: 'H264', width: src.width, height: src.height, fps: src.fps },
+      capabilities: { formats: ['H264'], resolutions: [`${src.width}x${src.height}`], fps_options: [src.fps] },
+      debug: { identity, test_pattern: src },
+    });
+    return id;
+  }
+
+  /** Marks a test-pattern camera DISCONNECTED (its id stays reserved, like an unplugged camera). */
+  remove(name: string): boolean {
+    const id = this.#byName.get(name);
+    const camera = id ? this.registry.get(id) : undefined;
+    if (!camera) return false;
+    this.registry.upsert({ ...camera, status: 'DISCONNECTED' });
+    return true;
+  }
+}
