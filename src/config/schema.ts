@@ -90,6 +90,21 @@ export const configSchema = t.object({
     },
     { description: 'Virtual cameras for demos, tests and benchmarks.' },
   ),
+  external_streams: t.object(
+    {
+      discovery_enabled: t.boolean({ default: false, description: 'Allow discover_external_streams and scheduled scans; when false they answer -32030.' }),
+      scan_interval_s: t.integer({ minimum: 0, maximum: 86400, default: 0, description: 'Seconds between scheduled scans (0: on demand only); set_discovery_interval changes it at run time.' }),
+      hosts: t.array(t.string({ minLength: 1, maxLength: 253 }), { default: [], maxItems: 256, description: 'Hosts to scan: names, addresses or IPv4 CIDR blocks (at most /16).' }),
+      skydio_enabled: t.boolean({ default: true, description: 'Probe Skydio EO (5554 /subject) and IR (6554 /infrared) streams.' }),
+      generic_enabled: t.boolean({ default: true, description: 'Probe generic RTSP streams on generic_ports × generic_paths.' }),
+      generic_ports: t.array(t.integer({ minimum: 1, maximum: 65535 }), { default: [554, 8554], description: 'Ports probed for generic RTSP streams.' }),
+      generic_paths: t.array(t.string({ pattern: '^/[^\\s]*$' }), { default: ['/stream', '/live', '/video'], description: 'Paths probed for generic RTSP streams.' }),
+      probe_timeout_ms: t.integer({ minimum: 50, maximum: 30000, default: 1000, description: 'Deadline of one OPTIONS/DESCRIBE probe.' }),
+      concurrency: t.integer({ minimum: 1, maximum: 256, default: 16, description: 'Probes in flight at once.' }),
+      max_targets: t.integer({ minimum: 1, maximum: 65536, default: 4096, description: 'Upper bound of URLs one scan probes.' }),
+    },
+    { description: 'Network RTSP streams published through MediaMTX, and their discovery.' },
+  ),
   storage: t.object(
     {
       recordings_path: t.string({ minLength: 1, default: '/var/lib/camera-service/recordings', description: 'Directory of recordings.' }),
@@ -97,6 +112,32 @@ export const configSchema = t.object({
       state_path: t.string({ minLength: 1, default: '/var/lib/camera-service/state', description: 'Directory of persistent state (camera registry, API keys, retention policy, managed MediaMTX config).' }),
     },
     { description: 'Where files live.' },
+  ),
+  discovery: t.object(
+    {
+      enabled: t.boolean({ default: true, description: 'Discover V4L2 cameras (hotplug watching, probing, stable ids).' }),
+      use_udev: t.enum(['auto', 'always', 'never'] as const, {
+        default: 'auto',
+        description: 'Hotplug events from a `udevadm monitor` child (after udev rules: permissions fixed, properties attached). auto: when udevd runs (/run/udev/control exists); never: inotify on /dev only. inotify also covers the gaps while the monitor restarts.',
+      }),
+      rescan_interval_s: t.integer({ minimum: 0, maximum: 3600, default: 5, description: 'Seconds between rescans of /sys/class/video4linux that repair missed events (counted in camera_service_discovery_rescan_discrepancies_total). Detection never waits for it. 0 disables.' }),
+      probe_timeout_ms: t.integer({ minimum: 100, maximum: 60000, default: 5000, description: 'Time limit of one v4l2-ctl probe; the process is killed after it and the camera reported in ERROR.' }),
+      forget_ids: t.array(t.string({ pattern: '^camera(0|[1-9][0-9]*)$' }), {
+        default: [],
+        uniqueItems: true,
+        description: 'Camera ids to release at start (ids of absent cameras otherwise stay reserved forever); a released id goes to the next new camera.',
+      }),
+      preferred_formats: t.array(t.string({ pattern: '^[A-Za-z0-9_ -]{1,8}$' }), {
+        default: ['H264', 'MJPG', 'JPEG'],
+        minItems: 1,
+        uniqueItems: true,
+        description: 'Capture formats (fourccs) in order of preference; unlisted uncompressed formats come next, other compressed ones last.',
+      }),
+      max_width: t.integer({ minimum: 16, maximum: 16384, default: 1920, description: 'Largest capture width chosen by default (a camera offering only larger sizes gets its smallest).' }),
+      max_height: t.integer({ minimum: 16, maximum: 16384, default: 1080, description: 'Largest capture height chosen by default.' }),
+      min_fps: t.integer({ minimum: 1, maximum: 240, default: 25, description: 'Frame rate a mode must reach to be preferred; the largest size reaching it wins.' }),
+    },
+    { description: 'V4L2 camera discovery: hotplug watching, probing with v4l2-ctl, capture mode policy.' },
   ),
   logging: t.object(
     {
