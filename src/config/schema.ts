@@ -24,14 +24,33 @@ export const configSchema = t.object({
   security: t.object(
     {
       jwt_secret: t.string({ minLength: 32, 'x-secret': true, description: 'HS256 secret for JSON Web Tokens; at least 32 bytes. Required.' }),
-      jwt_algorithms: t.array(t.enum(['HS256', 'HS384', 'HS512'] as const), {
+      jwt_algorithms: t.array(t.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const), {
         minItems: 1,
         uniqueItems: true,
         default: ['HS256'],
-        description: 'Accepted JWT algorithms, pinned here and never taken from the token.',
+        description: 'Accepted JWT algorithms, pinned here and never taken from the token. HS* verify with jwt_secret; RS*, PS*, ES* and EdDSA with jwt_public_key_file.',
+      }),
+      jwt_public_key_file: t.string({
+        default: '',
+        description: 'PEM file with the public key (SPKI) or certificate that verifies asymmetric JWTs; required when jwt_algorithms lists one, and must fit each of them.',
       }),
     },
-    { description: 'Authentication.' },
+    { description: 'Authentication. API keys (`camera-service keys ...`) live in storage.state_path/api-keys.json.' },
+  ),
+  limits: t.object(
+    {
+      max_connections: t.integer({ minimum: 1, maximum: 100000, default: 1000, description: 'Open WebSocket connections at most; further upgrades are refused with HTTP 503.' }),
+      max_connections_per_ip: t.integer({ minimum: 1, maximum: 100000, default: 100, description: 'Open WebSocket connections from one address at most; further upgrades are refused with HTTP 429.' }),
+      allowed_origins: t.array(t.string({ minLength: 1 }), {
+        default: ['*'],
+        description: 'Origins (scheme://host[:port]) whose browser pages may connect; "*" allows any. A request without Origin (non-browser clients) is always allowed; others get HTTP 403.',
+      }),
+      requests_per_second: t.number({ minimum: 0.1, maximum: 100000, default: 50, description: 'Per-connection request rate (token bucket refill); each batch element counts. Over it: error -32040 with retry_after_ms.' }),
+      request_burst: t.integer({ minimum: 1, maximum: 100000, default: 100, description: 'Per-connection burst (token bucket size).' }),
+      unauthenticated_timeout_s: t.integer({ minimum: 1, maximum: 86400, default: 10, description: 'A connection that is not authenticated this long after connecting (or after losing its authentication) is closed with code 4001.' }),
+      send_buffer_limit_bytes: t.integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 1024 * 1024, description: 'A connection with more unsent bytes than this is a slow consumer: notifications skip it and it is closed with code 1013.' }),
+    },
+    { description: 'Connection and request limits of the WebSocket API.' },
   ),
   mediamtx: t.object(
     {
