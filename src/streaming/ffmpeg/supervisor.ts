@@ -25,8 +25,10 @@ export interface SupervisorOptions {
   random?: () => number;
   /** Consecutive restarts without a stable run before giving up (state `failed`); default unlimited. */
   maxRestarts?: number;
-  /** Stall watchdog period in ms (default 5000; 0 disables). */
+  /** Stall watchdog period in ms (default 5000; 0 disables the watchdog). */
   stallCheckMs?: number;
+  /** A process without a first frame this long after its spawn counts as stalled (default 10000). */
+  startTimeoutMs?: number;
   /**
    * What the watchdog watches; must grow between two checks or the process is restarted.
    * Default: frames written by the current process (from its progress output). Inject e.g.
@@ -103,6 +105,7 @@ export class FfmpegSupervisor extends EventEmitter<SupervisorEvents> {
   readonly #graceMs: number;
   readonly #keep: number;
   readonly #stallCheckMs: number;
+  readonly #startTimeoutMs: number;
   #model: SupervisorModel = initialModel();
   #queue: SupervisorInput[] = [];
   #processing = false;
@@ -132,6 +135,7 @@ export class FfmpegSupervisor extends EventEmitter<SupervisorEvents> {
     this.#graceMs = opts.graceMs ?? 2000;
     this.#keep = opts.keepLines ?? 50;
     this.#stallCheckMs = opts.stallCheckMs ?? 5000;
+    this.#startTimeoutMs = opts.startTimeoutMs ?? 10_000;
   }
 
   get state(): SupervisorState {
@@ -309,37 +313,41 @@ export class FfmpegSupervisor extends EventEmitter<SupervisorEvents> {
 
   // --- stall watchdog ---
 
+  /**
+   * While starting: the first frame must come within startTimeoutMs. While running: the probe
+   * must grow between two checks (the first check after the first frame sets the baseline).
+   */
   #startWatchdog(child: ManagedChild): void {
     this.#stopWatchdog();
     if (this.#stallCheckMs <= 0) return;
     const probe = this.#opts.probe ?? (() => this.#progress?.frame ?? 0);
+    const what = this.#opts.probe ? 'probe' : 'frame count';
     let last: number | undefined;
     let busy = false;
-    const read = async (): Promise<number | undefined> => {
-      try {
-        return await probe();
-      } catch {
-        return undefined;
-      }
-    };
-    // Baseline at spawn: the probe must grow from here.
-    void read().then((v) => {
-      if (last === undefined) last = v;
-    });
     this.#watchdog = setInterval(() => {
-      if (busy) return;
+      if (busy || this.#child !== child) return;
+      if (this.#model.state === 'starting') {
+        const waited = Date.now() - (this.#spawnedAt ?? Date.now());
+        if (waited >= this.#startTimeoutMs) this.#dispatch({ type: 'stalled', detail: `no frame within ${this.#startTimeoutMs / 1000} s of starting` });
+        return;
+      }
+      if (this.#model.state !== 'running') return;
       busy = true;
-      void read().then((value) => {
+      void (async () => {
+        let value: number | undefined;
+        try {
+          value = await probe();
+        } catch {
+          value = undefined; // cannot tell: skip this check
+        }
         busy = false;
-        const state = this.#model.state;
-        if (this.#child !== child || (state !== 'starting' && state !== 'running') || value === undefined) return;
+        if (this.#child !== child || this.#model.state !== 'running' || value === undefined) return;
         if (last === undefined || value > last) {
           last = value;
           return;
         }
-        const what = this.#opts.probe ? 'probe' : 'frame count';
         this.#dispatch({ type: 'stalled', detail: `${what} stayed at ${value} for ${this.#stallCheckMs / 1000} s` });
-      });
+      })();
     }, this.#stallCheckMs);
   }
 
