@@ -26,6 +26,16 @@ export interface FileList {
   offset: number;
 }
 
+export interface ExternalStream {
+  url: string;
+  type: string;
+  name: string;
+  status: string;
+  discovered_at: string;
+  last_seen: string | null;
+  capabilities: Record<string, unknown>;
+}
+
 type Device = { device: string };
 type Page = { limit?: number; offset?: number };
 
@@ -38,7 +48,12 @@ export interface Methods {
   get_camera_list: { params: {}; result: { cameras: Camera[]; total: number; connected: number } };
   get_camera_status: {
     params: Device;
-    result: Camera & { metrics: { bytes_sent: number; readers: number; uptime: number }; capabilities: { formats: string[]; resolutions: string[] } };
+    result: Camera & {
+      metrics: { bytes_sent: number; readers: number; uptime: number };
+      capabilities: { formats: string[]; resolutions: string[] };
+      /** Admins only: device nodes, identity, driver, why this mode. */
+      debug?: Record<string, unknown>;
+    };
   };
   get_camera_capabilities: {
     params: Device;
@@ -115,6 +130,29 @@ export interface Methods {
     result: { total_space: number; used_space: number; available_space: number; usage_percentage: number; recordings_size: number; snapshots_size: number; low_space_warning: boolean };
   };
   subscribe_events: { params: { topics: string[]; filters?: { device?: string } }; result: { subscribed: true; topics: string[]; filters: { device?: string } } };
+  add_external_stream: {
+    params: { stream_url: string; stream_name: string; stream_type?: 'generic_rtsp' | 'skydio_eo' | 'skydio_ir' };
+    result: { stream_url: string; stream_name: string; stream_type: string; status: 'ADDED'; timestamp: string };
+  };
+  remove_external_stream: { params: { stream_url: string }; result: { stream_url: string; status: 'REMOVED'; timestamp: string } };
+  get_external_streams: {
+    params: {};
+    result: { external_streams: ExternalStream[]; skydio_streams: ExternalStream[]; generic_streams: ExternalStream[]; total_count: number; timestamp: string };
+  };
+  discover_external_streams: {
+    params: { skydio_enabled?: boolean; generic_enabled?: boolean; force_rescan?: boolean; include_offline?: boolean };
+    result: {
+      discovered_streams: ExternalStream[];
+      skydio_streams: ExternalStream[];
+      generic_streams: ExternalStream[];
+      scan_timestamp: string;
+      total_found: number;
+      discovery_options: Record<string, unknown>;
+      scan_duration: number;
+      errors: string[];
+    };
+  };
+  set_discovery_interval: { params: { scan_interval: number }; result: { scan_interval: number; status: 'UPDATED'; message: string; timestamp: string } };
   unsubscribe_events: { params: { topics?: string[] }; result: { unsubscribed: true; topics: string[] } };
 }
 

@@ -44,8 +44,13 @@ export interface RunningService {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startService(overrides: Record<string, unknown> = {}, opts: { keepDir?: string } = {}): Promise<RunningService> {
-  const dir = opts.keepDir ?? mkdtempSync(join(tmpdir(), 'camera-service-test-'));
+/** `dir`: use this state directory; `keep`: leave the directory in place on stop (for restarts). */
+export async function startService(
+  overrides: Record<string, unknown> = {},
+  opts: { dir?: string; keep?: boolean; /** @deprecated dir + keep */ keepDir?: string } = {},
+): Promise<RunningService> {
+  if (opts.keepDir) opts = { dir: opts.keepDir, keep: true };
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'camera-service-test-'));
   const [port, apiPort, rtspPort] = (await freePorts(3)) as [number, number, number];
   const config = merge(
     {
@@ -105,13 +110,15 @@ export async function startService(overrides: Record<string, unknown> = {}, opts
     exited.then(({ code }) => Promise.reject(new Error(`service exited with ${code} before ready: ${stderr}`))),
   ]);
 
+  // Report what the merged config says (tests may override ports).
+  const actualPort: number = config.server.port;
   const svc: RunningService = {
     proc,
-    port,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    httpUrl: `http://127.0.0.1:${port}`,
-    mediamtxApiUrl: `http://127.0.0.1:${apiPort}`,
-    rtspPort,
+    port: actualPort,
+    wsUrl: `ws://127.0.0.1:${actualPort}/ws`,
+    httpUrl: `http://127.0.0.1:${actualPort}`,
+    mediamtxApiUrl: config.mediamtx.api_url,
+    rtspPort: config.mediamtx.rtsp_port,
     dir,
     config,
     logs,
@@ -126,7 +133,7 @@ export async function startService(overrides: Record<string, unknown> = {}, opts
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const r = await exited;
-      if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+      if (!opts.keep) rmSync(dir, { recursive: true, force: true });
       return r;
     },
   };
