@@ -36,6 +36,16 @@ export interface Camera {
   since: number;
 }
 
+export interface Transition {
+  /** Epoch ms. */
+  at: number;
+  from: CameraStatus | null;
+  to: CameraStatus;
+  reason?: string;
+}
+
+const HISTORY = 20;
+
 export interface RegistryEvents {
   /** A camera was added or changed; `previous` is undefined for a new camera. */
   change: [camera: Camera, previous: Camera | undefined];
@@ -43,6 +53,7 @@ export interface RegistryEvents {
 
 export class CameraRegistry extends EventEmitter<RegistryEvents> {
   readonly #cameras = new Map<string, Camera>();
+  readonly #history = new Map<string, Transition[]>();
 
   list(): Camera[] {
     return [...this.#cameras.values()].sort((a, b) => idNumber(a.id) - idNumber(b.id));
@@ -58,8 +69,19 @@ export class CameraRegistry extends EventEmitter<RegistryEvents> {
     const statusChanged = previous?.status !== camera.status;
     const next: Camera = { ...camera, since: statusChanged ? (camera.since ?? Date.now()) : (previous?.since ?? Date.now()) };
     this.#cameras.set(camera.id, next);
+    if (statusChanged) {
+      const h = this.#history.get(camera.id) ?? [];
+      h.push({ at: next.since, from: previous?.status ?? null, to: next.status, ...(next.error ? { reason: next.error } : {}) });
+      if (h.length > HISTORY) h.shift();
+      this.#history.set(camera.id, h);
+    }
     if (!previous || JSON.stringify({ ...previous, since: 0 }) !== JSON.stringify({ ...next, since: 0 })) this.emit('change', next, previous);
     return next;
+  }
+
+  /** The last status transitions of a camera, oldest first. */
+  history(id: string): Transition[] {
+    return [...(this.#history.get(id) ?? [])];
   }
 
   remove(id: string): boolean {

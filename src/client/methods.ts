@@ -153,6 +153,23 @@ export interface Methods {
     };
   };
   set_discovery_interval: { params: { scan_interval: number }; result: { scan_interval: number; status: 'UPDATED'; message: string; timestamp: string } };
+  get_camera_diagnostics: {
+    params: Device;
+    result: {
+      device: string;
+      summary: string;
+      status: CameraStatus;
+      since: string;
+      error: string | null;
+      transitions: { at: string; from: CameraStatus | null; to: CameraStatus; reason?: string }[];
+      stream: Record<string, any>;
+      mediamtx_path: Record<string, unknown> | null;
+      device_info: Record<string, unknown>;
+      device_holders: { pid: number; command: string }[];
+      usb: Record<string, unknown> | null;
+      kernel_messages: { lines: string[] } | { unavailable: string };
+    };
+  };
   unsubscribe_events: { params: { topics?: string[] }; result: { unsubscribed: true; topics: string[] } };
 }
 
