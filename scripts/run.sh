@@ -19,6 +19,8 @@ security:
 mediamtx:
   managed: true
   listen_host: 127.0.0.1
+test_cameras:
+  when_no_hardware: true   # a live test pattern at rtsp://127.0.0.1:8554/camera0 when no V4L2 camera is found
 storage:
   recordings_path: $PWD/.local/recordings
   snapshots_path: $PWD/.local/snapshots
