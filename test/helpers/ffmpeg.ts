@@ -137,11 +137,15 @@ export interface TestMediamtx {
   child: ManagedChild;
 }
 
-/** Starts the provisioned MediaMTX with a minimal config on free ports; stopped by t.after. */
-export async function startMediamtx(t: TestContext): Promise<TestMediamtx> {
+/**
+ * Starts the provisioned MediaMTX with a minimal config, on free ports unless given (to bring
+ * one back on the ports of a killed one); stopped by t.after.
+ */
+export async function startMediamtx(t: TestContext, ports: { rtspPort?: number; apiPort?: number } = {}): Promise<TestMediamtx> {
   const binary = execFileSync(join(repoRoot(), 'scripts', 'provision-mediamtx.sh'), { encoding: 'utf8' }).trim();
   const dir = tempDir(t, 'mediamtx-');
-  const [rtspPort, apiPort] = [await freePort(), await freePort()];
+  const rtspPort = ports.rtspPort ?? (await freePort());
+  const apiPort = ports.apiPort ?? (await freePort());
   const config = join(dir, 'mediamtx.yml');
   writeFileSync(
     config,
@@ -192,7 +196,8 @@ export interface ProbedStream {
 /** The video stream of a URL or file, as ffprobe sees it. */
 export async function ffprobe(input: string): Promise<ProbedStream> {
   const args = ['ffprobe', '-v', 'error'];
-  if (input.startsWith('rtsp')) args.push('-rtsp_transport', 'tcp');
+  // Small probe sizes: the stream parameters are in the RTSP session description anyway.
+  if (input.startsWith('rtsp')) args.push('-rtsp_transport', 'tcp', '-analyzeduration', '500000', '-probesize', '500000');
   args.push('-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', input);
   const r = await runFfmpegOnce(args, { timeoutMs: 15_000, keepLines: 500 });
   if (!r.ok) throw new Error(`ffprobe ${input}: ${r.summary}\n${r.stderr.join('\n')}`);
