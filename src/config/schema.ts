@@ -129,8 +129,39 @@ export const configSchema = t.object({
       recordings_path: t.string({ minLength: 1, default: '/var/lib/camera-service/recordings', description: 'Directory of recordings.' }),
       snapshots_path: t.string({ minLength: 1, default: '/var/lib/camera-service/snapshots', description: 'Directory of snapshots.' }),
       state_path: t.string({ minLength: 1, default: '/var/lib/camera-service/state', description: 'Directory of persistent state (camera registry, API keys, retention policy, managed MediaMTX config).' }),
+      low_space_percent: t.number({ minimum: 1, maximum: 100, default: 85, description: 'Usage (percent of the recordings file system) at which get_storage_info reports low_space_warning and storage.low_space is published.' }),
+      min_free_bytes: t.integer({ minimum: 0, default: 1024 * 1024 * 1024, description: 'Free-space floor: below it new recordings and snapshots are refused (-32050, reason disk_full) and running recordings are stopped cleanly (FAILED, disk_full).' }),
+      check_interval_ms: t.integer({ minimum: 100, maximum: 600000, default: 5000, description: 'How often free space is measured (statfs) for the floor and the low-space warning.' }),
+      size_refresh_interval_s: t.integer({ minimum: 1, maximum: 86400, default: 60, description: 'How often the cached sizes of the recordings and snapshots directories are recomputed in the background.' }),
     },
-    { description: 'Where files live.' },
+    { description: 'Where files live, and disk-space protection.' },
+  ),
+  recording: t.object(
+    {
+      segment_duration_s: t.integer({ minimum: 0, maximum: 86400, default: 3600, description: 'A recording longer than this continues into numbered parts (<name>_part2.mp4, ...), cut at keyframes; 0: one file.' }),
+      progress_interval_s: t.number({ minimum: 0.5, maximum: 3600, default: 5, description: 'Seconds between recording.progress events of a running recording.' }),
+      start_timeout_ms: t.integer({ minimum: 1000, maximum: 120000, default: 20000, description: 'A recording whose stream or first frame does not arrive within this time fails to start (-32050).' }),
+    },
+    { description: 'Recordings: an FFmpeg stream-copy reader of the camera\'s MediaMTX path per session (no re-encoding).' },
+  ),
+  snapshots: t.object(
+    {
+      live_tap: t.boolean({ default: true, description: 'While a camera streams, keep its latest keyframe as a JPEG (a low-rate FFmpeg reader that decodes keyframes only), so take_snapshot answers without starting FFmpeg.' }),
+      quality: t.integer({ minimum: 1, maximum: 100, default: 85, description: 'JPEG quality of the live tap and the default of take_snapshot; a request with another quality or PNG runs a one-shot FFmpeg grab instead.' }),
+      max_age_ms: t.integer({ minimum: 100, maximum: 600000, default: 5000, description: 'A live-tap frame older than this is not used; the snapshot waits for the next keyframe instead.' }),
+      timeout_ms: t.integer({ minimum: 1000, maximum: 120000, default: 15000, description: 'Time limit of one snapshot that has to start the stream or run FFmpeg.' }),
+    },
+    { description: 'Snapshots (take_snapshot).' },
+  ),
+  retention: t.object(
+    {
+      cleanup_interval_s: t.integer({ minimum: 10, maximum: 604800, default: 3600, description: 'Seconds between scheduled cleanups under an enabled age or size policy.' }),
+      policy_type: t.enum(['age', 'size', 'manual'] as const, { default: 'manual', description: 'Initial retention policy until set_retention_policy stores one (in state_path/retention-policy.json): age, size, or manual (only cleanup_old_files deletes).' }),
+      enabled: t.boolean({ default: false, description: 'Initial policy: whether retention deletes anything.' }),
+      max_age_days: t.number({ minimum: 0, maximum: 36500, default: 30, description: 'Initial policy: files older than this many days are deleted (age policy).' }),
+      max_size_gb: t.number({ minimum: 0, maximum: 1000000, default: 100, description: 'Initial policy: oldest files are deleted until recordings and snapshots together fit in this many GB (size policy).' }),
+    },
+    { description: 'Retention of recordings and snapshots: oldest first, never a file being written.' },
   ),
   discovery: t.object(
     {
