@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+/**
+ * camera-service-ctl: the operator's command line, on the typed client.
+ * Tables by default, --json for scripts; exit 0 ok, 1 request failed, 2 usage.
+ */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { mintToken } from '../api/auth/jwt.js';
+import { isRole } from '../api/auth/roles.js';
+import { CameraServiceClient, RpcCallError } from '../client/index.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { bytes, keyValues, table } from './format.js';
+
+const USAGE = `usage: camera-service-ctl [--url WS_URL] [--token TOKEN] [--config FILE] [--json] COMMAND
+commands:
+  cameras                          list cameras
+  status ID                        camera and stream status
+  diagnose ID                      why a camera is (not) streaming (admin)
+  streams                          stream paths in MediaMTX
+  snapshot ID [-o FILE] [--format jpg|png]
+                                   take a snapshot (and download it with -o)
+  record start ID [--duration S] [--format fmp4|mp4|mkv]
+  record stop ID
+  recordings | snapshots           list files
+  watch [--topics T1,T2] [--count N]
+                                   print notifications as they arrive
+  token --role viewer|operator|admin [--ttl S]
+                                   mint a JWT from the configuration's secret
+authentication: --token, or $CAMERA_SERVICE_TOKEN, or an admin token minted from --config
+($CAMERA_SERVICE_CONFIG, /etc/camera-service/config.yaml) when that file is readable.`;
+
+class UsageError extends Error {}
+
+const opts = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  json: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  duration: { type: 'string' },
+  topics: { type: 'string' },
+  count: { type: 'string' },
+  role: { type: 'string' },
+  ttl: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof opts; allowPositionals: true }>>['values'];
+
+function config(values: Values): Config | undefined {
+  const file = values.config ?? process.env.CAMERA_SERVICE_CONFIG ?? '/etc/camera-service/config.yaml';
+  const loaded = loadConfig(file, process.env);
+  if (loaded.ok) return loaded.config;
+  if (values.config) throw new UsageError(`invalid configuration ${file}:\n  ${loaded.problems.join('\n  ')}`);
+  return undefined;
+}
+
+async function connect(values: Values): Promise<CameraServiceClient> {
+  const cfg = config(values);
+  const host = !cfg || cfg.server.host === '0.0.0.0' || cfg.server.host === '::' ? '127.0.0.1' : cfg.server.host;
+  const url = values.url ?? process.env.CAMERA_SERVICE_URL ?? `ws://${host}:${cfg?.server.port ?? 8002}${cfg?.server.websocket_path ?? '/ws'}`;
+  let token = values.token ?? process.env.CAMERA_SERVICE_TOKEN;
+  if (!token && cfg) token = await mintToken(cfg.security.jwt_secret, { role: 'admin', user_id: 'camera-service-ctl' }, 300);
+  if (!token) throw new UsageError('no credentials: pass --token, set CAMERA_SERVICE_TOKEN, or --config with a readable configuration');
+  const client = await CameraServiceClient.connect(url, { timeoutMs: 30000 });
+  await client.authenticate(token);
+  return client;
+}
+
+const need = (v: string | undefined, what: string): string => {
+  if (!v) throw new UsageError(`missing ${what}`);
+  return v;
+};
+const int = (v: string | undefined, what: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`${what} must be a whole number`);
+  return n;
+};
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, options: opts, allowPositionals: true });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    if (!command && !values.help) process.exitCode = 2;
+    return;
+  }
+  const out = (human: string, data: unknown): void => void process.stdout.write(`${values.json ? JSON.stringify(data, null, 2) : human}\n`);
+
+  if (command === 'token') {
+    const cfg = config(values);
+    if (!cfg) throw new UsageError('token needs a readable configuration (--config FILE)');
+    if (!isRole(values.role)) throw new UsageError('--role must be viewer, operator or admin');
+    const token = await mintToken(cfg.security.jwt_secret, { role: values.role, user_id: `ctl-${values.role}` }, int(values.ttl, '--ttl') ?? 3600);
+    return out(token, { token });
+  }
+
+  const known = ['cameras', 'status', 'diagnose', 'streams', 'snapshot', 'record', 'recordings', 'snapshots', 'watch'];
+  if (!known.includes(command)) throw new UsageError(`unknown command '${command}'`);
+  const c = await connect(values);
+  try {
+    switch (command) {
+      case 'cameras': {
+        const r = await c.call('get_camera_list');
+        const rows = r.cameras.map((x) => ({ device: x.device, status: x.status, name: x.name, resolution: x.resolution, fps: x.fps, rtsp: x.streams.rtsp }));
+        return out(`${table(rows, ['device', 'status', 'name', 'resolution', 'fps', 'rtsp'])}\n${r.connected}/${r.total} connected`, r);
+      }
+      case 'status': {
+        const device = need(rest[0], 'camera id');
+        const [camera, stream] = await Promise.all([c.call('get_camera_status', { device }), c.call('get_stream_status', { device })]);
+        return out(`${keyValues(camera as unknown as Record<string, unknown>)}\n${keyValues({ stream } as Record<string, unknown>)}`, { camera, stream });
+      }
+      case 'diagnose': {
+        const d = await c.call('get_camera_diagnostics', { device: need(rest[0], 'camera id') });
+        const stderr = (d.stream.ffmpeg?.stderr as string[] | undefined) ?? [];
+        return out([d.summary, ...d.transitions.map((x) => `${x.at}  ${x.from ?? '-'} -> ${x.to}${x.reason ? `  (${x.reason})` : ''}`), ...stderr.slice(-10).map((l) => `ffmpeg: ${l}`)].join('\n'), d);
+      }
+      case 'streams': {
+        const r = await c.call('get_streams');
+        return out(table(r, ['name', 'source', 'ready', 'readers', 'bytes_sent']), r);
+      }
+      case 'recordings':
+      case 'snapshots': {
+        const r = await c.call(command === 'recordings' ? 'list_recordings' : 'list_snapshots', { limit: 1000 });
+        const rows = r.files.map((f) => ({ filename: f.filename, size: bytes(f.file_size), modified: f.modified_time }));
+        return out(`${table(rows, ['filename', 'size', 'modified'])}\n${r.total} files`, r);
+      }
+      case 'snapshot': {
+        const device = need(rest[0], 'camera id');
+        const format = values.format as 'jpg' | 'jpeg' | 'png' | undefined;
+        const r = await c.call('take_snapshot', { device, ...(format ? { format } : {}) });
+        if (values.output) await download(c.url, `/files/snapshots/${encodeURIComponent(r.filename)}`, values, values.output);
+        return out(`${r.filename} (${bytes(r.file_size)})${values.output ? ` saved to ${values.output}` : ''}`, r);
+      }
+      case 'record': {
+        const [action, device] = [rest[0], need(rest[1], 'camera id')];
+        if (action === 'start') {
+          const format = values.format as 'fmp4' | 'mp4' | 'mkv' | undefined;
+          const duration = int(values.duration, '--duration');
+          const r = await c.call('start_recording', { device, ...(duration !== undefined ? { duration } : {}), ...(format ? { format } : {}) });
+          return out(`recording ${r.filename} since ${r.start_time}`, r);
+        }
+        if (action === 'stop') {
+          const r = await c.call('stop_recording', { device });
+          return out(`stopped ${r.filename}: ${r.duration} s, ${bytes(r.file_size)}`, r);
+        }
+        throw new UsageError('record takes start or stop');
+      }
+      case 'watch': {
+        const topics = values.topics?.split(',').filter(Boolean) ?? [];
+        if (topics.length) await c.call('subscribe_events', { topics });
+        const max = int(values.count, '--count');
+        let seen = 0;
+        await new Promise<void>((resolve) => {
+          c.on('notification', (method, params) => {
+            process.stdout.write(`${values.json ? JSON.stringify({ method, params }) : `${new Date().toISOString()} ${method} ${JSON.stringify(params)}`}\n`);
+            if (max !== undefined && ++seen >= max) resolve();
+          });
+          c.on('close', () => resolve());
+          process.once('SIGINT', () => resolve());
+          if (process.env.CAMERA_SERVICE_CTL_READY_MARK) process.stderr.write(`${process.env.CAMERA_SERVICE_CTL_READY_MARK}\n`);
+        });
+        return;
+      }
+    }
+  } finally {
+    await c.close();
+  }
+}
+
+/** Downloads an HTTP file route of the service to `file`, streamed. */
+async function download(wsUrl: string, path: string, values: Values, file: string): Promise<void> {
+  const u = new URL(wsUrl);
+  const base = `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
+  const cfg = config(values);
+  const token = values.token ?? process.env.CAMERA_SERVICE_TOKEN ?? (cfg ? await mintToken(cfg.security.jwt_secret, { role: 'viewer', user_id: 'camera-service-ctl' }, 300) : '');
+  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok || !res.body) throw new Error(`download of ${path} answered HTTP ${res.status}`);
+  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    process.stderr.write(`camera-service-ctl: ${(err as Error).message}\n${USAGE}\n`);
+    process.exitCode = 2;
+  } else if (err instanceof RpcCallError) {
+    process.stderr.write(`camera-service-ctl: ${err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`camera-service-ctl: ${(err as Error).message ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+});

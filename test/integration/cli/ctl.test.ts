@@ -1,0 +1,74 @@
+/** camera-service-ctl end to end against the real daemon. */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createInterface } from 'node:readline';
+import { ROOT, startService, type RunningService } from '../../helpers/service.js';
+
+const CTL = join(ROOT, 'dist', 'src', 'cli', 'ctl.js');
+let svc: RunningService;
+let cfg: string;
+before(async () => {
+  svc = await startService({ test_cameras: { patterns: [{ name: 'cli', width: 320, height: 240, fps: 15 }] } });
+  cfg = join(svc.dir, 'config.yaml');
+});
+after(() => svc?.stop());
+
+const ctl = (...args: string[]) => spawnSync(process.execPath, [CTL, '--config', cfg, ...args], { encoding: 'utf8', timeout: 30000 });
+
+describe('camera-service-ctl', () => {
+  it('cameras: a table by default, the API result with --json', () => {
+    const human = ctl('cameras');
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /^DEVICE\s+STATUS\s+NAME/m);
+    assert.match(human.stdout, /camera0\s+CONNECTED\s+Test pattern cli\s+320x240\s+15/);
+    const json = JSON.parse(ctl('cameras', '--json').stdout);
+    assert.deepEqual([json.total, json.connected, json.cameras[0].device], [1, 1, 'camera0']);
+  });
+
+  it('status and diagnose a camera; streams', () => {
+    const status = JSON.parse(ctl('status', 'camera0', '--json').stdout);
+    assert.equal(status.camera.device, 'camera0');
+    assert.equal(status.stream.stream_name, 'camera0');
+    const diag = JSON.parse(ctl('diagnose', 'camera0', '--json').stdout);
+    assert.match(diag.summary, /camera0 is idle/);
+    assert.equal(ctl('streams').status, 0);
+  });
+
+  it('token mints a JWT the service accepts, with a token given explicitly', () => {
+    const token = ctl('token', '--role', 'viewer').stdout.trim();
+    const r = spawnSync(process.execPath, [CTL, '--url', svc.wsUrl, '--token', token, 'cameras', '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const denied = spawnSync(process.execPath, [CTL, '--url', svc.wsUrl, '--token', token, 'diagnose', 'camera0'], { encoding: 'utf8' });
+    assert.equal(denied.status, 1);
+    assert.match(denied.stderr, /Permission denied/);
+  });
+
+  it('non-zero exit codes: 1 for a failed request, 2 for usage errors', () => {
+    const missing = ctl('status', 'camera9');
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /-32010/);
+    assert.equal(ctl('frobnicate').status, 2);
+    assert.equal(ctl('token', '--role', 'root').status, 2);
+    assert.equal(spawnSync(process.execPath, [CTL, '--url', svc.wsUrl, 'cameras'], { encoding: 'utf8', env: { ...process.env, CAMERA_SERVICE_CONFIG: '/nonexistent' } }).status, 2);
+  });
+
+  it('watch prints live notifications as JSON lines', async () => {
+    const watch = spawn(process.execPath, [CTL, '--config', cfg, 'watch', '--topics', 'stream.started', '--count', '1', '--json'], {
+      env: { ...process.env, CAMERA_SERVICE_CTL_READY_MARK: 'READY' },
+    });
+    const exited = new Promise<number | null>((resolve) => watch.once('exit', resolve));
+    await new Promise<void>((resolve) => createInterface({ input: watch.stderr }).on('line', (l) => l === 'READY' && resolve()));
+    const lines: string[] = [];
+    createInterface({ input: watch.stdout }).on('line', (l) => lines.push(l));
+    const op = await svc.client('operator');
+    await op.call('start_streaming', { device: 'camera0' });
+    assert.equal(await exited, 0);
+    const event = JSON.parse(lines[0]!);
+    assert.equal(event.method, 'stream.started');
+    assert.equal(event.params.device, 'camera0');
+    await op.call('stop_streaming', { device: 'camera0' });
+    await op.close();
+  });
+});
