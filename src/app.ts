@@ -19,6 +19,7 @@ import { CameraIdStore } from './cameras/id-store.js';
 import { CameraRegistry } from './cameras/registry.js';
 import { TestPatternCameras } from './cameras/test-patterns.js';
 import type { Config } from './config/schema.js';
+import { DiscoveryService } from './discovery/service.js';
 import { MediaMtxApi } from './mediamtx/api-client.js';
 import { ManagedMediaMtx, resolveMediaMtxBinary } from './mediamtx/managed-server.js';
 import { PathReconciler } from './mediamtx/path-reconciler.js';
@@ -42,6 +43,8 @@ export class App {
   readonly paths: PathReconciler;
   readonly cameraIds: CameraIdStore;
   readonly testPatterns: TestPatternCameras;
+  /** V4L2 discovery (undefined when discovery.enabled is false). */
+  readonly discovery: DiscoveryService | undefined;
   readonly streaming: Streaming;
   readonly http: HttpServer;
   readonly ws: RpcWebSocketServer;
@@ -78,6 +81,9 @@ export class App {
     this.paths = new PathReconciler(this.mediamtxApi, this.reachability, log.child({ module: 'paths' }));
     this.cameraIds = new CameraIdStore(join(config.storage.state_path, 'camera-ids.json'));
     this.testPatterns = new TestPatternCameras(this.cameras, this.cameraIds);
+    this.discovery = config.discovery.enabled
+      ? new DiscoveryService({ config: config.discovery, registry: this.cameras, ids: this.cameraIds, metrics: this.metrics.registry, log: log.child({ module: 'discovery' }) })
+      : undefined;
     this.streaming = createStreaming({
       config,
       registry: this.cameras,
@@ -102,7 +108,15 @@ export class App {
         },
         systemStatus: () => this.#systemStatus(),
       }),
-      ...cameraMethods({ registry: this.cameras, streamUrls: (id) => this.streamUrls(id) }),
+      ...cameraMethods({
+        registry: this.cameras,
+        streamUrls: (id) => this.streamUrls(id),
+        pathFigures: (id) =>
+          this.mediamtxApi.getPath(id).then(
+            (p) => ({ bytes_sent: p.outboundBytes ?? 0, readers: p.readers?.length ?? 0 }),
+            () => ({ bytes_sent: 0, readers: 0 }), // no path (not published) or MediaMTX unreachable
+          ),
+      }),
       ...eventMethods({ sessions: () => this.ws.sessions() }),
       ...streamMethods({
         registry: this.cameras,
@@ -137,6 +151,11 @@ export class App {
         this.notifier.publish('camera.status_change', { ...view, previous_status: previous?.status ?? null }, camera.id);
       }
     });
+    this.discovery?.on('capability_detected', (c) => {
+      const caps = c.capabilities ?? { formats: [], resolutions: [], fps_options: [] };
+      this.notifier.publish('camera.capability_detected', { ...cameraView(c, this.streamUrls(c.id)), ...caps, frame_rates: caps.fps_options }, c.id);
+    });
+    this.discovery?.on('capability_error', (c, reason) => this.notifier.publish('camera.capability_error', { ...cameraView(c, this.streamUrls(c.id)), error: reason }, c.id));
     const streams = this.streaming.streams;
     this.paths.on('restored', () => void streams.retryBackedOff());
     streams.on('started', (id, info) => this.notifier.publish('stream.started', { stream_name: id, template: info.template, pid: info.pid }, id));
@@ -160,9 +179,11 @@ export class App {
 
   #systemStatus() {
     const available = this.cameras.list().filter((c) => c.status === 'CONNECTED').map((c) => c.id);
-    if (!this.#started) return { status: 'starting' as const, message: 'the service is starting', available_cameras: available, discovery_active: false };
-    if (!this.reachability.up) return { status: 'partial' as const, message: 'MediaMTX is not reachable', available_cameras: available, discovery_active: false };
-    return { status: 'ready' as const, message: 'the service is ready', available_cameras: available, discovery_active: false };
+    const discovery_active = this.discovery?.active ?? false;
+    if (!this.#started) return { status: 'starting' as const, message: 'the service is starting', available_cameras: available, discovery_active };
+    if (!this.reachability.up) return { status: 'partial' as const, message: 'MediaMTX is not reachable', available_cameras: available, discovery_active };
+    if (this.discovery && !this.discovery.enumerated) return { status: 'partial' as const, message: 'camera discovery is still probing the devices present at start', available_cameras: available, discovery_active };
+    return { status: 'ready' as const, message: 'the service is ready', available_cameras: available, discovery_active };
   }
 
   #routes(): void {
@@ -205,6 +226,8 @@ export class App {
       this.reachability.start();
       await this.reachability.waitUntilUp(3000).catch((err: Error) => this.log.warn({ err: err.message }, 'external MediaMTX is not reachable yet'));
     }
+    // First enumeration of V4L2 devices before the listener, so clients see them at once.
+    await this.discovery?.start();
     for (const spec of this.config.test_cameras.patterns) this.testPatterns.add(spec);
     if (this.config.test_cameras.when_no_hardware && !this.cameras.list().some((c) => c.kind === 'v4l2' && c.status === 'CONNECTED')) {
       const id = this.testPatterns.add({ name: 'demo' });
@@ -225,6 +248,7 @@ export class App {
     this.#stopping ??= (async () => {
       this.#started = false;
       this.log.info('stopping');
+      this.discovery?.stop();
       this.streaming.demand.closeAll();
       await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
       await this.http.close();
