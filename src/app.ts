@@ -5,7 +5,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JwtVerifier } from './api/auth/jwt.js';
 import { HttpServer, sendJson } from './api/http-server.js';
 import { cameraMethods, cameraView } from './api/methods/cameras.js';
 import { eventMethods } from './api/methods/events.js';
@@ -14,6 +13,7 @@ import { streamMethods } from './api/methods/streams.js';
 import { systemMethods } from './api/methods/system.js';
 import { Dispatcher } from './api/rpc/dispatcher.js';
 import { MethodRegistry } from './api/rpc/registry.js';
+import { ApiSurface, wsLimitsOf } from './api/surface.js';
 import { RpcWebSocketServer } from './api/ws-server.js';
 import { CameraIdStore } from './cameras/id-store.js';
 import { CameraRegistry } from './cameras/registry.js';
@@ -49,6 +49,8 @@ export class App {
   readonly http: HttpServer;
   readonly ws: RpcWebSocketServer;
   readonly notifier: Notifier;
+  /** Authentication (JWT, API keys), OpenRPC, health, metrics and limits of the API. */
+  readonly api: ApiSurface;
   #started = false;
   #stopping: Promise<void> | undefined;
   port = 0;
@@ -94,15 +96,25 @@ export class App {
     });
 
     const registry = new MethodRegistry();
-    const jwt = new JwtVerifier(config.security.jwt_secret, config.security.jwt_algorithms);
+    this.api = new ApiSurface({
+      config,
+      log: log.child({ module: 'api' }),
+      version: packageVersion(),
+      cameras: this.cameras,
+      reachability: this.reachability,
+      sessions: () => this.ws.sessions(),
+      wsState: () => this.ws.state,
+      notifier: () => this.notifier,
+      inFlight: () => dispatcher.inFlight,
+    });
     registry.add(
       ...systemMethods({
-        authenticate: async (token) => ({ ...(await jwt.verify(token)), method: 'jwt' }),
+        authenticate: (token) => this.api.auth.authenticate(token),
         serverInfo: {
           name: 'camera-service',
           version: packageVersion(),
           build_date: statSync(fileURLToPath(import.meta.url)).mtime.toISOString(),
-          capabilities: ['json-rpc-2.0', 'websocket-notifications', 'jwt-auth', 'mediamtx'],
+          capabilities: ['json-rpc-2.0', 'websocket-notifications', 'jwt-auth', 'api-key-auth', 'openrpc', 'mediamtx'],
           supported_formats: [],
           max_cameras: 64,
         },
@@ -125,10 +137,13 @@ export class App {
         autoCloseAfterS: config.streaming.auto_close_after_s,
       }),
     );
+    // rpc.discover and get_status/get_metrics; the OpenRPC document covers every method in `registry`.
+    registry.add(...this.api.methods(registry));
 
     const dispatcher = new Dispatcher(registry, {
       onCall: (method, outcome, seconds) => this.metrics.rpcDuration.observe({ method, outcome }, seconds),
       onInternalError: (method, requestId, err) => log.error({ method, requestId, err }, 'internal error in method'),
+      onDependencyError: (method, requestId, err) => log.warn({ method, requestId, data: err.data }, 'dependency failed'),
     });
     this.http = new HttpServer((err) => log.error({ err }, 'http handler failed'));
     this.ws = new RpcWebSocketServer({
@@ -138,6 +153,7 @@ export class App {
       dispatcher,
       metrics: this.metrics,
       log: log.child({ module: 'ws' }),
+      limits: wsLimitsOf(config.limits),
     });
     this.notifier = new Notifier(this.ws);
     this.cameras.on('change', (camera, previous) => {
@@ -200,6 +216,7 @@ export class App {
         },
       })
       .route(this.streaming.demand.route())
+      .route(this.api.openRpcRoute())
       .route({
         path: '/metrics',
         methods: ['GET'],
@@ -240,6 +257,7 @@ export class App {
     await this.streaming.streams.start();
     this.paths.start();
     this.#started = true;
+    this.api.start();
     this.log.info({ host: addr.address, port: addr.port, path: this.config.server.websocket_path }, 'service ready');
   }
 
@@ -248,6 +266,7 @@ export class App {
     this.#stopping ??= (async () => {
       this.#started = false;
       this.log.info('stopping');
+      this.api.stopping();
       this.discovery?.stop();
       this.streaming.demand.closeAll();
       await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
@@ -256,6 +275,7 @@ export class App {
       this.reachability.stop();
       await this.managed?.stop();
       this.mediamtxApi.close();
+      this.api.stopped();
       this.log.info('stopped');
     })();
     return this.#stopping;

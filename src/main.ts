@@ -5,10 +5,12 @@
  *   camera-service token --role R [--user U] [--ttl S] [--config FILE]
  *                                                    print a JWT signed with the configured secret
  *   camera-service check-config [--config FILE]     validate the configuration and exit
+ *   camera-service keys create|list|revoke ...      manage API keys (see src/api/auth/keys-cli.ts)
  * Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.
  */
 import { parseArgs } from 'node:util';
-import { mintToken } from './api/auth/jwt.js';
+import { checkJwtSettings, mintToken } from './api/auth/jwt.js';
+import { KEYS_USAGE, runKeysCommand } from './api/auth/keys-cli.js';
 import { isRole } from './api/auth/roles.js';
 import { App, packageVersion } from './app.js';
 import { loadConfig } from './config/load.js';
@@ -21,6 +23,7 @@ const USAGE = `usage:
   camera-service [--config FILE]                          run the daemon
   camera-service token --role viewer|operator|admin [--user ID] [--ttl SECONDS] [--config FILE]
   camera-service check-config [--config FILE]
+${KEYS_USAGE}
   camera-service --version`;
 
 function fail(code: number, lines: string[]): never {
@@ -34,6 +37,14 @@ function configOrExit(file: string | undefined): Config {
   return loaded.config;
 }
 
+/** configOrExit plus the checks that read files (the JWT public key). */
+async function checkedConfigOrExit(file: string | undefined): Promise<Config> {
+  const config = configOrExit(file);
+  const { problems } = await checkJwtSettings(config.security);
+  if (problems.length > 0) fail(2, ['camera-service: invalid configuration:', ...problems.map((p) => `  ${p}`)]);
+  return config;
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -44,6 +55,9 @@ async function main(): Promise<void> {
         role: { type: 'string' },
         user: { type: 'string' },
         ttl: { type: 'string' },
+        label: { type: 'string' },
+        'expires-in': { type: 'string' },
+        json: { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -57,7 +71,7 @@ async function main(): Promise<void> {
   const command = positionals[0] ?? 'run';
 
   if (command === 'check-config') {
-    configOrExit(values.config);
+    await checkedConfigOrExit(values.config);
     process.stdout.write('configuration ok\n');
     return;
   }
@@ -69,9 +83,17 @@ async function main(): Promise<void> {
     process.stdout.write(`${await mintToken(config.security.jwt_secret, { role: values.role, user_id: values.user ?? `cli-${values.role}` }, ttl)}\n`);
     return;
   }
+  if (command === 'keys') {
+    const config = configOrExit(values.config);
+    process.exitCode = await runKeysCommand(
+      { statePath: config.storage.state_path, args: positionals.slice(1), role: values.role, label: values.label, expiresIn: values['expires-in'], json: values.json },
+      { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+    );
+    return;
+  }
   if (command !== 'run') fail(2, [`unknown command '${command}'`, USAGE]);
 
-  const config = configOrExit(values.config);
+  const config = await checkedConfigOrExit(values.config);
   const log = createLogger(config.logging.level);
   // systemd (Type=notify): READY=1 once started, WATCHDOG=1 pings, STOPPING=1 on shutdown.
   const notifier = SystemdNotifier.fromEnv(process.env, log.child({ module: 'systemd' }));

@@ -9,12 +9,14 @@ export interface Session {
   auth?: {
     role: Role;
     userId: string;
-    /** Epoch milliseconds after which the session must authenticate again. */
+    /** Epoch milliseconds after which the session must authenticate again (Infinity: never). */
     expiresAt: number;
     method: 'jwt' | 'api_key';
-    /** API key id, when authenticated with a key (revocation closes such sessions). */
+    /** API key id, when authenticated with a key (revocation ends such sessions). */
     keyId?: string;
   };
+  /** Why the session lost its authentication (e.g. its API key was revoked), for the -32001 reason. */
+  authEnded?: string;
   /** Topic subscriptions (subscribe_events); default notifications need none. */
   subscriptions?: { topics: Set<string>; device?: string };
 }

@@ -3,6 +3,14 @@
  * frames handed to the dispatcher, heartbeat pings, oversize frames closed by ws (1009),
  * no compression. Notifications are serialized once and the same string is written to every
  * recipient.
+ *
+ * Limits, all enforced here:
+ * - upgrades: Origin allow-list (403), total connections (503), connections per IP (429);
+ * - requests: a token bucket per connection (each batch element counts) → -32040;
+ * - connections that are not authenticated for `unauthenticatedTimeoutMs` (from connect, or
+ *   from losing their authentication) are closed with 4001;
+ * - a connection whose send buffer holds more than `sendBufferLimit` bytes is a slow consumer:
+ *   nothing more is written to it (a notification is skipped) and it is closed with 1013.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
@@ -10,8 +18,39 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { admit, ConnectionCounter, type GateLimits } from './limits/connection-gate.js';
+import { TokenBucket } from './limits/token-bucket.js';
 import type { Dispatcher } from './rpc/dispatcher.js';
 import { activeRole, type Session } from './session.js';
+
+/** Close codes this server uses besides the standard ones (1001 shutdown, 1009 too big, 1007 bad UTF-8). */
+export const CloseCode = {
+  /** Not authenticated within the configured time. */
+  AuthenticationTimeout: 4001,
+  /** Slow consumer: the send buffer exceeded its limit ("try again later"). */
+  TryAgainLater: 1013,
+} as const;
+
+export type ServerState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+
+export interface WsLimits extends GateLimits {
+  /** Token bucket refill rate, requests per second, per connection. */
+  requestsPerSecond: number;
+  /** Token bucket capacity (burst), per connection. */
+  requestBurst: number;
+  unauthenticatedTimeoutMs: number;
+  sendBufferLimit: number;
+}
+
+export const DEFAULT_LIMITS: WsLimits = {
+  maxConnections: 1000,
+  maxConnectionsPerIp: 100,
+  allowedOrigins: ['*'],
+  requestsPerSecond: 50,
+  requestBurst: 100,
+  unauthenticatedTimeoutMs: 10_000,
+  sendBufferLimit: 1024 * 1024,
+};
 
 export interface WsServerOptions {
   path: string;
@@ -20,25 +59,42 @@ export interface WsServerOptions {
   dispatcher: Dispatcher;
   metrics: Metrics;
   log: Logger;
+  limits?: Partial<WsLimits>;
 }
 
 interface Conn {
   session: Session;
   alive: boolean;
+  bucket: TokenBucket;
+  /** performance.now() when the connection was last seen unauthenticated without a prior mark; undefined while authenticated. */
+  unauthSince: number | undefined;
+  closing: boolean;
 }
+
+const BINARY_REPLY =
+  '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"reason":"binary frames are not accepted","hint":"send JSON-RPC requests as text frames"}},"id":null}';
 
 export class RpcWebSocketServer {
   readonly #wss: WebSocketServer;
   readonly #conns = new Map<WebSocket, Conn>();
+  readonly #counter = new ConnectionCounter();
+  readonly #limits: WsLimits;
   #heartbeat: NodeJS.Timeout | undefined;
-  #accepting = true;
+  #sweep: NodeJS.Timeout | undefined;
+  #state: ServerState = 'STARTING';
 
   constructor(private readonly opts: WsServerOptions) {
+    this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false });
   }
 
   get size(): number {
     return this.#conns.size;
+  }
+
+  /** STARTING until attached, RUNNING while accepting, STOPPING while closing, then STOPPED. */
+  get state(): ServerState {
+    return this.#state;
   }
 
   /** Every open session. */
@@ -47,32 +103,57 @@ export class RpcWebSocketServer {
   }
 
   attach(server: Server): void {
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const path = (req.url ?? '').split('?')[0];
-      if (!this.#accepting || path !== this.opts.path) {
-        socket.end(`HTTP/1.1 ${this.#accepting ? '404 Not Found' : '503 Service Unavailable'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-        return;
-      }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
-    });
-    this.#heartbeat = setInterval(() => this.#beat(), this.opts.heartbeatMs);
-    this.#heartbeat.unref();
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
+    this.#heartbeat = setInterval(() => this.#beat(), this.opts.heartbeatMs).unref();
+    const sweepMs = Math.max(50, Math.min(1000, Math.floor(this.#limits.unauthenticatedTimeoutMs / 4)));
+    this.#sweep = setInterval(() => this.#closeUnauthenticated(), sweepMs).unref();
+    this.#state = 'RUNNING';
   }
 
-  #accept(ws: WebSocket, req: IncomingMessage): void {
-    const session: Session = { id: randomUUID(), remote: req.socket.remoteAddress ?? 'unknown' };
-    const conn: Conn = { session, alive: true };
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== this.opts.path) return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here');
+    if (this.#state !== 'RUNNING') return refuse(socket, 503, 'Service Unavailable', 'the server is not accepting connections');
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const decision = admit(this.#limits, { origin, total: this.#counter.total, fromIp: this.#counter.from(ip) });
+    if (!decision.ok) {
+      this.opts.log.debug({ ip, origin, status: decision.status, reason: decision.reason }, 'websocket upgrade refused');
+      const text = decision.status === 403 ? 'Forbidden' : decision.status === 429 ? 'Too Many Requests' : 'Service Unavailable';
+      return refuse(socket, decision.status, text, decision.reason, decision.status === 403 ? undefined : 1);
+    }
+    // Count the connection from now on, so simultaneous upgrades cannot overshoot the limits.
+    this.#counter.add(ip);
+    let counted = true;
+    const release = () => {
+      if (counted) this.#counter.remove(ip);
+      counted = false;
+    };
+    socket.once('close', release);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, ip));
+  }
+
+  #accept(ws: WebSocket, req: IncomingMessage, ip: string): void {
+    const session: Session = { id: randomUUID(), remote: req.socket.remoteAddress ?? ip };
+    const conn: Conn = {
+      session,
+      alive: true,
+      bucket: new TokenBucket(this.#limits.requestBurst, this.#limits.requestsPerSecond),
+      unauthSince: performance.now(),
+      closing: false,
+    };
     this.#conns.set(ws, conn);
     this.opts.metrics.connections.set(this.#conns.size);
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data, isBinary) => {
+      if (conn.closing) return;
       if (isBinary) {
-        this.#send(ws, '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"reason":"binary frames are not accepted","hint":"send JSON-RPC requests as text frames"}},"id":null}');
+        if (conn.bucket.take() === 0) this.#send(ws, conn, BINARY_REPLY);
         return;
       }
       const text = (data as Buffer).toString('utf8');
-      this.opts.dispatcher.handleFrame(text, session).then(
-        (reply) => reply !== undefined && this.#send(ws, reply),
+      this.opts.dispatcher.handleFrame(text, session, conn.bucket).then(
+        (reply) => reply !== undefined && this.#send(ws, conn, reply),
         (err: unknown) => this.opts.log.error({ err }, 'dispatcher failed'),
       );
     });
@@ -83,8 +164,40 @@ export class RpcWebSocketServer {
     });
   }
 
-  #send(ws: WebSocket, text: string): void {
-    if (ws.readyState === WebSocket.OPEN) ws.send(text);
+  /** Writes unless the peer is a slow consumer, which is closed instead. False when not written. */
+  #send(ws: WebSocket, conn: Conn, text: string): boolean {
+    if (ws.readyState !== WebSocket.OPEN || conn.closing) return false;
+    if (ws.bufferedAmount > this.#limits.sendBufferLimit) {
+      this.#closeSlow(ws, conn);
+      return false;
+    }
+    ws.send(text);
+    return true;
+  }
+
+  #closeSlow(ws: WebSocket, conn: Conn): void {
+    conn.closing = true;
+    this.opts.log.warn({ session: conn.session.id, buffered: ws.bufferedAmount }, 'slow consumer: send buffer over the limit; closing');
+    ws.close(CloseCode.TryAgainLater, 'send buffer over the limit');
+    // The close frame waits behind the buffered data; a peer that never reads is cut off.
+    setTimeout(() => ws.terminate(), 2000).unref();
+  }
+
+  #closeUnauthenticated(): void {
+    const now = performance.now();
+    const wall = Date.now();
+    for (const [ws, conn] of this.#conns) {
+      if (activeRole(conn.session, wall)) {
+        conn.unauthSince = undefined;
+        continue;
+      }
+      conn.unauthSince ??= now;
+      if (!conn.closing && now - conn.unauthSince >= this.#limits.unauthenticatedTimeoutMs) {
+        conn.closing = true;
+        ws.close(CloseCode.AuthenticationTimeout, 'not authenticated in time');
+        setTimeout(() => ws.terminate(), 1000).unref();
+      }
+    }
   }
 
   #beat(): void {
@@ -100,25 +213,24 @@ export class RpcWebSocketServer {
 
   /**
    * Sends a JSON-RPC notification to every authenticated session that `accept` admits.
-   * Serialized once. Returns the number of recipients.
+   * Serialized once; slow consumers are skipped (and closed). Returns the number of recipients
+   * it was written to.
    */
   notify(method: string, params: unknown, accept: (s: Session) => boolean = () => true): number {
     const text = JSON.stringify({ jsonrpc: '2.0', method, params });
     const now = Date.now();
     let n = 0;
-    for (const [ws, { session }] of this.#conns) {
-      if (activeRole(session, now) && accept(session)) {
-        this.#send(ws, text);
-        n++;
-      }
+    for (const [ws, conn] of this.#conns) {
+      if (activeRole(conn.session, now) && accept(conn.session) && this.#send(ws, conn, text)) n++;
     }
     return n;
   }
 
   /** Stops accepting, closes every client with `code` and resolves when all are closed. */
   async close(code = 1001, reason = 'server shutting down'): Promise<void> {
-    this.#accepting = false;
+    this.#state = 'STOPPING';
     clearInterval(this.#heartbeat);
+    clearInterval(this.#sweep);
     const closing = [...this.#conns.keys()].map(
       (ws) =>
         new Promise<void>((resolve) => {
@@ -131,5 +243,14 @@ export class RpcWebSocketServer {
     );
     await Promise.all(closing);
     this.#wss.close();
+    this.#state = 'STOPPED';
   }
+}
+
+function refuse(socket: Duplex, status: number, text: string, reason: string, retryAfterS?: number): void {
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `${retryAfterS !== undefined ? `Retry-After: ${retryAfterS}\r\n` : ''}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

@@ -1,8 +1,11 @@
 /**
  * JWT verification and minting. Algorithms are pinned by configuration, never taken from
- * the token; `exp` is required; the role claim must be a known role.
+ * the token; `exp` is required; the role claim must be a known role. HMAC algorithms verify
+ * with the shared secret; asymmetric ones (RS*, PS*, ES*, EdDSA) with a configured public key
+ * (PEM: SPKI public key or X.509 certificate), imported once per algorithm.
  */
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { readFileSync } from 'node:fs';
+import { errors, importSPKI, importX509, jwtVerify, SignJWT, type CryptoKey, type JWTHeaderParameters } from 'jose';
 import { isRole, type Role } from './roles.js';
 
 export interface TokenIdentity {
@@ -14,20 +17,37 @@ export interface TokenIdentity {
 
 export class TokenRejected extends Error {}
 
-export class JwtVerifier {
-  readonly #key: Uint8Array;
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export const JWT_ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const;
 
+export const isHmac = (alg: string) => (HMAC_ALGORITHMS as readonly string[]).includes(alg);
+
+/** Imports a PEM public key (or certificate) for one algorithm; rejects when they do not fit. */
+export function importPublicKey(pem: string, alg: string): Promise<CryptoKey> {
+  return pem.includes('BEGIN CERTIFICATE') ? importX509(pem, alg) : importSPKI(pem, alg);
+}
+
+export class JwtVerifier {
+  readonly #secret: Uint8Array;
+  readonly #publicKeys = new Map<string, Promise<CryptoKey>>();
+
+  /**
+   * @param publicKeyPem PEM text of the public key, required when `algorithms` lists an
+   *   asymmetric algorithm (see `checkJwtSettings`).
+   */
   constructor(
     secret: string,
-    private readonly algorithms: string[],
+    private readonly algorithms: readonly string[],
+    private readonly publicKeyPem?: string,
   ) {
-    this.#key = new TextEncoder().encode(secret);
+    this.#secret = new TextEncoder().encode(secret);
   }
 
   async verify(token: string): Promise<TokenIdentity> {
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.#key, { algorithms: this.algorithms, requiredClaims: ['exp'] }));
+      ({ payload } = await jwtVerify(token, (header) => this.#keyFor(header), { algorithms: [...this.algorithms], requiredClaims: ['exp'] }));
     } catch (err) {
       throw new TokenRejected(describe(err));
     }
@@ -37,15 +57,58 @@ export class JwtVerifier {
     if (typeof userId !== 'string' || userId === '') throw new TokenRejected('token must carry a user_id claim');
     return { userId, role, expiresAt: (payload.exp as number) * 1000 };
   }
+
+  #keyFor(header: JWTHeaderParameters): Uint8Array | Promise<CryptoKey> {
+    const alg = header.alg;
+    if (isHmac(alg)) return this.#secret;
+    if (this.publicKeyPem === undefined) throw new TokenRejected('no public key is configured for asymmetric tokens');
+    let key = this.#publicKeys.get(alg);
+    if (!key) {
+      key = importPublicKey(this.publicKeyPem, alg);
+      this.#publicKeys.set(alg, key);
+    }
+    return key;
+  }
 }
 
 function describe(err: unknown): string {
+  if (err instanceof TokenRejected) return err.message;
   if (err instanceof errors.JWTExpired) return 'token expired';
   if (err instanceof errors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'token signature is invalid';
   if (err instanceof errors.JWTClaimValidationFailed) return `token claim check failed: ${err.claim} ${err.reason}`;
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'malformed token';
   return 'token rejected';
+}
+
+/**
+ * Cross-key checks of the security settings that the schema cannot express: an asymmetric
+ * algorithm needs `jwt_public_key_file`, which must hold a key usable with every asymmetric
+ * algorithm listed. Returns one line per problem, plus the key's PEM text when there is one.
+ */
+export async function checkJwtSettings(s: { jwt_algorithms: readonly string[]; jwt_public_key_file: string }): Promise<{ problems: string[]; publicKeyPem?: string }> {
+  const asymmetric = s.jwt_algorithms.filter((a) => !isHmac(a));
+  if (s.jwt_public_key_file === '') {
+    return asymmetric.length === 0
+      ? { problems: [] }
+      : { problems: [`security.jwt_public_key_file: is required when security.jwt_algorithms lists ${asymmetric.join(', ')}`] };
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(s.jwt_public_key_file, 'utf8');
+  } catch (err) {
+    return { problems: [`security.jwt_public_key_file: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`] };
+  }
+  if (asymmetric.length === 0) return { problems: ['security.jwt_public_key_file: is set but security.jwt_algorithms lists no asymmetric algorithm'] };
+  const problems: string[] = [];
+  for (const alg of asymmetric) {
+    try {
+      await importPublicKey(pem, alg);
+    } catch (err) {
+      problems.push(`security.jwt_public_key_file: not a public key usable with ${alg} (${(err as Error).message})`);
+    }
+  }
+  return problems.length > 0 ? { problems } : { problems, publicKeyPem: pem };
 }
 
 /** Mints an HS256 token; used by the `token` command and by tests. */

@@ -1,15 +1,11 @@
 /** ping, authenticate, get_server_info, get_system_status. */
 import { t } from '../../lib/schema.js';
-import { permissionsOf, type Role } from '../auth/roles.js';
+import type { Identity } from '../auth/authenticator.js';
+import { permissionsOf } from '../auth/roles.js';
 import { rpcErrors } from '../rpc/errors.js';
 import { defineMethod, type MethodDef } from '../rpc/registry.js';
 
-export interface AuthResult {
-  userId: string;
-  role: Role;
-  expiresAt: number;
-  method: 'jwt' | 'api_key';
-}
+export type AuthResult = Identity;
 
 export interface SystemDeps {
   /** Verifies a JWT or API key; throws an Error whose message is the reason on failure. */
@@ -44,7 +40,7 @@ export function systemMethods(deps: SystemDeps): MethodDef[] {
         authenticated: t.boolean(),
         role: t.enum(['viewer', 'operator', 'admin'] as const),
         permissions: t.array(t.string()),
-        expires_at: t.string({ description: 'ISO 8601 UTC' }),
+        expires_at: { anyOf: [t.string(), { type: 'null' }], description: 'ISO 8601 UTC; null for an API key that does not expire' },
         session_id: t.string(),
       }),
       handler: async ({ auth_token }, { session }) => {
@@ -55,11 +51,12 @@ export function systemMethods(deps: SystemDeps): MethodDef[] {
           throw rpcErrors.auth((err as Error).message);
         }
         session.auth = who;
+        delete session.authEnded;
         return {
           authenticated: true,
           role: who.role,
           permissions: permissionsOf(who.role),
-          expires_at: new Date(who.expiresAt).toISOString(),
+          expires_at: Number.isFinite(who.expiresAt) ? new Date(who.expiresAt).toISOString() : null,
           session_id: session.id,
         };
       },

@@ -17,8 +17,15 @@ export interface MethodDef<P = any, R = unknown> {
   name: string;
   minRole: MinRole;
   summary: string;
+  /** Longer explanation for the API reference (Markdown). */
+  description?: string;
   params: Schema<P>;
   result: JsonSchema;
+  /**
+   * Domain error codes the method may answer (e.g. -32010, -32020, -32050), for the OpenRPC
+   * document; the generic ones (-32602, -32001, -32002, -32040, -32603) are added from the role.
+   */
+  errors?: readonly number[];
   handler: (params: P, ctx: CallContext) => R | Promise<R>;
 }
 

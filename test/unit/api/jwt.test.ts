@@ -34,3 +34,51 @@ describe('JWT verification', () => {
   it('requires a user id', () => rejected(sign({ alg: 'HS256' }, { role: 'viewer', exp: now() + 60 }), /user_id/));
   it('rejects garbage', () => rejected('not.a.jwt', /malformed|rejected/));
 });
+
+describe('asymmetric JWTs', async () => {
+  const { generateKeyPair, exportSPKI, SignJWT } = await import('jose');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { checkJwtSettings } = await import('../../../src/api/auth/jwt.js');
+  const es = await generateKeyPair('ES256', { extractable: true });
+  const rs = await generateKeyPair('RS256', { extractable: true });
+  const esPem = await exportSPKI(es.publicKey);
+  const rsPem = await exportSPKI(rs.publicKey);
+  const signed = (alg: string, key: Parameters<InstanceType<typeof SignJWT>['sign']>[0], claims: object = { role: 'operator', user_id: 'idp-user' }) =>
+    new SignJWT({ ...claims }).setProtectedHeader({ alg }).setIssuedAt().setExpirationTime('5m').sign(key);
+
+  it('verifies ES256 with the configured public key next to HS256', async () => {
+    const v = new JwtVerifier(SECRET, ['HS256', 'ES256'], esPem);
+    assert.equal((await v.verify(await signed('ES256', es.privateKey))).userId, 'idp-user');
+    assert.equal((await v.verify(await mintToken(SECRET, { role: 'viewer', user_id: 'u' }, 60))).role, 'viewer');
+  });
+
+  it('verifies RS256; rejects a token signed by another key, and algorithms that are not pinned', async () => {
+    const v = new JwtVerifier(SECRET, ['RS256'], rsPem);
+    assert.equal((await v.verify(await signed('RS256', rs.privateKey))).role, 'operator');
+    const other = await generateKeyPair('RS256');
+    await assert.rejects(v.verify(await signed('RS256', other.privateKey)), /signature/);
+    await assert.rejects(v.verify(await mintToken(SECRET, { role: 'admin', user_id: 'u' }, 60)), /algorithm/);
+    await assert.rejects(v.verify(await signed('ES256', es.privateKey)), /algorithm/);
+  });
+
+  it('without a public key, asymmetric tokens are refused', async () => {
+    const v = new JwtVerifier(SECRET, ['HS256', 'ES256']);
+    await assert.rejects(v.verify(await signed('ES256', es.privateKey)), /public key/);
+  });
+
+  it('configuration checks: the key file is required, readable and fits every asymmetric algorithm', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jwt-'));
+    const esFile = join(dir, 'es.pem');
+    writeFileSync(esFile, esPem);
+    assert.deepEqual(await checkJwtSettings({ jwt_algorithms: ['HS256'], jwt_public_key_file: '' }), { problems: [] });
+    assert.match((await checkJwtSettings({ jwt_algorithms: ['ES256'], jwt_public_key_file: '' })).problems[0]!, /jwt_public_key_file: is required/);
+    assert.match((await checkJwtSettings({ jwt_algorithms: ['ES256'], jwt_public_key_file: join(dir, 'none.pem') })).problems[0]!, /cannot be read \(ENOENT\)/);
+    assert.match((await checkJwtSettings({ jwt_algorithms: ['RS256'], jwt_public_key_file: esFile })).problems[0]!, /not a public key usable with RS256/);
+    assert.match((await checkJwtSettings({ jwt_algorithms: ['HS256'], jwt_public_key_file: esFile })).problems[0]!, /no asymmetric algorithm/);
+    const ok = await checkJwtSettings({ jwt_algorithms: ['HS256', 'ES256'], jwt_public_key_file: esFile });
+    assert.deepEqual(ok.problems, []);
+    assert.equal(ok.publicKeyPem, esPem);
+  });
+});
