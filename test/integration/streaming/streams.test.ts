@@ -151,3 +151,21 @@ describe('streaming', () => {
     assert.match(r.stderr, /gopp/);
   });
 });
+
+describe('stream metrics', () => {
+  it('/metrics exposes per-camera families with bounded labels', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, streaming: { default_mode: 'always_on' } });
+    t.after(() => svc.stop());
+    await available(svc, 'camera0');
+    const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    assert.match(text, /camera_service_camera_up\{camera="camera0"\} 1/);
+    assert.match(text, /camera_service_stream_configured_fps\{camera="camera0"\} 15/);
+    assert.match(text, /camera_service_stream_active\{camera="camera0"\} 1/);
+    assert.match(text, /camera_service_stream_template_info\{camera="camera0",template="testsrc-loop-copy"\} 1/);
+    assert.match(text, /camera_service_stream_inbound_bytes\{camera="camera0"\} \d+/);
+    assert.match(text, /camera_service_stream_readers\{camera="camera0"\} 0/);
+    for (const family of ['stream_fps', 'ffmpeg_dropped_frames', 'ffmpeg_duplicated_frames', 'stream_outbound_bytes', 'ffmpeg_exits_total', 'ffmpeg_restarts_total']) {
+      assert.match(text, new RegExp(`# TYPE camera_service_${family} `), family);
+    }
+  });
+});
