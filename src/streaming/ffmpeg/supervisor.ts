@@ -195,10 +195,11 @@ export class FfmpegSupervisor extends EventEmitter<SupervisorEvents> {
         const previous = this.#model;
         const { model, actions } = step(previous, next, this.#ctx);
         this.#model = model;
+        // Actions first, so the model and the processes agree even if a listener throws.
+        for (const action of actions) this.#run(action);
         if (model.state !== previous.state) {
           this.emit('state', { state: model.state, previous: previous.state, reason: model.reason, at: Date.now() });
         }
-        for (const action of actions) this.#run(action);
       }
     } finally {
       this.#processing = false;
