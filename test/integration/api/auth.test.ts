@@ -1,0 +1,92 @@
+/**
+ * Credentials against the real daemon: API keys made and revoked with the CLI while the
+ * daemon runs, and JWTs verified with a configured public key.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { CameraServiceClient, RpcCallError } from '../../../src/client/index.js';
+import { MAIN, startService } from '../../helpers/service.js';
+
+const cli = (config: string, ...args: string[]) => {
+  const r = spawnSync(process.execPath, [MAIN, 'keys', ...args, '--config', config], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: RpcCallError) => e);
+
+describe('API keys with a running daemon', () => {
+  it('create → authenticate → revoke → the next call answers -32001', async (t) => {
+    const svc = await startService();
+    t.after(() => svc.stop());
+    const config = join(svc.dir, 'config.yaml');
+    const created = cli(config, 'create', '--role', 'operator', '--label', 'integration', '--json');
+    assert.equal(created.code, 0, created.err);
+    const key = JSON.parse(created.out) as { id: string; key: string };
+    const other = JSON.parse(cli(config, 'create', '--role', 'viewer', '--json').out) as { id: string; key: string };
+
+    const c = await CameraServiceClient.connect(svc.wsUrl);
+    const auth = await c.authenticate(key.key);
+    assert.deepEqual([auth.role, auth.expires_at], ['operator', null]);
+    const bystander = await CameraServiceClient.connect(svc.wsUrl);
+    await bystander.authenticate(other.key);
+    assert.ok(Array.isArray((await c.call('get_camera_list')).cameras));
+
+    const listed = JSON.parse(cli(config, 'list', '--json').out) as { id: string }[];
+    assert.deepEqual(listed.map((k) => k.id).sort(), [key.id, other.id].sort());
+
+    const t0 = Date.now();
+    const noticed = svc.waitForLog((l) => l.msg === 'API key store changed' && l.sessionsEnded === 1, 5000);
+    assert.equal(cli(config, 'revoke', key.id).code, 0);
+    await noticed;
+    t.diagnostic(`revocation reached the daemon ${Date.now() - t0} ms after the CLI started`);
+    const e = await failure(c.call('get_camera_list'));
+    assert.equal(e?.code, -32001);
+    assert.match(String(e.data?.reason), /revoked/);
+    assert.ok(Array.isArray((await bystander.call('get_camera_list')).cameras), 'other keys keep working');
+    const again = await failure(CameraServiceClient.connect(svc.wsUrl).then((x) => x.authenticate(key.key)));
+    assert.equal(again?.code, -32001);
+    await Promise.all([c.close(), bystander.close()]);
+  });
+
+  it('a key with --expires-in: the session expires with the key', async (t) => {
+    const svc = await startService();
+    t.after(() => svc.stop());
+    const created = JSON.parse(cli(join(svc.dir, 'config.yaml'), 'create', '--role', 'admin', '--expires-in', '3600', '--json').out) as { key: string; expires_at: string };
+    const c = await CameraServiceClient.connect(svc.wsUrl);
+    const auth = await c.authenticate(created.key);
+    assert.equal(auth.expires_at, created.expires_at);
+    assert.equal((await c.call('get_status')).components.websocket_server, 'RUNNING');
+    await c.close();
+  });
+});
+
+describe('asymmetric JWTs', () => {
+  it('ES256 tokens verify with jwt_public_key_file; HS256 still works; check-config refuses a missing key', async (t) => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const dir = mkdtempSync(join(tmpdir(), 'jwt-key-'));
+    const pem = join(dir, 'jwt.pub.pem');
+    writeFileSync(pem, await exportSPKI(publicKey));
+    const withKey = await startService({ security: { jwt_algorithms: ['HS256', 'ES256'], jwt_public_key_file: pem } });
+    t.after(() => withKey.stop());
+    const token = await new SignJWT({ role: 'admin', user_id: 'idp-alice' }).setProtectedHeader({ alg: 'ES256' }).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    const c = await CameraServiceClient.connect(withKey.wsUrl);
+    assert.equal((await c.authenticate(token)).role, 'admin');
+    assert.equal((await c.authenticate(await withKey.token('viewer'))).role, 'viewer');
+    const forged = await new SignJWT({ role: 'admin', user_id: 'mallory' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setExpirationTime('10m')
+      .sign((await generateKeyPair('ES256')).privateKey);
+    assert.equal((await failure(c.authenticate(forged)))?.code, -32001);
+    await c.close();
+
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, `security:\n  jwt_secret: "${'s'.repeat(32)}"\n  jwt_algorithms: [RS256]\n`);
+    const r = spawnSync(process.execPath, [MAIN, 'check-config', '--config', bad], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /security\.jwt_public_key_file: is required when security\.jwt_algorithms lists RS256/);
+  });
+});

@@ -1,0 +1,101 @@
+/** Connection and request limits of the real daemon. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { CameraServiceClient } from '../../../src/client/index.js';
+import { startService, type RunningService } from '../../helpers/service.js';
+
+/** Opens a raw socket; resolves with it once open, or with the HTTP status of a refusal. */
+function open(url: string, opts: { localAddress?: string; origin?: string } = {}): Promise<WebSocket | number> {
+  const ws = new WebSocket(url, { localAddress: opts.localAddress, headers: opts.origin ? { origin: opts.origin } : {} });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    ws.once('error', reject);
+  });
+}
+const closed = (ws: WebSocket) => new Promise<number>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve(-1) : ws.once('close', (code) => resolve(code))));
+const closeAll = (list: WebSocket[]) => Promise.all(list.map((ws) => (ws.close(), closed(ws))));
+
+describe('connection limits and Origin', () => {
+  let svc: RunningService;
+  before(async () => {
+    svc = await startService({ limits: { max_connections: 3, max_connections_per_ip: 2, allowed_origins: ['https://ui.example'] } });
+  });
+  after(() => svc?.stop());
+
+  it('429 over the per-address limit, 503 over the total; slots come back when clients leave', async () => {
+    const a1 = (await open(svc.wsUrl)) as WebSocket;
+    const a2 = (await open(svc.wsUrl)) as WebSocket;
+    assert.equal(await open(svc.wsUrl), 429, 'third from 127.0.0.1');
+    const b1 = (await open(svc.wsUrl, { localAddress: '127.0.0.2' })) as WebSocket;
+    assert.ok(b1 instanceof WebSocket, 'another address still gets in');
+    assert.equal(await open(svc.wsUrl, { localAddress: '127.0.0.3' }), 503, 'fourth overall');
+    await closeAll([a1, a2, b1]);
+    // The server notices the closed sockets; then the slots are free again.
+    const again = await retryUntilOpen(svc.wsUrl);
+    assert.ok(again instanceof WebSocket);
+    await closeAll([again]);
+  });
+
+  it('a browser Origin must be listed; no Origin is fine', async () => {
+    assert.equal(await open(svc.wsUrl, { origin: 'https://evil.example' }), 403);
+    const ok = await open(svc.wsUrl, { origin: 'https://ui.example' });
+    assert.ok(ok instanceof WebSocket);
+    const none = await open(svc.wsUrl);
+    assert.ok(none instanceof WebSocket);
+    await closeAll([ok, none]);
+  });
+});
+
+/** After clients close, the server may take a moment to see the sockets go: try until admitted. */
+async function retryUntilOpen(url: string): Promise<WebSocket> {
+  for (let i = 0; i < 100; i++) {
+    const r = await open(url);
+    if (r instanceof WebSocket) return r;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error('never admitted again');
+}
+
+describe('request rate and unauthenticated timeout', () => {
+  let svc: RunningService;
+  before(async () => {
+    svc = await startService({ limits: { requests_per_second: 0.1, request_burst: 20, unauthenticated_timeout_s: 1 } });
+  });
+  after(() => svc?.stop());
+
+  it('a batch counts per element: over the burst each request answers -32040 with retry_after_ms', async () => {
+    const ws = (await open(svc.wsUrl)) as WebSocket;
+    const reply = new Promise<any[]>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
+    ws.send(JSON.stringify(Array.from({ length: 25 }, (_, i) => ({ jsonrpc: '2.0', method: 'ping', id: i }))));
+    const r = await reply;
+    assert.equal(r.length, 25);
+    const ok = r.filter((x) => x.result === 'pong');
+    const limited = r.filter((x) => x.error?.code === -32040);
+    assert.equal(ok.length, 20);
+    assert.equal(limited.length, 5);
+    for (const x of limited) {
+      assert.ok(x.error.data.retry_after_ms > 0);
+      assert.ok(x.error.data.reason);
+      assert.equal(typeof x.id, 'number', 'ids are echoed');
+    }
+    // Another connection has its own bucket.
+    const other = await CameraServiceClient.connect(svc.wsUrl);
+    assert.equal(await other.call('ping'), 'pong');
+    await other.close();
+    ws.close();
+  });
+
+  it('a connection that does not authenticate is closed with 4001; an authenticated one stays', async () => {
+    const idle = (await open(svc.wsUrl)) as WebSocket;
+    const idleClosed = closed(idle);
+    const authed = await svc.client('viewer');
+    assert.equal(await idleClosed, 4001);
+    assert.equal(await authed.call('ping'), 'pong');
+    await authed.close();
+  });
+});
