@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs what camera-service needs on a fresh machine, idempotently:
 #   Debian packages (when root and missing), npm packages, the TypeScript build, and MediaMTX.
-# Usage: scripts/setup.sh [--with-vm]   (--with-vm adds QEMU, a kernel and v4l2loopback for the VM test lane)
+# Usage: scripts/setup.sh [--with-vm]   (--with-vm adds QEMU, a kernel and v4l2loopback for the VM test lane,
+#                                       and what the operations tests need; scripts/test.sh passes it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(ffmpeg v4l-utils)
 vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod udev linux-headers-amd64 v4l2loopback-dkms)
+# The operations tests: systemd-analyze/-notify/-sysusers/-tmpfiles, python3 for a notify-socket listener.
+ops_test_pkgs=(systemd python3)
 pkgs=("${runtime_pkgs[@]}")
-[[ "${1:-}" == "--with-vm" ]] && pkgs+=("${vm_pkgs[@]}")
+[[ "${1:-}" == "--with-vm" ]] && pkgs+=("${vm_pkgs[@]}" "${ops_test_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
