@@ -43,7 +43,7 @@ export interface Methods {
   ping: { params: {}; result: 'pong' };
   authenticate: {
     params: { auth_token: string };
-    result: { authenticated: true; role: Role; permissions: string[]; expires_at: string; session_id: string };
+    result: { authenticated: true; role: Role; permissions: string[]; /** null: an API key that does not expire. */ expires_at: string | null; session_id: string };
   };
   get_camera_list: { params: {}; result: { cameras: Camera[]; total: number; connected: number } };
   get_camera_status: {
@@ -171,6 +171,12 @@ export interface Methods {
     };
   };
   unsubscribe_events: { params: { topics?: string[] }; result: { unsubscribed: true; topics: string[] } };
+  get_subscription_stats: {
+    params: {};
+    result: { global_stats: { total_subscriptions: number; active_clients: number; topic_counts: Record<string, number> }; client_topics: string[]; client_id: string };
+  };
+  /** The OpenRPC document (also GET /openrpc.json). */
+  'rpc.discover': { params: {}; result: { openrpc: string; info: { title: string; version: string }; methods: { name: string; summary: string }[] } & Record<string, unknown> };
 }
 
 export type MethodName = keyof Methods;

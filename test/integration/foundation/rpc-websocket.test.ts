@@ -42,7 +42,7 @@ describe('WebSocket JSON-RPC', () => {
     assert.equal(auth.authenticated, true);
     assert.equal(auth.role, 'viewer');
     assert.deepEqual(auth.permissions, ['view']);
-    assert.ok(Date.parse(auth.expires_at) > Date.now());
+    assert.ok(Date.parse(auth.expires_at!) > Date.now());
     assert.equal(typeof auth.session_id, 'string');
     assert.deepEqual(await c.call('get_camera_list'), { cameras: [], total: 0, connected: 0 });
     await c.close();
