@@ -172,6 +172,7 @@ export class App {
       this.notifier.publish('camera.capability_detected', { ...cameraView(c, this.streamUrls(c.id)), ...caps, frame_rates: caps.fps_options }, c.id);
     });
     this.discovery?.on('capability_error', (c, reason) => this.notifier.publish('camera.capability_error', { ...cameraView(c, this.streamUrls(c.id)), error: reason }, c.id));
+    this.api.providers.cameraMonitor = () => (!this.discovery?.active ? 'STOPPED' : this.discovery.enumerated ? 'RUNNING' : 'STARTING');
     const streams = this.streaming.streams;
     this.paths.on('restored', () => void streams.retryBackedOff());
     streams.on('started', (id, info) => this.notifier.publish('stream.started', { stream_name: id, template: info.template, pid: info.pid }, id));
