@@ -1,5 +1,6 @@
 /** Prometheus metrics with the `camera_service_` prefix; modules register theirs on `registry`. */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerResourceMetrics } from './resource-metrics.js';
 
 export const METRIC_PREFIX = 'camera_service_';
 
@@ -37,5 +38,6 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    registerResourceMetrics(this.registry, METRIC_PREFIX);
   }
 }
