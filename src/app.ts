@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { HttpServer, sendJson } from './api/http-server.js';
 import { cameraMethods, cameraView } from './api/methods/cameras.js';
 import { eventMethods } from './api/methods/events.js';
+import { mediaMethods } from './api/methods/media.js';
 import { Notifier } from './api/notifications.js';
 import { streamMethods } from './api/methods/streams.js';
 import { systemMethods } from './api/methods/system.js';
@@ -26,6 +27,7 @@ import { PathReconciler } from './mediamtx/path-reconciler.js';
 import { MediaMtxReachability } from './mediamtx/reachability.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { createMedia, type Media } from './media/setup.js';
 import { createStreaming, type Streaming } from './streaming/setup.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,6 +48,8 @@ export class App {
   /** V4L2 discovery (undefined when discovery.enabled is false). */
   readonly discovery: DiscoveryService | undefined;
   readonly streaming: Streaming;
+  /** Recordings, snapshots, files, storage and retention. */
+  readonly media: Media;
   readonly http: HttpServer;
   readonly ws: RpcWebSocketServer;
   readonly notifier: Notifier;
@@ -94,6 +98,15 @@ export class App {
       log: log.child({ module: 'streaming' }),
       servicePort: () => this.port,
     });
+    this.media = createMedia({
+      config,
+      registry: this.cameras,
+      streams: this.streaming.streams,
+      waitAvailable: (id, ms) => this.paths.waitAvailable(id, ms),
+      catalog: this.streaming.catalog,
+      notifier: { broadcast: (m, p) => this.notifier.broadcast(m, p), publish: (t, f, d) => this.notifier.publish(t, f, d) },
+      log: log.child({ module: 'media' }),
+    });
 
     const registry = new MethodRegistry();
     this.api = new ApiSurface({
@@ -115,7 +128,7 @@ export class App {
           version: packageVersion(),
           build_date: statSync(fileURLToPath(import.meta.url)).mtime.toISOString(),
           capabilities: ['json-rpc-2.0', 'websocket-notifications', 'jwt-auth', 'api-key-auth', 'openrpc', 'mediamtx'],
-          supported_formats: [],
+          supported_formats: ['fmp4', 'mp4', 'mkv', 'jpg', 'png'],
           max_cameras: 64,
         },
         systemStatus: () => this.#systemStatus(),
@@ -136,6 +149,7 @@ export class App {
         streamUrls: (id) => this.streamUrls(id),
         autoCloseAfterS: config.streaming.auto_close_after_s,
       }),
+      ...mediaMethods(this.media),
     );
     // rpc.discover and get_status/get_metrics; the OpenRPC document covers every method in `registry`.
     registry.add(...this.api.methods(registry));
@@ -173,6 +187,7 @@ export class App {
     });
     this.discovery?.on('capability_error', (c, reason) => this.notifier.publish('camera.capability_error', { ...cameraView(c, this.streamUrls(c.id)), error: reason }, c.id));
     this.api.providers.cameraMonitor = () => (!this.discovery?.active ? 'STOPPED' : this.discovery.enumerated ? 'RUNNING' : 'STARTING');
+    this.api.providers.recordingMetrics = () => this.media.figures();
     const streams = this.streaming.streams;
     this.paths.on('restored', () => void streams.retryBackedOff());
     streams.on('started', (id, info) => this.notifier.publish('stream.started', { stream_name: id, template: info.template, pid: info.pid }, id));
@@ -217,6 +232,7 @@ export class App {
         },
       })
       .route(this.streaming.demand.route())
+      .route(this.media.fileRoute((req) => this.api.auth.authenticateHttp(req)))
       .route(this.api.openRpcRoute())
       .route({
         path: '/metrics',
@@ -251,6 +267,7 @@ export class App {
       const id = this.testPatterns.add({ name: 'demo' });
       this.log.info({ camera: id }, 'no V4L2 camera found: added the test-pattern camera "demo"');
     }
+    await this.media.start();
     this.ws.attach(this.http.server);
     const addr = await this.http.listen(this.config.server.port, this.config.server.host);
     this.port = addr.port;
@@ -269,6 +286,8 @@ export class App {
       this.log.info('stopping');
       this.api.stopping();
       this.discovery?.stop();
+      // Recordings end (finalized, STOPPED sent) while clients are still connected.
+      await this.media.close();
       this.streaming.demand.closeAll();
       await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
       await this.http.close();

@@ -54,7 +54,11 @@ export class HttpServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = this.#routes.find((r) => (r.path.endsWith('/') ? url.pathname.startsWith(r.path) : url.pathname === r.path));
+    // Prefix routes also see targets whose dot segments normalization would move elsewhere
+    // (`/files/x/../../etc`), so they can refuse them (400) instead of a 404 from elsewhere.
+    const raw = (req.url ?? '/').split('?', 1)[0]!;
+    const matches = (r: Route) => (r.path.endsWith('/') ? url.pathname.startsWith(r.path) || raw.startsWith(r.path) : url.pathname === r.path);
+    const route = this.#routes.find(matches);
     if (!route) return sendJson(res, 404, { error: 'not found', path: url.pathname });
     if (!route.methods.includes(req.method ?? 'GET')) {
       res.setHeader('allow', route.methods.join(', '));

@@ -25,6 +25,8 @@ export interface ChildOptions {
   keepLines?: number;
   /** Connect stdin as a pipe (default: ignored). */
   stdin?: boolean;
+  /** Binary stdout: not split into lines; read `proc.stdout` yourself (default false). */
+  rawStdout?: boolean;
 }
 
 export interface ChildEvents {
@@ -89,7 +91,7 @@ export class ManagedChild extends EventEmitter<ChildEvents> {
     // 'exit' is emitted after the output streams are drained, so the last lines are kept.
     void Promise.all([
       this.#exited,
-      this.#read('stdout'),
+      opts.rawStdout ? this.#drain('stdout') : this.#read('stdout'),
       this.#read('stderr'),
     ]).then(([exit]) => this.emit('exit', exit));
   }
@@ -123,6 +125,13 @@ export class ManagedChild extends EventEmitter<ChildEvents> {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Resolves when a stream read by the owner has ended. */
+  #drain(stream: 'stdout'): Promise<void> {
+    const src = this.proc[stream];
+    if (!src) return Promise.resolve();
+    return new Promise((resolve) => src.once('close', resolve));
   }
 
   #read(stream: 'stdout' | 'stderr'): Promise<void> {

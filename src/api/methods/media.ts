@@ -1,0 +1,266 @@
+/**
+ * Recordings, snapshots, files, storage and retention: take_snapshot, start_recording,
+ * stop_recording, list_recordings, list_snapshots, get_recording_info, get_snapshot_info,
+ * delete_recording, delete_snapshot, get_storage_info, set_retention_policy, cleanup_old_files.
+ */
+import { t } from '../../lib/schema.js';
+import { MediaError, type MediaKind } from '../../media/library.js';
+import { downloadUrl, fileNameProblem, RECORDING_FORMATS } from '../../media/names.js';
+import { normalizePolicy } from '../../media/retention.js';
+import { RecordingError } from '../../media/recordings.js';
+import type { Media } from '../../media/setup.js';
+import { SnapshotError } from '../../media/snapshots.js';
+import { rpcErrors, type RpcError } from '../rpc/errors.js';
+import { defineMethod, type MethodDef } from '../rpc/registry.js';
+
+const camera = t.string({ pattern: '^camera[0-9]+$', description: 'camera id' });
+const filename = t.string({ description: 'a file name as listed: one path component, no leading ".", at most 255 bytes' });
+const iso = (ms: number) => new Date(ms).toISOString();
+const page = t.object({
+  limit: t.optional(t.integer({ minimum: 1, maximum: 1000, description: 'default 50' })),
+  offset: t.optional(t.integer({ minimum: 0, description: 'default 0' })),
+});
+const fileEntry = t.object({ filename: t.string(), file_size: t.integer(), modified_time: t.string(), download_url: t.string() });
+const listResult = t.object({ files: t.array(fileEntry), total: t.integer(), limit: t.integer(), offset: t.integer() });
+const disk = (detail: string) => rpcErrors.dependency('storage', 'disk_full', detail);
+
+function checkName(name: string): string {
+  const problem = fileNameProblem(name);
+  if (problem) throw rpcErrors.invalidParams('filename', 'filename', `filename ${problem}`);
+  return name;
+}
+
+function recordingError(err: unknown, device: string): RpcError | unknown {
+  if (!(err instanceof RecordingError)) return err;
+  switch (err.code) {
+    case 'not_found':
+      return rpcErrors.notFound('camera', device);
+    case 'busy':
+      return rpcErrors.invalidState(err.message, err.state ?? 'RECORDING', ['IDLE']);
+    case 'not_recording':
+      return rpcErrors.invalidState(err.message, 'IDLE', ['RECORDING']);
+    case 'not_connected':
+      return rpcErrors.invalidState(err.message, err.state ?? 'DISCONNECTED', ['CONNECTED']);
+    case 'closed':
+      return rpcErrors.invalidState(err.message, 'STOPPING', ['RUNNING']);
+    case 'disk_full':
+      return disk(err.detail ?? err.message);
+    case 'start_failed':
+      return rpcErrors.dependency('ffmpeg', err.message, err.detail ?? err.message);
+  }
+}
+
+function fileError(err: unknown, kind: MediaKind, name: string): RpcError | unknown {
+  if (!(err instanceof MediaError)) return err;
+  if (err.code === 'not_found') return rpcErrors.notFound(kind === 'recordings' ? 'recording' : 'snapshot', name);
+  if (err.code === 'busy') return rpcErrors.invalidState(`${name} is being written and cannot be deleted`, 'RECORDING', ['STOPPED']);
+  return rpcErrors.invalidParams('filename', 'filename', err.message);
+}
+
+export function mediaMethods(media: Media): MethodDef[] {
+  const { library, recordings, snapshots } = media;
+
+  const list = (kind: MediaKind) =>
+    defineMethod({
+      name: kind === 'recordings' ? 'list_recordings' : 'list_snapshots',
+      minRole: 'viewer',
+      summary: `Lists ${kind}, newest first (modification time), with paging.`,
+      params: page,
+      result: listResult,
+      handler: async ({ limit = 50, offset = 0 }) => {
+        const files = await library.list(kind);
+        return {
+          files: files.slice(offset, offset + limit).map((f) => ({ filename: f.name, file_size: f.size, modified_time: iso(f.mtimeMs), download_url: downloadUrl(kind, f.name) })),
+          total: files.length,
+          limit,
+          offset,
+        };
+      },
+    });
+
+  const remove = (kind: MediaKind) =>
+    defineMethod({
+      name: kind === 'recordings' ? 'delete_recording' : 'delete_snapshot',
+      minRole: 'operator',
+      summary: `Deletes a ${kind === 'recordings' ? 'recording' : 'snapshot'} (not one being written: -32020).`,
+      params: t.object({ filename }),
+      result: t.object({ filename: t.string(), deleted: t.boolean(), message: t.string() }),
+      handler: async ({ filename: name }) => {
+        checkName(name);
+        let size: number;
+        try {
+          size = await library.delete(kind, name);
+        } catch (err) {
+          throw fileError(err, kind, name);
+        }
+        void media.storage.refreshSizes();
+        return { filename: name, deleted: true, message: `deleted ${name} (${size} bytes)` };
+      },
+    });
+
+  return [
+    defineMethod({
+      name: 'take_snapshot',
+      minRole: 'operator',
+      summary: 'Saves a still image of a camera: from its live stream when it streams, else from a stream started for it.',
+      params: t.object({
+        device: camera,
+        filename: t.optional(filename),
+        format: t.optional(t.enum(['jpg', 'jpeg', 'png'] as const)),
+        quality: t.optional(t.integer({ minimum: 1, maximum: 100, description: 'JPEG quality, 100 best' })),
+      }),
+      result: t.object({
+        device: t.string(), filename: t.string(), status: t.enum(['SUCCESS', 'FAILED'] as const), timestamp: t.string(),
+        file_size: t.integer(), file_path: t.string(), download_url: t.string(), source: t.string(),
+      }),
+      handler: async ({ device, filename: requested, format, quality }) => {
+        if (requested !== undefined) checkName(requested);
+        let r;
+        try {
+          r = await snapshots.take(device, { ...(requested !== undefined ? { filename: requested } : {}), ...(format ? { format } : {}), ...(quality !== undefined ? { quality } : {}) });
+        } catch (err) {
+          if (!(err instanceof SnapshotError)) throw err;
+          switch (err.code) {
+            case 'invalid_param':
+              throw rpcErrors.invalidParams(err.extra.param ?? 'filename', 'filename', err.message);
+            case 'not_found':
+              throw rpcErrors.notFound('camera', device);
+            case 'not_connected':
+              throw rpcErrors.invalidState(err.message, err.extra.state ?? 'DISCONNECTED', ['CONNECTED']);
+            case 'exists':
+              throw rpcErrors.invalidState(err.message, 'EXISTS', ['ABSENT']);
+            case 'disk_full':
+              throw disk(err.extra.detail ?? err.message);
+            case 'failed':
+              throw rpcErrors.dependency('ffmpeg', err.message, err.extra.detail ?? err.message);
+          }
+        }
+        const url = downloadUrl('snapshots', r.filename);
+        return { device, filename: r.filename, status: 'SUCCESS' as const, timestamp: iso(r.takenAt), file_size: r.file_size, file_path: url, download_url: url, source: r.source };
+      },
+    }),
+    defineMethod({
+      name: 'start_recording',
+      minRole: 'operator',
+      summary: 'Starts recording a camera (stream copy, no re-encoding); one recording per camera at a time.',
+      params: t.object({
+        device: camera,
+        duration: t.optional(t.integer({ minimum: 1, maximum: 86400, description: 'seconds; the recording stops by itself' })),
+        format: t.optional(t.enum(RECORDING_FORMATS as readonly ['fmp4', 'mp4', 'mkv'])),
+      }),
+      result: t.object({ device: t.string(), filename: t.string(), status: t.enum(['RECORDING'] as const), start_time: t.string(), format: t.string(), download_url: t.string() }),
+      handler: async ({ device, duration, format }) => {
+        try {
+          const s = await recordings.start(device, { ...(duration !== undefined ? { durationS: duration } : {}), ...(format ? { format } : {}) });
+          return { device, filename: s.filename, status: 'RECORDING' as const, start_time: iso(s.startedAt), format: s.format, download_url: downloadUrl('recordings', s.filename) };
+        } catch (err) {
+          throw recordingError(err, device);
+        }
+      },
+    }),
+    defineMethod({
+      name: 'stop_recording',
+      minRole: 'operator',
+      summary: 'Stops the camera\'s recording; answers once the file is finalized.',
+      params: t.object({ device: camera }),
+      result: t.object({
+        device: t.string(), filename: t.string(), status: t.enum(['STOPPED', 'FAILED'] as const), start_time: t.string(), end_time: t.string(),
+        duration: t.number(), file_size: t.integer(), format: t.string(), parts: t.array(t.string()), reason: t.string(),
+      }),
+      handler: async ({ device }) => {
+        try {
+          const e = await recordings.stop(device);
+          return {
+            device, filename: e.filename, status: e.status, start_time: iso(e.startedAt), end_time: iso(e.endedAt),
+            duration: e.duration, file_size: e.file_size, format: e.format, parts: e.parts, reason: e.reason,
+          };
+        } catch (err) {
+          throw recordingError(err, device);
+        }
+      },
+    }),
+    list('recordings'),
+    list('snapshots'),
+    defineMethod({
+      name: 'get_recording_info',
+      minRole: 'viewer',
+      summary: 'Size, duration (read from the file) and times of a recording.',
+      params: t.object({ filename }),
+      result: t.object({
+        filename: t.string(), file_size: t.integer(), duration: t.unknown({ description: 'seconds, or null when the file has no readable duration' }),
+        created_time: t.string(), modified_time: t.string(), download_url: t.string(), recording: t.boolean(),
+      }),
+      handler: async ({ filename: name }) => {
+        checkName(name);
+        const f = await library.stat('recordings', name);
+        if (!f) throw rpcErrors.notFound('recording', name);
+        const duration = await library.duration(f);
+        return {
+          filename: name, file_size: f.size, duration: duration === null ? null : Math.round(duration * 1000) / 1000, created_time: iso(f.createdMs),
+          modified_time: iso(f.mtimeMs), download_url: downloadUrl('recordings', name), recording: library.isBusy('recordings', name),
+        };
+      },
+    }),
+    defineMethod({
+      name: 'get_snapshot_info',
+      minRole: 'viewer',
+      summary: 'Size and times of a snapshot.',
+      params: t.object({ filename }),
+      result: t.object({ filename: t.string(), file_size: t.integer(), created_time: t.string(), modified_time: t.string(), download_url: t.string() }),
+      handler: async ({ filename: name }) => {
+        checkName(name);
+        const f = await library.stat('snapshots', name);
+        if (!f) throw rpcErrors.notFound('snapshot', name);
+        return { filename: name, file_size: f.size, created_time: iso(f.createdMs), modified_time: iso(f.mtimeMs), download_url: downloadUrl('snapshots', name) };
+      },
+    }),
+    remove('recordings'),
+    remove('snapshots'),
+    defineMethod({
+      name: 'get_storage_info',
+      minRole: 'admin',
+      summary: 'Space of the recordings file system (statfs) and the sizes of the recordings and snapshots directories (refreshed in the background).',
+      params: t.object({}),
+      result: t.object({
+        total_space: t.integer(), used_space: t.integer(), available_space: t.integer(), usage_percentage: t.number(),
+        recordings_size: t.integer(), snapshots_size: t.integer(), low_space_warning: t.boolean(),
+        threshold_percent: t.number(), min_free_bytes: t.integer(), below_floor: t.boolean(),
+      }),
+      handler: async () => {
+        await media.storage.check();
+        const info = media.storage.info();
+        const { lowSpacePercent, minFreeBytes } = media.storage.limits;
+        return { ...info, threshold_percent: lowSpacePercent, min_free_bytes: minFreeBytes, below_floor: info.available_space < minFreeBytes };
+      },
+    }),
+    defineMethod({
+      name: 'set_retention_policy',
+      minRole: 'admin',
+      summary: 'Sets the retention policy (age, size or manual); it survives restarts.',
+      params: t.object({
+        policy_type: t.enum(['age', 'size', 'manual'] as const),
+        enabled: t.boolean(),
+        max_age_days: t.optional(t.number({ minimum: 0, maximum: 36500 })),
+        max_size_gb: t.optional(t.number({ minimum: 0, maximum: 1000000, description: 'GiB (1024³ bytes)' })),
+      }),
+      result: t.object({ policy_type: t.string(), max_age_days: t.unknown(), max_size_gb: t.unknown(), enabled: t.boolean(), message: t.string() }),
+      handler: (req) => {
+        const r = normalizePolicy(req, media.retention.policy);
+        if (!r.ok) throw rpcErrors.invalidParams(r.param, r.rule, r.reason);
+        media.retention.setPolicy(r.policy);
+        return { ...r.policy, message: `retention policy ${r.policy.policy_type} ${r.policy.enabled ? 'enabled' : 'disabled'}` };
+      },
+    }),
+    defineMethod({
+      name: 'cleanup_old_files',
+      minRole: 'admin',
+      summary: 'Applies the retention policy now: deletes the oldest recordings and snapshots it selects, never a file being written.',
+      params: t.object({}),
+      result: t.object({ cleanup_executed: t.boolean(), files_deleted: t.integer(), space_freed: t.integer(), message: t.string(), deleted_files: t.array(t.string()) }),
+      handler: async () => {
+        const r = await media.retention.run('on_demand');
+        return { cleanup_executed: r.cleanup_executed, files_deleted: r.files_deleted, space_freed: r.space_freed, message: r.message, deleted_files: r.deleted.map((f) => `${f.kind}/${f.name}`) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,257 @@
+/**
+ * take_snapshot. A streaming camera's snapshot is its live tap's latest keyframe written to
+ * a file (no FFmpeg start, no second opener of the device). A camera that is not streaming
+ * gets its publisher started for the snapshot (stream user `snapshot`), and the image comes
+ * from the published stream; the device keeps its single opener. PNG and qualities other
+ * than the tap's run a one-shot FFmpeg grab of the published stream.
+ *
+ * Live taps run while a camera's publisher runs and something other than the tap itself
+ * uses the stream (a non-reader user such as always_on, an API session, a recording, or a
+ * reader MediaMTX counts besides the tap): a tap alone never keeps an on-demand stream alive.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { link, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CameraRegistry } from '../cameras/registry.js';
+import type { Logger } from '../observability/logger.js';
+import { runFfmpegOnce } from '../streaming/ffmpeg/one-shot.js';
+import { jpegQscale, planSnapshot, type TemplateLookup } from '../streaming/templates/select.js';
+import { unlinkQuiet, type MediaLibrary } from './library.js';
+import { LiveTap, tapArgv, type TapFrame } from './live-tap.js';
+import { defaultSnapshotName, resolveSnapshotName, type SnapshotFormat } from './names.js';
+
+export interface SnapshotResult {
+  device: string;
+  filename: string;
+  format: SnapshotFormat;
+  file_size: number;
+  /** Epoch ms. */
+  takenAt: number;
+  /** `live` (the tap's latest keyframe), `stream` (waited for the stream), `grab` (one-shot FFmpeg). */
+  source: 'live' | 'stream' | 'grab';
+  latencyMs: number;
+}
+
+export class SnapshotError extends Error {
+  constructor(
+    readonly code: 'invalid_param' | 'not_found' | 'not_connected' | 'exists' | 'disk_full' | 'failed',
+    message: string,
+    readonly extra: { param?: string; state?: string; detail?: string; filename?: string } = {},
+  ) {
+    super(message);
+    this.name = 'SnapshotError';
+  }
+}
+
+export interface SnapshotEvents {
+  taken: [r: SnapshotResult];
+  error: [e: { device: string; filename: string | undefined; reason: string; error: string }];
+}
+
+export interface SnapshotDeps {
+  registry: CameraRegistry;
+  streams: {
+    acquire(id: string, user: string): Promise<void>;
+    release(id: string, user: string): Promise<void>;
+    users(id: string): string[];
+    publisher(id: string): { stopping: boolean; supervisor?: { running: boolean } | undefined };
+    pathInfo(id: string): Promise<{ available: boolean; readers: unknown[] } | undefined>;
+  };
+  waitAvailable(id: string, timeoutMs: number): Promise<unknown>;
+  sourceUrl(id: string): string;
+  library: MediaLibrary;
+  diskRefusal(): Promise<string | undefined>;
+  catalog: TemplateLookup;
+  ffmpegBinary: string;
+  liveTap: boolean;
+  quality: number;
+  maxAgeMs: number;
+  timeoutMs: number;
+  /** Seconds between re-evaluations of which taps should run (default 2). */
+  tapCheckMs?: number;
+  log: Logger;
+}
+
+export class SnapshotService extends EventEmitter<SnapshotEvents> {
+  readonly #taps = new Map<string, LiveTap>();
+  readonly #evaluating = new Map<string, Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(private readonly d: SnapshotDeps) {
+    super();
+  }
+
+  start(): void {
+    if (!this.d.liveTap) return;
+    this.#timer = setInterval(() => {
+      const ids = new Set([...this.#taps.keys(), ...this.d.registry.list().map((c) => c.id)]);
+      for (const id of ids) void this.evaluate(id);
+    }, this.d.tapCheckMs ?? 2000);
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await Promise.all([...this.#taps.keys()].map((id) => this.#stopTap(id)));
+  }
+
+  /** The live tap of a camera, if one runs. */
+  tap(id: string): LiveTap | undefined {
+    return this.#taps.get(id);
+  }
+
+  /** Starts or stops the camera's live tap to match its stream (coalesced per camera). */
+  evaluate(id: string): Promise<void> {
+    const running = this.#evaluating.get(id);
+    if (running) return running;
+    const p = this.#evaluate(id).finally(() => this.#evaluating.delete(id));
+    this.#evaluating.set(id, p);
+    return p;
+  }
+
+  async #evaluate(id: string): Promise<void> {
+    const want = await this.#wantTap(id).catch(() => false);
+    const tap = this.#taps.get(id);
+    if (want && (!tap || tap.exited)) this.#startTap(id);
+    else if (!want && tap) await this.#stopTap(id);
+  }
+
+  async #wantTap(id: string): Promise<boolean> {
+    if (!this.d.liveTap || this.#closed) return false;
+    const pub = this.d.streams.publisher(id);
+    if (!pub.supervisor?.running || pub.stopping) return false;
+    const info = await this.d.streams.pathInfo(id);
+    if (!info?.available) return false;
+    if (this.d.streams.users(id).some((u) => !u.startsWith('reader:'))) return true;
+    const ownReaders = this.#taps.get(id)?.connected ? 1 : 0;
+    return info.readers.length - ownReaders > 0;
+  }
+
+  #startTap(id: string): LiveTap {
+    const tap = new LiveTap(tapArgv(this.d.ffmpegBinary, this.d.sourceUrl(id), jpegQscale(this.d.quality)));
+    this.#taps.set(id, tap);
+    tap.on('exit', (summary) => {
+      if (this.#taps.get(id) === tap) this.#taps.delete(id);
+      if (!this.#closed) this.d.log.debug({ camera: id, summary }, 'live tap ended');
+    });
+    tap.start();
+    this.d.log.debug({ camera: id, pid: tap.pid }, 'live tap started');
+    return tap;
+  }
+
+  async #stopTap(id: string): Promise<void> {
+    const tap = this.#taps.get(id);
+    if (!tap) return;
+    this.#taps.delete(id);
+    await tap.stop();
+  }
+
+  async take(device: string, req: { filename?: string; format?: SnapshotFormat; quality?: number }): Promise<SnapshotResult> {
+    const started = performance.now();
+    const resolved = resolveSnapshotName(req.filename, req.format, (f) => defaultSnapshotName(device, new Date(), f));
+    if (!resolved.ok) throw new SnapshotError('invalid_param', `filename ${resolved.problem}`, { param: resolved.param });
+    const { name, format } = resolved;
+    const camera = this.d.registry.get(device);
+    if (!camera) throw new SnapshotError('not_found', `camera '${device}' does not exist`);
+    if (camera.status !== 'CONNECTED') throw new SnapshotError('not_connected', `camera ${device} is ${camera.status}`, { state: camera.status });
+    try {
+      if (await this.d.library.stat('snapshots', name)) throw new SnapshotError('exists', `a snapshot named ${name} exists already`, { filename: name, state: 'EXISTS' });
+      const refusal = await this.d.diskRefusal();
+      if (refusal) throw new SnapshotError('disk_full', 'not enough free disk space for a snapshot', { detail: refusal });
+      const jpeg = format !== 'png';
+      const tapQuality = req.quality === undefined || req.quality === this.d.quality;
+      let r: { size: number; source: SnapshotResult['source'] };
+      if (this.d.liveTap && jpeg && tapQuality) {
+        const fresh = this.#freshFrame(device);
+        r = fresh ? { size: await this.#writeFile(name, fresh.jpeg), source: 'live' } : await this.#viaStream(device, name);
+      } else {
+        r = await this.#grab(device, name, format, req.quality ?? this.d.quality);
+      }
+      const result: SnapshotResult = { device, filename: name, format, file_size: r.size, takenAt: Date.now(), source: r.source, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+      this.d.log.info({ camera: device, filename: name, bytes: r.size, source: r.source, ms: result.latencyMs }, 'snapshot taken');
+      this.emit('taken', result);
+      return result;
+    } catch (err) {
+      const e =
+        err instanceof SnapshotError
+          ? err
+          : (err as NodeJS.ErrnoException).code === 'ENOSPC'
+            ? new SnapshotError('disk_full', 'the disk is full', { detail: (err as Error).message })
+            : new SnapshotError('failed', `the snapshot of ${device} failed`, { detail: (err as Error).message });
+      if (e.code === 'failed' || e.code === 'disk_full') {
+        this.d.log.warn({ camera: device, filename: name, err: e.extra.detail ?? e.message }, 'snapshot failed');
+        this.emit('error', { device, filename: name, reason: e.code === 'disk_full' ? 'disk_full' : 'capture_failed', error: e.message });
+      }
+      throw e;
+    }
+  }
+
+  #freshFrame(id: string): TapFrame | undefined {
+    const f = this.#taps.get(id)?.latest;
+    return f && Date.now() - f.at <= this.d.maxAgeMs ? f : undefined;
+  }
+
+  /** Holds the stream, makes sure the tap runs, and writes its next keyframe. */
+  async #viaStream(id: string, name: string): Promise<{ size: number; source: 'stream' }> {
+    await this.d.streams.acquire(id, 'snapshot');
+    try {
+      const deadline = Date.now() + this.d.timeoutMs;
+      await this.d.waitAvailable(id, this.d.timeoutMs);
+      let tap = this.#taps.get(id);
+      if (!tap || tap.exited) {
+        await this.evaluate(id);
+        tap = this.#taps.get(id) ?? this.#startTap(id);
+      }
+      const frame = this.#freshFrame(id) ?? (await tap.nextFrame(Math.max(1000, deadline - Date.now())));
+      return { size: await this.#writeFile(name, frame.jpeg), source: 'stream' };
+    } finally {
+      await this.d.streams.release(id, 'snapshot');
+    }
+  }
+
+  /** A one-shot FFmpeg grab of the published stream (PNG, or a quality other than the tap's). */
+  async #grab(id: string, name: string, format: SnapshotFormat, quality: number): Promise<{ size: number; source: 'grab' }> {
+    await this.d.streams.acquire(id, 'snapshot');
+    const tmp = this.#tmpPath(format === 'png' ? 'png' : 'jpg');
+    try {
+      await this.d.waitAvailable(id, this.d.timeoutMs);
+      const plan = planSnapshot({ kind: 'rtsp', url: this.d.sourceUrl(id) }, this.d.catalog, { format, output: tmp, quality, binary: this.d.ffmpegBinary });
+      const r = await runFfmpegOnce(plan.argv, { timeoutMs: this.d.timeoutMs });
+      if (!r.ok) throw new Error(`FFmpeg ${r.summary}: ${r.stderr.slice(-2).join(' | ')}`);
+      return { size: await this.#publish(tmp, name), source: 'grab' };
+    } finally {
+      await unlinkQuiet(tmp).catch(() => undefined);
+      await this.d.streams.release(id, 'snapshot');
+    }
+  }
+
+  #tmpPath(ext: string): string {
+    return join(this.d.library.dirs.snapshots, `.snap-${randomBytes(6).toString('hex')}.${ext}`);
+  }
+
+  async #writeFile(name: string, data: Buffer): Promise<number> {
+    const tmp = this.#tmpPath('tmp');
+    try {
+      await writeFile(tmp, data, { flag: 'wx' });
+      return await this.#publish(tmp, name);
+    } finally {
+      await unlinkQuiet(tmp).catch(() => undefined);
+    }
+  }
+
+  /** Gives a complete temporary file its name; never replaces an existing file. */
+  async #publish(tmp: string, name: string): Promise<number> {
+    try {
+      await link(tmp, this.d.library.path('snapshots', name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SnapshotError('exists', `a snapshot named ${name} exists already`, { filename: name, state: 'EXISTS' });
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new SnapshotError('disk_full', 'the disk is full', { detail: (err as Error).message });
+      throw err;
+    }
+    const st = await this.d.library.stat('snapshots', name);
+    return st?.size ?? 0;
+  }
+}
