@@ -82,6 +82,8 @@ interface NodeRecord {
   unwatch: (() => void) | undefined;
   quietTimer: NodeJS.Timeout | undefined;
   lastWriteProbe: number;
+  /** performance.now() of the last write seen on the node file. */
+  lastWriteAt: number;
   controls: V4l2Control[] | null | undefined;
 }
 
@@ -268,6 +270,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
         unwatch: undefined,
         quietTimer: undefined,
         lastWriteProbe: 0,
+        lastWriteAt: 0,
         controls: undefined,
       };
       this.#nodes.set(e.name, fresh);
@@ -404,6 +407,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       this.#enqueue(rec);
       return;
     }
+    rec.lastWriteAt = performance.now();
     if (isCaptureNode(rec)) {
       this.#armQuietTimer(rec); // a writer is feeding it
       return;
@@ -420,7 +424,10 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     clearTimeout(rec.quietTimer);
     rec.quietTimer = setTimeout(() => {
       rec.quietTimer = undefined;
-      if (this.#nodes.get(rec.name) === rec) this.#enqueue(rec);
+      if (this.#nodes.get(rec.name) !== rec) return;
+      // The writer may have stopped: its last write is when the camera went away.
+      this.#triggers.push({ action: 'remove', name: rec.name, source: 'idle', at: rec.lastWriteAt || performance.now() });
+      this.#enqueue(rec);
     }, LOOPBACK_QUIET_MS);
   }
 
@@ -487,6 +494,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       // Retry failures; re-check loopback nodes (a writer may have come or gone unnoticed).
       if (rec.state === 'idle' && (rec.error !== undefined || isLoopback(rec))) {
         const wasCapture = rec.probe ? isCaptureNode(rec) : undefined;
+        if (isLoopback(rec)) this.#triggers.push({ action: wasCapture ? 'remove' : 'add', name: rec.name, source: 'rescan', at });
         this.#enqueue(rec);
         if (isLoopback(rec)) this.#checkAfterProbe(rec, wasCapture);
       }

@@ -5,10 +5,10 @@
  * vanished mid-probe or is not yet accessible (udev has not fixed its permissions) from a
  * real probe failure.
  */
+import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { ManagedChild } from '../process/child-process.js';
 import { parseListCtrls, type V4l2Control } from './v4l2-controls.js';
 import { parseListFormatsExt, type PixelFormat } from './v4l2-formats.js';
 import { parseV4l2Info, type V4l2Info } from './v4l2-info.js';
@@ -34,27 +34,39 @@ export interface RunResult {
   spawnError?: Error;
 }
 
-/** Runs a command to completion within `timeoutMs`; its process group is killed after that. */
+/**
+ * Runs a short command to completion within `timeoutMs`, after which its process group is
+ * killed (SIGKILL).
+ * Output is collected as raw chunks: vivid's format list is ~4,000 lines, and line-by-line
+ * events cost more than the parse under QEMU TCG.
+ */
 export function runWithTimeout(argv: readonly string[], timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve) => {
-    const out: string[] = [];
-    const err: string[] = [];
+    const [cmd, ...args] = argv;
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
     let timedOut = false;
     let spawnError: Error | undefined;
-    const child = new ManagedChild({ argv, keepLines: 1, env: { ...process.env, LC_ALL: 'C' } });
-    child.on('line', (stream, line) => (stream === 'stdout' ? out : err).push(line));
-    child.on('error', (e) => (spawnError = e));
+    // Own process group, so a timeout kills anything the command started too.
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: true });
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.once('error', (e) => (spawnError = e));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.signal('SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, timeoutMs);
-    child.once('exit', (exit) => {
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       resolve({
-        code: exit.code,
-        signal: exit.signal,
-        stdout: out.join('\n'),
-        stderr: err.join('\n'),
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
         timedOut,
         ...(spawnError ? { spawnError } : {}),
       });

@@ -23,7 +23,8 @@ import { isVideoNodeName } from './sysfs.js';
 import { UdevMonitorParser } from './udev-monitor.js';
 
 export type NodeAction = 'add' | 'remove' | 'change';
-export type EventSource = 'udev' | 'inotify' | 'startup' | 'rescan';
+/** `idle`: a v4l2loopback writer went silent (no writes for a while), `rescan`: found by a rescan. */
+export type EventSource = 'udev' | 'inotify' | 'startup' | 'rescan' | 'idle';
 
 export interface NodeEvent {
   action: NodeAction;
