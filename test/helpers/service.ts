@@ -47,7 +47,7 @@ export interface RunningService {
 /** `dir`: use this state directory; `keep`: leave the directory in place on stop (for restarts). */
 export async function startService(
   overrides: Record<string, unknown> = {},
-  opts: { dir?: string; keep?: boolean; /** @deprecated dir + keep */ keepDir?: string } = {},
+  opts: { dir?: string; keep?: boolean; /** @deprecated dir + keep */ keepDir?: string; /** Wait for "service ready" (default 20 s; the VM lane runs slower). */ readyTimeoutMs?: number } = {},
 ): Promise<RunningService> {
   if (opts.keepDir) opts = { dir: opts.keepDir, keep: true };
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'camera-service-test-'));
@@ -106,7 +106,7 @@ export async function startService(
   };
 
   await Promise.race([
-    waitForLog((l) => l.msg === 'service ready'),
+    waitForLog((l) => l.msg === 'service ready', opts.readyTimeoutMs),
     exited.then(({ code }) => Promise.reject(new Error(`service exited with ${code} before ready: ${stderr}`))),
   ]);
 

@@ -1,0 +1,395 @@
+// Guest side of the VM discovery test (runs inside the VM, as root, via
+// `node dist/e2e/vm/guest/discovery-scenario.js`): runs the real service (with its managed
+// MediaMTX and udevd) against real kernel devices (vivid, v4l2loopback) and drives hotplug
+// scenarios with a client that stays connected, recording what the client saw and what the
+// service measured into $OUT/report.json. The host-side test (../discovery.test.ts) judges.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CameraServiceClient } from '../../../src/client/index.js';
+import { processesMatching, startService, type LogLine, type RunningService } from '../../../test/helpers/service.js';
+
+export interface Seen {
+  device: string;
+  status: string;
+  name?: string;
+  /** ms from the triggering command's start to the client receiving the notification */
+  clientMs: number;
+}
+
+export interface Latency {
+  step: string;
+  camera: string;
+  status: string;
+  /** event source the service attributed the change to (udev, inotify) */
+  source?: string;
+  /** the service's own measurement: event seen → notification written */
+  serviceMs?: number;
+  /** client side: trigger command started → notification received */
+  clientMs?: number;
+}
+
+export interface NodeTruth {
+  node: string;
+  bus: string;
+  capture: boolean;
+  /** from the raw v4l2-ctl output, with plain regular expressions (independent of the service's parsers) */
+  fourccs: string[];
+  sizes: string[];
+  fps: number[];
+}
+
+export interface Step {
+  ok: boolean;
+  error?: string;
+  ms?: number;
+  seen?: Seen[];
+  data?: Record<string, unknown>;
+}
+
+export interface DiscoveryReport {
+  truth: NodeTruth[];
+  steps: Record<string, Step>;
+  latencies: Latency[];
+  metrics: string[];
+  errors: string[];
+  totalMs: number;
+}
+
+const t0 = performance.now();
+const OUT = process.env['OUT'] ?? '/tmp';
+const MEDIAMTX = process.env['MEDIAMTX_BIN'] ?? '';
+const STATE = '/tmp/discovery-vm';
+const errors: string[] = [];
+const steps: Record<string, Step> = {};
+const latencies: Latency[] = [];
+const WAIT = 30_000;
+
+interface RunResult { code: number; stdout: string; stderr: string; ms: number }
+
+function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
+  const start = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('error', (err) => resolve({ code: 127, stdout, stderr: stderr + String(err), ms: performance.now() - start }));
+    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, ms: performance.now() - start }));
+  });
+}
+
+async function must(cmd: string, args: string[]): Promise<RunResult> {
+  const r = await run(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  return r;
+}
+
+const round = (x: number): number => Math.round(x * 10) / 10;
+const videoNodes = (): string[] =>
+  readdirSync('/sys/class/video4linux').filter((n) => /^video\d+$/.test(n)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+
+async function truthOf(node: string): Promise<NodeTruth> {
+  const r = await run('v4l2-ctl', ['-d', `/dev/${node}`, '--info', '--list-formats-ext']);
+  const text = r.stdout;
+  const caps = /Device Caps\s*:\s*0x([0-9a-f]+)/i.exec(text);
+  const deviceCaps = caps ? Number.parseInt(caps[1]!, 16) : 0;
+  return {
+    node,
+    bus: /Bus info\s*:\s*(\S+)/.exec(text)?.[1] ?? '',
+    capture: (deviceCaps & 0x1) !== 0,
+    fourccs: [...text.matchAll(/\[\d+\]: '([^']+)'/g)].map((m) => m[1]!.trim()),
+    sizes: [...new Set([...text.matchAll(/Size: Discrete (\d+x\d+)/g)].map((m) => m[1]!))],
+    fps: [...new Set([...text.matchAll(/\(([\d.]+) fps\)/g)].map((m) => Math.ceil(Number(m[1]) - 0.5)))],
+  };
+}
+
+/** Collects every camera_status_update the client receives, with its arrival time. */
+class Recorder {
+  readonly all: { at: number; device: string; status: string; name: string }[] = [];
+  constructor(client: CameraServiceClient) {
+    client.onNotification('camera_status_update', (p: { device: string; status: string; name: string }) => this.all.push({ at: performance.now(), device: p.device, status: p.status, name: p.name }));
+  }
+
+  /** Waits until every (device, status) pair has been seen after `since`; returns them with client latencies. */
+  async expect(since: number, want: [string, string][], timeoutMs = WAIT): Promise<Seen[]> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const found = want.map(([d, s]) => this.all.find((n) => n.at >= since && n.device === d && n.status === s));
+      if (found.every((f) => f)) return found.map((f) => ({ device: f!.device, status: f!.status, name: f!.name, clientMs: round(f!.at - since) }));
+      if (performance.now() > deadline) {
+        const seen = this.all.filter((n) => n.at >= since).map((n) => `${n.device} ${n.status}`);
+        throw new Error(`expected ${want.map((w) => w.join(' ')).join(', ')}; the client saw: ${seen.join(', ') || 'nothing'}`);
+      }
+      await new Promise((r) => setTimeout(r, 20)); // the client's own notification queue; cheap
+    }
+  }
+}
+
+/**
+ * The service's latency log lines ('camera connected' / 'camera disconnected') after index
+ * `from`. The notification can reach the client before the service's log line reaches us.
+ */
+async function serviceLatencies(svc: RunningService, from: number, step: string, seen: Seen[]): Promise<void> {
+  for (const s of seen) {
+    const line = await svc
+      .waitForLog((l: LogLine) => l.msg === `camera ${s.status.toLowerCase()}` && l['camera'] === s.device && svc.logs.indexOf(l) >= from, 5000)
+      .catch(() => undefined);
+    latencies.push({
+      step,
+      camera: s.device,
+      status: s.status,
+      clientMs: s.clientMs,
+      ...(typeof line?.['latency_ms'] === 'number' ? { serviceMs: line['latency_ms'] as number } : {}),
+      ...(typeof line?.['source'] === 'string' ? { source: line['source'] as string } : {}),
+    });
+  }
+}
+
+async function step(name: string, fn: () => Promise<Omit<Step, 'ok' | 'ms'> | void>): Promise<void> {
+  const start = performance.now();
+  try {
+    const r = (await fn()) ?? {};
+    steps[name] = { ok: true, ms: round(performance.now() - start), ...r };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    steps[name] = { ok: false, ms: round(performance.now() - start), error: msg };
+    errors.push(`${name}: ${msg}`);
+  }
+}
+
+/** Writers being stopped on purpose (FFmpeg exits with 255 on SIGTERM). */
+const stopping = new WeakSet<ChildProcess>();
+
+function startWriter(node: string): ChildProcess {
+  // A plain colour at 10 fps: cheap under TCG (testsrc at 30 fps takes most of a core).
+  const w = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'color=c=blue:size=320x240:rate=10', '-pix_fmt', 'yuyv422', '-f', 'v4l2', `/dev/${node}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  w.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  w.once('exit', (code, signal) => {
+    if (!stopping.has(w)) errors.push(`ffmpeg writer to /dev/${node} exited (${code ?? signal}): ${stderr.trim()}`);
+  });
+  return w;
+}
+
+async function stopWriter(w: ChildProcess | undefined): Promise<void> {
+  if (!w || w.exitCode !== null || w.signalCode !== null) return;
+  const gone = new Promise((r) => w.once('exit', r));
+  stopping.add(w);
+  w.kill('SIGTERM');
+  await gone;
+}
+
+function loopNode(): string {
+  const n = videoNodes().find((v) => readFileSync(`/sys/class/video4linux/${v}/name`, 'utf8').trim() === 'Loop Cam');
+  if (!n) throw new Error('no Loop Cam node in sysfs');
+  return n;
+}
+
+function saveLogs(svc: RunningService, file: string): void {
+  writeFileSync(join(OUT, file), svc.logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
+}
+
+/** The first log line after index `from` that satisfies `match`. */
+function logAfter(svc: RunningService, from: number, match: (l: LogLine) => boolean): Promise<LogLine> {
+  return svc.waitForLog((l) => match(l) && svc.logs.indexOf(l) >= from, WAIT);
+}
+
+async function metricsText(svc: RunningService): Promise<string[]> {
+  const res = await fetch(`${svc.httpUrl}/metrics`);
+  return (await res.text()).split('\n').filter((l) => l.startsWith('camera_service_discovery_'));
+}
+
+async function main(): Promise<NodeTruth[]> {
+  const VIVID = ['vivid', 'n_devs=2', 'node_types=0x20001,0x1'];
+  const LOOP = ['v4l2loopback', 'devices=1', 'exclusive_caps=1', 'card_label=Loop Cam'];
+  const config = {
+    mediamtx: { binary: MEDIAMTX },
+    // TCG under load: a vivid probe (~4,000 lines of formats) can take seconds.
+    discovery: { rescan_interval_s: 5, probe_timeout_ms: 20_000 },
+    logging: { level: 'debug' },
+  };
+  let svc: RunningService | undefined;
+  let viewer: CameraServiceClient | undefined;
+  let rec: Recorder | undefined;
+  let writer: ChildProcess | undefined;
+  const truth: NodeTruth[] = [];
+
+  try {
+    // ---- cold start: vivid loaded before the service ----
+    mkdirSync(STATE, { recursive: true });
+    await must('modprobe', VIVID);
+    await must('udevadm', ['settle', '-t', '10']);
+    for (const n of videoNodes()) truth.push(await truthOf(n));
+
+    await step('cold_start', async () => {
+      const started = performance.now();
+      svc = await startService(config, { dir: STATE, keep: true, readyTimeoutMs: 90_000 });
+      const readyMs = round(performance.now() - started);
+      viewer = await svc.client('viewer');
+      rec = new Recorder(viewer);
+      await viewer.call('subscribe_events', { topics: ['camera.connected', 'camera.disconnected', 'camera.capability_detected'] });
+      const admin = await svc.client('admin');
+      const list = await viewer.call('get_camera_list');
+      const caps: Record<string, unknown> = {};
+      const status: Record<string, unknown> = {};
+      for (const c of list.cameras) {
+        caps[c.device] = await viewer.call('get_camera_capabilities', { device: c.device });
+        status[c.device] = await viewer.call('get_camera_status', { device: c.device });
+      }
+      const adminStatus = await admin.call('get_camera_status', { device: 'camera0' });
+      const system = await viewer.call('get_system_status');
+      await admin.close();
+      const enumerated = svc.logs.find((l) => l.msg === 'first enumeration complete');
+      return { data: { readyMs, list, caps, status, adminStatus, system, enumerationMs: enumerated?.['ms'], eventSource: svc.logs.find((l) => l.msg?.startsWith('hotplug events from'))?.['source'] } };
+    });
+    if (!svc || !rec || !viewer) throw new Error('the service did not start');
+    const s = svc;
+    const r = rec;
+    const v = viewer;
+    const topics: { method: string; device?: string }[] = [];
+    v.on('notification', (method, params) => {
+      if (method.startsWith('camera.')) topics.push({ method, device: (params as { device?: string }).device });
+    });
+
+    // ---- v4l2loopback: output-only until a writer starts; a camera while fed ----
+    await step('loopback_add', async () => {
+      const from = s.logs.length;
+      await must('modprobe', LOOP);
+      const node = loopNode();
+      const probed = await s.waitForLog((l) => l.msg === 'node probed' && l['node'] === node, WAIT);
+      const idleList = await v.call('get_camera_list');
+      const since = performance.now();
+      writer = startWriter(node);
+      const seen = await r.expect(since, [['camera2', 'CONNECTED']]);
+      await serviceLatencies(s, from, 'loopback_writer_start', seen);
+      const caps = await v.call('get_camera_capabilities', { device: 'camera2' });
+      return { seen, data: { node, idleCapture: probed['capture'], idleCameras: idleList.cameras.map((c) => c.device), caps } };
+    });
+
+    await step('loopback_writer_stop', async () => {
+      const from = s.logs.length;
+      const since = performance.now();
+      await stopWriter(writer);
+      const seen = await r.expect(since, [['camera2', 'DISCONNECTED']]);
+      await serviceLatencies(s, from, 'loopback_writer_stop', seen);
+      await must('modprobe', ['-r', 'v4l2loopback']);
+      return { seen };
+    });
+
+    // ---- vivid removed (rmmod) and loaded again; the loopback comes back on a renumbered node ----
+    await step('vivid_remove', async () => {
+      const from = s.logs.length;
+      const since = performance.now();
+      await must('modprobe', ['-r', 'vivid']);
+      const seen = await r.expect(since, [['camera0', 'DISCONNECTED'], ['camera1', 'DISCONNECTED']]);
+      await serviceLatencies(s, from, 'vivid_rmmod', seen);
+      return { seen };
+    });
+
+    await step('loopback_readd_renumbered', async () => {
+      const from = s.logs.length;
+      await must('modprobe', LOOP);
+      const node = loopNode();
+      const since = performance.now();
+      writer = startWriter(node);
+      const seen = await r.expect(since, [['camera2', 'CONNECTED']]);
+      await serviceLatencies(s, from, 'loopback_writer_start', seen);
+      return { seen, data: { node } };
+    });
+
+    await step('vivid_readd', async () => {
+      const from = s.logs.length;
+      const since = performance.now();
+      await must('modprobe', VIVID);
+      const seen = await r.expect(since, [['camera0', 'CONNECTED'], ['camera1', 'CONNECTED']]);
+      await serviceLatencies(s, from, 'vivid_modprobe', seen);
+      const admin = await s.client('admin');
+      const st = await admin.call('get_camera_status', { device: 'camera0' });
+      await admin.close();
+      return { seen, data: { nodes: videoNodes(), camera0Device: st.debug?.['device'] } };
+    });
+
+    // ---- kill the udevadm monitor child: detection goes on (inotify), the monitor comes back ----
+    await step('udev_monitor_killed', async () => {
+      const pids = processesMatching('udevadm', 'monitor', '--subsystem-match=video4linux');
+      if (pids.length !== 1) throw new Error(`expected one udevadm monitor child, found ${JSON.stringify(pids)}`);
+      const from = s.logs.length;
+      process.kill(pids[0]!, 'SIGKILL');
+      await logAfter(s, from, (l) => l.msg === 'hotplug events from inotify');
+      const since = performance.now();
+      await must('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind']);
+      const gone = await r.expect(since, [['camera0', 'DISCONNECTED'], ['camera1', 'DISCONNECTED']]);
+      await serviceLatencies(s, from, 'vivid_unbind', gone);
+      await logAfter(s, from, (l) => l.msg === 'udevadm monitor listening again');
+      const from2 = s.logs.length;
+      const since2 = performance.now();
+      await must('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/bind']);
+      const back = await r.expect(since2, [['camera0', 'CONNECTED'], ['camera1', 'CONNECTED']]);
+      await serviceLatencies(s, from2, 'vivid_bind', back);
+      const after = processesMatching('udevadm', 'monitor', '--subsystem-match=video4linux');
+      const metrics = await metricsText(s);
+      return { seen: [...gone, ...back], data: { metrics, killedPid: pids[0], newPids: after, sources: s.logs.slice(from).filter((l) => l.msg?.startsWith('hotplug events from')).map((l) => l['source']) } };
+    });
+
+    // ---- restart: same ids (the loopback is absent at restart: its id stays reserved) ----
+    await step('restart', async () => {
+      const since = performance.now();
+      await stopWriter(writer);
+      const seen = await r.expect(since, [['camera2', 'DISCONNECTED']]);
+      // v4l2loopback 0.12.7 (exclusive_caps=1) accepts no second writer once the first closed: reload it.
+      await must('modprobe', ['-r', 'v4l2loopback']);
+      await v.close();
+      saveLogs(s, 'service-1.log');
+      await s.stop();
+      const svc2 = await startService(config, { dir: STATE, keep: true, readyTimeoutMs: 90_000 });
+      svc = svc2;
+      const c = await svc2.client('viewer');
+      const list = await c.call('get_camera_list');
+      viewer = c;
+      rec = new Recorder(c);
+      return { seen, data: { list } };
+    });
+    await step('loopback_back_after_restart', async () => {
+      const s2 = svc!;
+      const from = s2.logs.length;
+      await must('modprobe', LOOP);
+      const since = performance.now();
+      writer = startWriter(loopNode());
+      const seen = await rec!.expect(since, [['camera2', 'CONNECTED']]);
+      await serviceLatencies(s2, from, 'loopback_writer_start', seen);
+      const from2 = s2.logs.length;
+      const since2 = performance.now();
+      await stopWriter(writer);
+      const gone = await rec!.expect(since2, [['camera2', 'DISCONNECTED']]);
+      await serviceLatencies(s2, from2, 'loopback_writer_stop', gone);
+      await must('modprobe', ['-r', 'v4l2loopback']);
+      return { seen: [...seen, ...gone] };
+    });
+
+    await step('metrics', async () => ({ data: { lines: await metricsText(svc!) } }));
+    steps['topics'] = { ok: true, data: { topics } };
+  } finally {
+    await stopWriter(writer);
+    if (svc) saveLogs(svc, 'service-2.log');
+    await viewer?.close().catch(() => undefined);
+    await svc?.stop().catch(() => undefined);
+    await run('modprobe', ['-r', 'v4l2loopback']);
+    await run('modprobe', ['-r', 'vivid']);
+  }
+  return truth;
+}
+
+let truth: NodeTruth[] = [];
+try {
+  truth = await main();
+} catch (err) {
+  errors.push(`scenario crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+}
+const metricsStep = steps['metrics']?.data?.['lines'] as string[] | undefined;
+const report: DiscoveryReport = { truth, steps, latencies, metrics: metricsStep ?? [], errors, totalMs: round(performance.now() - t0) };
+writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+console.log(JSON.stringify({ errors, totalMs: report.totalMs, latencies }));
+process.exit(0);
