@@ -10,6 +10,8 @@ import { cameraMethods, cameraView } from './api/methods/cameras.js';
 import { eventMethods } from './api/methods/events.js';
 import { mediaMethods } from './api/methods/media.js';
 import { Notifier } from './api/notifications.js';
+import { diagnosticsMethods } from './api/methods/diagnostics.js';
+import { externalMethods } from './api/methods/external.js';
 import { streamMethods } from './api/methods/streams.js';
 import { systemMethods } from './api/methods/system.js';
 import { Dispatcher } from './api/rpc/dispatcher.js';
@@ -23,11 +25,13 @@ import type { Config } from './config/schema.js';
 import { DiscoveryService } from './discovery/service.js';
 import { MediaMtxApi } from './mediamtx/api-client.js';
 import { ManagedMediaMtx, resolveMediaMtxBinary } from './mediamtx/managed-server.js';
+import { ExternalStreams } from './external/external-streams.js';
 import { PathReconciler } from './mediamtx/path-reconciler.js';
 import { MediaMtxReachability } from './mediamtx/reachability.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { createMedia, type Media } from './media/setup.js';
+import { registerStreamMetrics } from './streaming/metrics.js';
 import { createStreaming, type Streaming } from './streaming/setup.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -50,6 +54,7 @@ export class App {
   readonly streaming: Streaming;
   /** Recordings, snapshots, files, storage and retention. */
   readonly media: Media;
+  readonly external: ExternalStreams;
   readonly http: HttpServer;
   readonly ws: RpcWebSocketServer;
   readonly notifier: Notifier;
@@ -108,6 +113,26 @@ export class App {
       log: log.child({ module: 'media' }),
     });
 
+    const ext = config.external_streams;
+    this.external = new ExternalStreams({
+      file: join(config.storage.state_path, 'external-streams.json'),
+      reconciler: this.paths,
+      mediamtx: this.mediamtxApi,
+      log: log.child({ module: 'external' }),
+      discovery: {
+        enabled: ext.discovery_enabled,
+        hosts: ext.hosts,
+        skydio: ext.skydio_enabled,
+        generic: ext.generic_enabled,
+        genericPorts: ext.generic_ports,
+        genericPaths: ext.generic_paths,
+        maxTargets: ext.max_targets,
+        timeoutMs: ext.probe_timeout_ms,
+        concurrency: ext.concurrency,
+      },
+      intervalS: ext.scan_interval_s,
+    });
+
     const registry = new MethodRegistry();
     this.api = new ApiSurface({
       config,
@@ -150,6 +175,8 @@ export class App {
         autoCloseAfterS: config.streaming.auto_close_after_s,
       }),
       ...mediaMethods(this.media),
+      ...externalMethods({ external: this.external, nameTaken: (name) => this.cameras.get(name) !== undefined }),
+      ...diagnosticsMethods({ registry: this.cameras, streams: this.streaming.streams, mediamtxUp: () => this.reachability.up }),
     );
     // rpc.discover and get_status/get_metrics; the OpenRPC document covers every method in `registry`.
     registry.add(...this.api.methods(registry));
@@ -192,8 +219,10 @@ export class App {
     this.paths.on('restored', () => void streams.retryBackedOff());
     streams.on('started', (id, info) => this.notifier.publish('stream.started', { stream_name: id, template: info.template, pid: info.pid }, id));
     streams.on('stopped', (id, reason) => this.notifier.publish('stream.stopped', { stream_name: id, reason }, id));
+    const streamMetrics = registerStreamMetrics(this.metrics.registry, this.cameras, streams);
     streams.on('crash', (id, exit) => {
       this.metrics.ffmpegRestarts.inc({ camera: id });
+      streamMetrics.exits.inc({ camera: id, code: exit.signal ?? String(exit.code) });
       this.notifier.publish('stream.error', { stream_name: id, error: exit.summary, exit_code: exit.code, signal: exit.signal }, id);
     });
     this.#routes();
@@ -273,6 +302,7 @@ export class App {
     this.port = addr.port;
     // Paths carry the on-demand hook command, which needs the listener's port.
     await this.streaming.streams.start();
+    await this.external.start();
     this.paths.start();
     this.#started = true;
     this.api.start();
@@ -284,14 +314,15 @@ export class App {
     this.#stopping ??= (async () => {
       this.#started = false;
       this.log.info('stopping');
-      this.api.stopping();
       this.discovery?.stop();
+      this.api.stopping();
       // Recordings end (finalized, STOPPED sent) while clients are still connected.
       await this.media.close();
       this.streaming.demand.closeAll();
       await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
       await this.http.close();
       this.paths.stop();
+      this.external.stop();
       this.reachability.stop();
       await this.managed?.stop();
       this.mediamtxApi.close();
