@@ -108,6 +108,18 @@ test('VM discovery: real vivid and v4l2loopback devices through the real service
     assert.deepEqual(pairs(stepOk('loopback_back_after_restart').seen), ['camera2 CONNECTED', 'camera2 DISCONNECTED']);
   });
 
+  await t.test('as nobody with inotify only: nodes root-only until udev runs are probed once udev fixed them', () => {
+    const s = stepOk('unprivileged_inotify');
+    const d = s.data as any;
+    assert.equal(d.uid, '65534');
+    assert.ok(d.modes.length >= 3 && d.modes.every((m: string) => m.endsWith(' 0:0 600')), `nodes before udev ran: ${d.modes}`);
+    assert.ok(d.waits.length >= 2, `permission waits: ${d.waits}`);
+    assert.deepEqual(d.listWhileHeld, ['camera0 DISCONNECTED', 'camera1 DISCONNECTED', 'camera2 DISCONNECTED'], 'ids kept across the restart as another user');
+    assert.deepEqual(pairs(s.seen), ['camera0 CONNECTED', 'camera1 CONNECTED']);
+    assert.equal(d.rescans, 0);
+    t.diagnostic(`unprivileged: permission waits ${JSON.stringify(d.waits)}; CONNECTED ${JSON.stringify(d.afterReleaseMs)} ms after udev was let go`);
+  });
+
   await t.test('topic subscribers got camera.connected / camera.disconnected / camera.capability_detected', () => {
     const topics = (stepOk('topics').data as any).topics as { method: string; device: string }[];
     const has = (m: string, d: string) => topics.some((x) => x.method === m && x.device === d);

@@ -377,11 +377,13 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   #waitForPermission(rec: NodeRecord, message: string): void {
     const attempt = rec.permissionAttempts++;
     if (attempt >= PERMISSION_RETRY_MS.length) {
+      // Give up retrying on a timer; the node file stays watched, so a later chmod/chown still counts.
       rec.error = message;
       this.#log.warn({ node: rec.name }, 'no permission to open the device node (is the service user in the video group?)');
       return;
     }
     rec.state = 'waiting-permission';
+    this.#log.debug({ node: rec.name, attempt }, 'no permission to open the node yet; waiting for udev');
     rec.unwatch ??= watchNodeFile(rec.devnode, () => this.#onNodeFileChange(rec));
     rec.retryTimer = setTimeout(() => {
       rec.retryTimer = undefined;
@@ -403,7 +405,8 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
 
   #onNodeFileChange(rec: NodeRecord): void {
     if (this.#stopped || this.#nodes.get(rec.name) !== rec) return;
-    if (rec.state === 'waiting-permission') {
+    if (rec.state === 'waiting-permission' || (rec.error !== undefined && !rec.probe)) {
+      // Permissions changed (udev applied its rules) or the node changed after failures: try again.
       this.#enqueue(rec);
       return;
     }

@@ -4,11 +4,15 @@
 // scenarios with a client that stays connected, recording what the client saw and what the
 // service measured into $OUT/report.json. The host-side test (../discovery.test.ts) judges.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CameraServiceClient } from '../../../src/client/index.js';
-import { processesMatching, startService, type LogLine, type RunningService } from '../../../test/helpers/service.js';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import { mintToken } from '../../../src/api/auth/jwt.js';
+import { CameraServiceClient } from '../../../src/client/index.js';
+import { freePorts } from '../../../test/helpers/ports.js';
+import { MAIN, processesMatching, SECRET, startService, type LogLine, type RunningService } from '../../../test/helpers/service.js';
 
 export interface Seen {
   device: string;
@@ -202,6 +206,104 @@ async function metricsText(svc: RunningService): Promise<string[]> {
   return (await res.text()).split('\n').filter((l) => l.startsWith('camera_service_discovery_'));
 }
 
+/**
+ * Runs the service as nobody (group video) with use_udev: never while udev's rule execution is
+ * held: the new nodes stay root:root 0600, the service cannot open them and waits; once udev
+ * runs (0660 root:video) the attribute change on the node file lets it probe, with no rescan.
+ */
+async function unprivileged(): Promise<Omit<Step, 'ok' | 'ms'>> {
+  const nobody = 65534;
+  const video = Number(/^video:[^:]*:(\d+):/m.exec(readFileSync('/etc/group', 'utf8'))?.[1] ?? 44);
+  const bin = '/tmp/mediamtx-bin/mediamtx'; // the host's cache is under /root (0700)
+  mkdirSync('/tmp/mediamtx-bin', { recursive: true });
+  copyFileSync(MEDIAMTX, bin);
+  chmodSync(bin, 0o755);
+  await must('chown', ['-R', `${nobody}:${nobody}`, STATE]);
+  const [port, api, rtsp] = (await freePorts(3)) as [number, number, number];
+  const config = {
+    server: { host: '127.0.0.1', port },
+    security: { jwt_secret: SECRET },
+    mediamtx: { managed: true, binary: bin, api_url: `http://127.0.0.1:${api}`, listen_host: '127.0.0.1', rtsp_port: rtsp, rtp_port: 0, hls_port: 0, webrtc_port: 0 },
+    storage: { recordings_path: join(STATE, 'recordings'), snapshots_path: join(STATE, 'snapshots'), state_path: join(STATE, 'state') },
+    // rescans off: only the node file's attribute change may bring the cameras in
+    discovery: { use_udev: 'never', rescan_interval_s: 0, probe_timeout_ms: 20_000 },
+    logging: { level: 'debug' },
+  };
+  const file = join(STATE, 'config-nobody.yaml');
+  writeFileSync(file, stringify(config));
+  chmodSync(file, 0o644);
+  const proc = spawn('setpriv', [`--reuid=${nobody}`, `--regid=${nobody}`, `--groups=${video}`, process.execPath, MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  createInterface({ input: proc.stdout! }).on('line', (text) => {
+    let l: LogLine;
+    try {
+      l = JSON.parse(text) as LogLine;
+    } catch {
+      l = { level: 30, msg: text };
+    }
+    logs.push(l);
+    for (const w of [...waiters]) if (w.match(l)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(l));
+  });
+  let stderr = '';
+  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const log = (match: (l: LogLine) => boolean, timeoutMs = WAIT): Promise<LogLine> => {
+    const found = logs.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`log line not seen; stderr: ${stderr.slice(-500)}; last: ${logs.slice(-3).map((x) => x.msg).join(' | ')}`)), timeoutMs);
+      waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+    });
+  };
+  let client: CameraServiceClient | undefined;
+  let held = false;
+  try {
+    await log((l) => l.msg === 'service ready', 90_000);
+    client = await CameraServiceClient.connect(`ws://127.0.0.1:${port}/ws`);
+    await client.authenticate(await mintToken(SECRET, { role: 'viewer', user_id: 'vm' }, 3600));
+    const r = new Recorder(client);
+    const uid = readFileSync(`/proc/${proc.pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1]; // setpriv execs node
+
+    await must('udevadm', ['control', '--stop-exec-queue']);
+    held = true;
+    const since = performance.now();
+    await must('modprobe', ['vivid', 'n_devs=2', 'node_types=0x20001,0x1']);
+    const modes = videoNodes().map((n) => {
+      return `${n} ${spawnStat(`/dev/${n}`)}`;
+    });
+    // Both capture nodes wait; the timed retries give up (~3 s) before udev is let go.
+    await log((l) => l.msg === 'no permission to open the device node (is the service user in the video group?)');
+    const listWhileHeld = (await client.call('get_camera_list')).cameras.map((c) => `${c.device} ${c.status}`);
+    await must('udevadm', ['control', '--start-exec-queue']);
+    held = false;
+    const released = performance.now();
+    const seen = await r.expect(since, [['camera0', 'CONNECTED'], ['camera1', 'CONNECTED']]);
+    const waits = logs.filter((l) => l.msg === 'no permission to open the node yet; waiting for udev').map((l) => `${l['node']}#${l['attempt']}`);
+    const rescans = logs.filter((l) => l.msg === 'rescan repaired missed events').length;
+    return {
+      seen,
+      data: { uid, modes, listWhileHeld, waits, rescans, afterReleaseMs: seen.map((x) => round(x.clientMs - (released - since))) },
+    };
+  } finally {
+    if (held) await run('udevadm', ['control', '--start-exec-queue']);
+    await client?.close().catch(() => undefined);
+    const exited = new Promise((res) => proc.once('exit', res));
+    proc.kill('SIGTERM');
+    await exited;
+    writeFileSync(join(OUT, 'service-nobody.log'), logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  }
+}
+
+/** Owner and mode of a file, e.g. "0:0 600". */
+function spawnStat(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.uid}:${st.gid} ${(st.mode & 0o777).toString(8)}`;
+  } catch {
+    return 'missing';
+  }
+}
+
 async function main(): Promise<NodeTruth[]> {
   const VIVID = ['vivid', 'n_devs=2', 'node_types=0x20001,0x1'];
   const LOOP = ['v4l2loopback', 'devices=1', 'exclusive_caps=1', 'card_label=Loop Cam'];
@@ -370,6 +472,15 @@ async function main(): Promise<NodeTruth[]> {
     });
 
     await step('metrics', async () => ({ data: { lines: await metricsText(svc!) } }));
+
+    // ---- as an unprivileged user with inotify only: nodes are root-only until udev runs ----
+    await viewer?.close();
+    viewer = undefined;
+    saveLogs(svc!, 'service-2.log');
+    await svc!.stop();
+    svc = undefined;
+    await must('modprobe', ['-r', 'vivid']);
+    await step('unprivileged_inotify', unprivileged);
     steps['topics'] = { ok: true, data: { topics } };
   } finally {
     await stopWriter(writer);
