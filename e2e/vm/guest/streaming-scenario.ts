@@ -1,0 +1,120 @@
+// Guest side of the VM streaming test (runs inside the VM as root via
+// `node dist/e2e/vm/guest/streaming-scenario.js`): the real service publishes a real vivid
+// camera through its managed MediaMTX; an RTSP reader gets frames; unbinding the device (an
+// unplug) must stop the camera's FFmpeg and notify clients. Results go to $OUT/report.json;
+// the host-side test (../streaming.test.ts) judges.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { processesMatching, startService, type RunningService } from '../../../test/helpers/service.js';
+
+export interface StreamingReport {
+  ok: boolean;
+  error?: string;
+  camera?: { device: string; status: string; resolution: string; fps: number };
+  /** A reader's view of the published stream. */
+  read?: { code: number; frames: number; codec: string; width: number; height: number; ms: number };
+  streamStatus?: { status: string; running: boolean; pid: number | null; template?: string };
+  unplug?: { ffmpegGoneMs: number | null; notifiedMs: number | null; status: string | null };
+  timings: Record<string, number>;
+}
+
+const OUT = process.env['OUT'] ?? '/tmp';
+const t0 = performance.now();
+const report: StreamingReport = { ok: false, timings: {} };
+const mark = (name: string) => (report.timings[name] = Math.round(performance.now() - t0));
+
+function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+async function main(svcRef: { svc?: RunningService }): Promise<void> {
+  const mod = await run('modprobe', ['vivid', 'n_devs=1', 'node_types=0x1']);
+  if (mod.code !== 0) throw new Error(`modprobe vivid: ${mod.stderr}`);
+  await run('udevadm', ['settle', '-t', '10']);
+  mark('vivid_loaded');
+  const svc = await startService(
+    {
+      mediamtx: { binary: process.env['MEDIAMTX_BIN'] ?? '' },
+      // TCG is slow: a small mode keeps libx264 realtime; probes of vivid can take seconds.
+      discovery: { probe_timeout_ms: 20_000, max_width: 320, max_height: 240 },
+    },
+    { readyTimeoutMs: 90_000 },
+  );
+  svcRef.svc = svc;
+  mark('service_ready');
+  const viewer = await svc.client('viewer');
+  const list = await viewer.call('get_camera_list');
+  const cam = list.cameras[0];
+  if (!cam) throw new Error('no camera listed');
+  report.camera = { device: cam.device, status: cam.status, resolution: cam.resolution, fps: cam.fps };
+
+  // An RTSP reader starts the on-demand publisher and reads frames.
+  const url = `rtsp://127.0.0.1:${svc.rtspPort}/${cam.device}`;
+  const readStart = performance.now();
+  const probe = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-select_streams', 'v:0', '-count_packets', '-read_intervals', '%+3',
+    '-show_entries', 'stream=codec_name,width,height,nb_read_packets', '-of', 'json', url], 90_000);
+  const stream = (JSON.parse(probe.stdout || '{"streams":[]}') as { streams: { codec_name: string; width: number; height: number; nb_read_packets: string }[] }).streams[0];
+  report.read = {
+    code: probe.code,
+    frames: Number(stream?.nb_read_packets ?? 0),
+    codec: stream?.codec_name ?? '',
+    width: stream?.width ?? 0,
+    height: stream?.height ?? 0,
+    ms: Math.round(performance.now() - readStart),
+  };
+  mark('read_done');
+
+  // Keep a reader on the stream, then unplug the camera.
+  const reader = spawn('ffmpeg', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', url, '-f', 'null', '-'], { stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  let status = await viewer.call('get_stream_status', { device: cam.device });
+  while (!(status.ffmpeg_process.running && status.mediamtx_path.readers > 0) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    status = await viewer.call('get_stream_status', { device: cam.device });
+  }
+  const tmpl = (status as { template?: { name: string } }).template?.name;
+  report.streamStatus = { status: status.status, running: status.ffmpeg_process.running, pid: status.ffmpeg_process.pid, ...(tmpl ? { template: tmpl } : {}) };
+  const pid = status.ffmpeg_process.pid;
+  const publishers = () => processesMatching(`:${svc.rtspPort}/${cam.device}`, 'pipe:1');
+
+  const notified = viewer.waitForNotification<{ device: string; status: string }>('camera_status_update', (p) => p.device === cam.device && p.status === 'DISCONNECTED', 30_000);
+  const unplugAt = performance.now();
+  await run('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind']);
+  let ffmpegGoneMs: number | null = null;
+  while (performance.now() - unplugAt < 30_000) {
+    if (pid !== null && publishers().length === 0) {
+      ffmpegGoneMs = Math.round(performance.now() - unplugAt);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const n = await notified.then((p) => ({ at: performance.now(), status: p.status }), () => undefined);
+  report.unplug = { ffmpegGoneMs, notifiedMs: n ? Math.round(n.at - unplugAt) : null, status: n?.status ?? null };
+  reader.kill('SIGKILL');
+  await viewer.close();
+  mark('unplug_done');
+  report.ok = true;
+}
+
+const ref: { svc?: RunningService } = {};
+try {
+  await main(ref);
+} catch (err) {
+  report.error = (err as Error).stack ?? String(err);
+} finally {
+  if (ref.svc) {
+    writeFileSync(join(OUT, 'service-streaming.log'), ref.svc.logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    await ref.svc.stop();
+  }
+  await run('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/bind 2>/dev/null; modprobe -r vivid']);
+  writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+}
