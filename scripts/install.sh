@@ -227,8 +227,7 @@ fi
 # 7. On the host: user and directories, udev, systemd.
 systemd-sysusers /etc/sysusers.d/camera-service.conf
 systemd-tmpfiles --create /etc/tmpfiles.d/camera-service.conf
-if command -v udevadm >/dev/null; then
-  udevadm control --reload || true
+if command -v udevadm >/dev/null && udevadm control --reload 2>/dev/null; then
   udevadm trigger --subsystem-match=video4linux --action=change || true
 fi
 if [[ ! -d /run/systemd/system ]]; then
