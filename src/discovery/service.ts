@@ -527,7 +527,10 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     if (why !== 'periodic' && found.length === 0) return;
     this.metrics.rescans.inc({ result: found.length > 0 ? 'repaired' : 'clean' });
     for (const f of found) this.metrics.rescanDiscrepancies.inc({ kind: f.slice(0, f.indexOf(':')) });
-    if (found.length > 0) this.#log.warn({ why, found }, 'rescan repaired missed events');
+    if (found.length > 0) {
+      const hint = this.eventSource === 'udev' && why === 'periodic' ? ' (udev events were missed: if this repeats, udevd may be out of reach, e.g. in a container; try discovery.use_udev: never)' : '';
+      this.#log.warn({ why, found }, `rescan repaired missed events${hint}`);
+    }
   }
 
   // ---- reconcile --------------------------------------------------------------------------

@@ -59,6 +59,9 @@ export interface WatcherOptions {
   log?: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
 
+/** After this many monitor starts in a row that never listened, inotify stays in charge. */
+const MAX_FAILED_STARTS = 5;
+
 export class DeviceWatcher extends EventEmitter<WatcherEvents> {
   readonly #opts: Required<Omit<WatcherOptions, 'log'>> & Pick<WatcherOptions, 'log'>;
   #monitor: ManagedChild | undefined;
@@ -67,6 +70,8 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
   #restartDelay: number;
   #stopped = false;
   #active: 'udev' | 'inotify' | 'none' = 'none';
+  /** Monitor starts in a row that never reached listening (e.g. "Running in chroot, ignoring request."). */
+  #failedStarts = 0;
 
   constructor(opts: WatcherOptions) {
     super();
@@ -146,6 +151,7 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
         const ev = parser.push(line);
         if (!wasListening && parser.listening) {
           this.#restartDelay = this.#opts.restartDelayMs;
+          this.#failedStarts = 0;
           this.#stopInotify();
           this.#setActive('udev');
           settle(true);
@@ -154,6 +160,7 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
       });
       child.on('error', (err) => this.#opts.log?.warn({ err: err.message }, 'udevadm monitor could not be started'));
       child.once('exit', (exit) => {
+        if (!parser.listening) this.#failedStarts++;
         settle(false);
         if (this.#monitor !== child) return;
         this.#monitor = undefined;
@@ -177,6 +184,10 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
 
   #scheduleRestart(): void {
     if (this.#stopped || this.#restartTimer) return;
+    if (this.#failedStarts >= MAX_FAILED_STARTS) {
+      this.#opts.log?.warn({ attempts: this.#failedStarts }, 'udevadm monitor never started listening; staying on inotify');
+      return;
+    }
     const delay = this.#restartDelay;
     this.#restartDelay = Math.min(this.#restartDelay * 2, this.#opts.maxRestartDelayMs);
     this.#restartTimer = setTimeout(() => {
@@ -196,7 +207,7 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
     if (this.#dirWatch || this.#stopped) return;
     const dev = this.#opts.devRoot;
     try {
-      this.#dirWatch = watch(dev, { persistent: false }, (_type, filename) => {
+      this.#dirWatch = watch(dev, (_type, filename) => {
         const at = performance.now();
         const name = filename?.toString();
         if (!name || !isVideoNodeName(name)) return;
@@ -226,7 +237,7 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
 export function watchNodeFile(path: string, onChange: () => void): () => void {
   let w: FSWatcher | undefined;
   try {
-    w = watch(path, { persistent: false }, () => onChange());
+    w = watch(path, () => onChange());
     w.on('error', () => close());
   } catch {
     return () => undefined;

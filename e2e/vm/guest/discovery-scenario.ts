@@ -279,7 +279,7 @@ async function unprivileged(): Promise<Omit<Step, 'ok' | 'ms'>> {
     const released = performance.now();
     const seen = await r.expect(since, [['camera0', 'CONNECTED'], ['camera1', 'CONNECTED']]);
     const waits = logs.filter((l) => l.msg === 'no permission to open the node yet; waiting for udev').map((l) => `${l['node']}#${l['attempt']}`);
-    const rescans = logs.filter((l) => l.msg === 'rescan repaired missed events').length;
+    const rescans = logs.filter((l) => l.msg?.startsWith('rescan repaired missed events')).length;
     return {
       seen,
       data: { uid, modes, listWhileHeld, waits, rescans, afterReleaseMs: seen.map((x) => round(x.clientMs - (released - since))) },
