@@ -21,7 +21,7 @@ import type { CameraIdStore } from '../cameras/id-store.js';
 import type { Camera, CameraRegistry } from '../cameras/registry.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
-import { assembleCameras, isV4l2IdentityKey, verdictOf, type AssembledCamera, type ProbedNode } from './assemble.js';
+import { assembleCameras, capabilitiesFor, isV4l2IdentityKey, modeFor, verdictOf, type AssembledCamera, type ProbedNode } from './assemble.js';
 import { DiscoveryMetrics } from './metrics.js';
 import type { ModePolicy } from './mode-policy.js';
 import { listVideoNodes, readSysfsNode, SYS_CLASS_V4L, type SysfsNode } from './sysfs.js';
@@ -359,6 +359,11 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       }
       this.#log.debug({ node: rec.name, ms: result.durationMs, capture, driver: result.info.driver, formats: result.formats.length }, 'node probed');
       this.#watchActivity(rec, capture);
+      if (capture) {
+        // Work the reconcile would do, done now while other probes may still be running.
+        modeFor(rec.probe.formats, this.#policy);
+        capabilitiesFor(rec.probe.formats);
+      }
     } else if (result.failure === 'gone') {
       this.#log.debug({ node: rec.name }, 'node vanished during the probe');
       this.#forgetNode(rec);
