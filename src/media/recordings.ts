@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
 import { runFfmpegOnce } from '../streaming/ffmpeg/one-shot.js';
+import { truncateToLastFragment } from './mp4-truncate.js';
 import { RecorderProcess, type RecorderExit } from './recorder.js';
 import { recorderCommand, remuxArgv } from './recorder-argv.js';
 import type { RecordingJournal } from './journal.js';
@@ -300,6 +301,19 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     const reason = this.#reasonOf(s, exit);
     const proc = s.proc!;
     let parts = await proc.parts();
+    // FFmpeg did not finish the file (killed, disk full): drop a fragment it only half wrote.
+    const clean = exit.requested ? exit.signal !== 'SIGKILL' : exit.code === 0;
+    if (s.ext === 'mp4' && (!clean || exit.diskFull)) {
+      for (const p of parts) {
+        try {
+          const r = truncateToLastFragment(join(this.d.library.dirs.recordings, p.name));
+          if (r.cutBytes > 0) this.d.log.info({ file: p.name, cutBytes: r.cutBytes, fragments: r.fragments }, 'dropped an incomplete last fragment');
+        } catch (err) {
+          this.d.log.warn({ file: p.name, err: (err as Error).message }, 'could not check the last fragment');
+        }
+      }
+      parts = await proc.parts();
+    }
     if (s.info.format !== 'fmp4' && !s.deferFinalize && parts.length > 0) {
       for (const p of parts) await this.#remux(join(this.d.library.dirs.recordings, p.name), s.info.format);
       parts = await proc.parts();

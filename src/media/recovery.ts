@@ -11,13 +11,13 @@
  * - A file that cannot be repaired stays as it is and is reported in the log; it is listed
  *   like any other recording.
  */
-import { closeSync, openSync, readSync, readdirSync, readlinkSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { readdirSync, readlinkSync, renameSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.js';
 import type { JournalEntry, RecordingJournal } from './journal.js';
 import { unlinkQuiet } from './library.js';
-import { assessMp4, scanBoxes } from './mp4-repair.js';
+import { truncateToLastFragment } from './mp4-truncate.js';
 import { probeReadable } from './probe.js';
 import { recordingParts } from './recorder.js';
 import { remuxInPlace } from './recordings.js';
@@ -98,26 +98,6 @@ async function endWriters(pids: number[], graceMs: number): Promise<void> {
   }
 }
 
-function truncateMp4(path: string): { playable: boolean; cutBytes: number; fragments: number } {
-  const size = statSync(path).size;
-  const fd = openSync(path, 'r');
-  let assessment;
-  try {
-    const read = (offset: number, length: number) => {
-      const buf = Buffer.alloc(length);
-      const n = readSync(fd, buf, 0, length, offset);
-      return buf.subarray(0, n);
-    };
-    assessment = assessMp4(scanBoxes(read, size), size);
-  } finally {
-    closeSync(fd);
-  }
-  if (!assessment.playable) return { playable: false, cutBytes: 0, fragments: 0 };
-  const cut = size - assessment.keepBytes;
-  if (cut > 0) truncateSync(path, assessment.keepBytes);
-  return { playable: true, cutBytes: cut, fragments: assessment.fragments };
-}
-
 async function recoverEntry(e: JournalEntry, o: RecoveryOptions): Promise<RecoveredFile[]> {
   const dir = o.recordingsDir;
   await unlinkQuiet(join(dir, `${e.base}_part1.${e.ext}`)).catch(() => undefined);
@@ -135,7 +115,7 @@ async function recoverEntry(e: JournalEntry, o: RecoveryOptions): Promise<Recove
     if (writers.length > 0) actions.push('stopped the recorder left running');
     let repairable = true;
     if (e.ext === 'mp4') {
-      const t = truncateMp4(path);
+      const t = truncateToLastFragment(path);
       if (!t.playable) {
         repairable = false;
         actions.push('no movie header: kept as it is');

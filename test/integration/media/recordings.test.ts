@@ -1,0 +1,237 @@
+/**
+ * Recordings through the real daemon: test-pattern cameras published to a real managed
+ * MediaMTX, recorded by the service's FFmpeg readers, checked with ffprobe.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { processesMatching, startService } from '../../helpers/service.js';
+import { collect, decodedFrames, killDaemonTree, probeSeconds, rawRequest, SMALL } from './media-helpers.js';
+
+const TOPICS = ['recording.start', 'recording.stop', 'recording.progress', 'recording.error'];
+const rejectsWith = (code: number) => (e: { code: number }) => e.code === code;
+
+describe('recordings', () => {
+  it('a 5 s recording ends by itself, plays 5 ± 1 s, and list, info, download (ranges) and delete agree on its name', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 }, recording: { progress_interval_s: 1 } });
+    t.after(() => svc.stop());
+    const c = await svc.client('operator');
+    t.after(() => c.close());
+    const notes = collect(c);
+    await c.call('subscribe_events', { topics: TOPICS });
+
+    const started = await c.call('start_recording', { device: 'camera0', duration: 5 });
+    assert.equal(started.status, 'RECORDING');
+    assert.equal(started.format, 'fmp4');
+    assert.match(started.filename, /^camera0_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}\.mp4$/);
+    const t0 = Date.parse(started.start_time);
+    const stamp = new Date(t0).toISOString().slice(0, 19).replace('T', '_').replace(/:/g, '-');
+    assert.equal(started.filename, `camera0_${stamp}.mp4`, 'named after the start time in UTC');
+    assert.deepEqual((await notes.wait('recording_status_update', (p) => p.status === 'STARTED')).filename, started.filename);
+    await notes.wait('recording.start', (p) => p.filename === started.filename);
+    const progress = await notes.wait('recording.progress', (p) => p.file_size > 0);
+    assert.equal(progress.device, 'camera0');
+    assert.equal(typeof progress.duration, 'number');
+
+    const stopped = await notes.wait('recording_status_update', (p) => p.status === 'STOPPED');
+    assert.deepEqual([stopped.filename, stopped.reason], [started.filename, 'duration_reached']);
+    const stopTopic = await notes.wait('recording.stop', (p) => p.filename === started.filename);
+    assert.equal(stopTopic.status, 'STOPPED');
+
+    const file = join(svc.dir, 'recordings', started.filename);
+    const seconds = probeSeconds(file)!;
+    t.diagnostic(`ffprobe: ${seconds} s; reported ${stopped.duration} s`);
+    assert.ok(Math.abs(seconds - 5) <= 1, `ffprobe duration ${seconds}`);
+    assert.ok(decodedFrames(file) > 0);
+
+    const listed = await c.call('list_recordings', {});
+    assert.equal(listed.total, 1);
+    assert.deepEqual(listed.files[0], {
+      filename: started.filename,
+      file_size: readFileSync(file).length,
+      modified_time: listed.files[0]!.modified_time,
+      download_url: `/files/recordings/${started.filename}`,
+    });
+    const info = await c.call('get_recording_info', { filename: started.filename });
+    assert.equal(info.filename, started.filename);
+    assert.equal(info.download_url, listed.files[0]!.download_url);
+    assert.ok(Math.abs(info.duration - seconds) < 0.01);
+
+    // Download: whole, HEAD, single ranges (several seeks) and a multi-range request.
+    const bytes = readFileSync(file);
+    const auth = { authorization: `Bearer ${await svc.token('viewer')}` };
+    const whole = await rawRequest(svc.port, info.download_url, { headers: auth });
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers['content-type'], 'video/mp4');
+    assert.equal(Number(whole.headers['content-length']), bytes.length);
+    assert.equal(whole.headers['accept-ranges'], 'bytes');
+    assert.match(String(whole.headers['content-disposition']), new RegExp(`attachment; filename="${started.filename}"`));
+    assert.ok(whole.body.equals(bytes));
+    const head = await rawRequest(svc.port, info.download_url, { method: 'HEAD', headers: auth });
+    assert.deepEqual([head.status, Number(head.headers['content-length']), head.body.length], [200, bytes.length, 0]);
+    for (const [from, to] of [[100, 199], [bytes.length - 50, bytes.length - 1], [0, 0], [4096, 12287]] as const) {
+      const r = await rawRequest(svc.port, info.download_url, { headers: { ...auth, range: `bytes=${from}-${to}` } });
+      assert.equal(r.status, 206);
+      assert.equal(r.headers['content-range'], `bytes ${from}-${to}/${bytes.length}`);
+      assert.ok(r.body.equals(bytes.subarray(from, to + 1)), `range ${from}-${to}`);
+    }
+    const suffix = await rawRequest(svc.port, info.download_url, { headers: { ...auth, range: 'bytes=-10' } });
+    assert.ok(suffix.body.equals(bytes.subarray(bytes.length - 10)));
+    const multi = await rawRequest(svc.port, info.download_url, { headers: { ...auth, range: 'bytes=0-3,10-13' } });
+    assert.equal(multi.status, 206);
+    const boundary = /boundary=(\S+)/.exec(String(multi.headers['content-type']))![1]!;
+    assert.equal(Number(multi.headers['content-length']), multi.body.length);
+    const text = multi.body.toString('latin1');
+    assert.ok(text.includes(`--${boundary}\r\ncontent-type: video/mp4\r\ncontent-range: bytes 0-3/${bytes.length}\r\n\r\n${bytes.subarray(0, 4).toString('latin1')}`));
+    assert.ok(text.includes(`content-range: bytes 10-13/${bytes.length}\r\n\r\n${bytes.subarray(10, 14).toString('latin1')}\r\n--${boundary}--`));
+    const beyond = await rawRequest(svc.port, info.download_url, { headers: { ...auth, range: `bytes=${bytes.length}-` } });
+    assert.deepEqual([beyond.status, beyond.headers['content-range']], [416, `bytes */${bytes.length}`]);
+    assert.equal((await rawRequest(svc.port, info.download_url)).status, 401);
+    assert.equal((await rawRequest(svc.port, info.download_url, { headers: { authorization: 'Bearer nope' } })).status, 401);
+
+    const del = await c.call('delete_recording', { filename: started.filename });
+    assert.deepEqual([del.filename, del.deleted], [started.filename, true]);
+    assert.equal((await c.call('list_recordings', {})).total, 0);
+    await assert.rejects(c.call('get_recording_info', { filename: started.filename }), rejectsWith(-32010));
+    await assert.rejects(c.call('delete_recording', { filename: started.filename }), rejectsWith(-32010));
+    assert.equal((await rawRequest(svc.port, info.download_url, { headers: auth })).status, 404);
+  });
+
+  it('one session per camera (-32020); a file being written cannot be deleted; stop_recording finalizes; mp4 and mkv play', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 }, streaming: { default_mode: 'always_on' } });
+    t.after(() => svc.stop());
+    const c = await svc.client('operator');
+    t.after(() => c.close());
+    const notes = collect(c);
+    await c.call('subscribe_events', { topics: ['recording.progress'] });
+    const files: Record<string, string> = {};
+    for (const format of ['fmp4', 'mp4', 'mkv'] as const) {
+      const r = await c.call('start_recording', { device: 'camera0', format });
+      assert.equal(r.format, format);
+      assert.match(r.filename, format === 'mkv' ? /\.mkv$/ : /\.mp4$/);
+      if (format === 'fmp4') {
+        await assert.rejects(c.call('start_recording', { device: 'camera0' }), (e: { code: number; data: { state: string } }) => e.code === -32020 && e.data.state === 'RECORDING');
+        await assert.rejects(c.call('delete_recording', { filename: r.filename }), rejectsWith(-32020));
+        assert.equal(((await c.call('get_recording_info', { filename: r.filename })) as { recording?: boolean }).recording, true);
+      }
+      await notes.wait('recording.progress', (p) => p.filename === r.filename && p.duration >= 1.5);
+      const s = (await c.call('stop_recording', { device: 'camera0' })) as unknown as { status: string; filename: string; reason: string; format: string; duration: number; file_size: number };
+      assert.deepEqual([s.status, s.filename, s.reason, s.format], ['STOPPED', r.filename, 'stopped', format]);
+      assert.equal((await notes.wait('recording_status_update', (p) => p.filename === r.filename && p.status === 'STOPPED')).reason, 'stopped');
+      files[format] = join(svc.dir, 'recordings', r.filename);
+      const seconds = probeSeconds(files[format]!)!;
+      assert.ok(Math.abs(seconds - s.duration) < 0.5 && seconds >= 1.4, `${format}: ffprobe ${seconds} s, reported ${s.duration} s`);
+      assert.ok(decodedFrames(files[format]!) > 15, format);
+      assert.equal(s.file_size, readFileSync(files[format]!).length);
+    }
+    await assert.rejects(c.call('stop_recording', { device: 'camera0' }), (e: { code: number; data: { state: string } }) => e.code === -32020 && e.data.state === 'IDLE');
+    await assert.rejects(c.call('start_recording', { device: 'camera9' }), rejectsWith(-32010));
+    await assert.rejects(c.call('start_recording', { device: 'camera0', format: 'avi' }), rejectsWith(-32602));
+    await assert.rejects(c.call('start_recording', { device: 'camera0', duration: 0 }), rejectsWith(-32602));
+    // fmp4 stays fragmented (moof boxes); mp4 is progressive with its index (moov) before the data.
+    const boxes = (f: string) => readFileSync(f).toString('latin1');
+    assert.ok(boxes(files.fmp4!).includes('moof'));
+    const mp4 = boxes(files.mp4!);
+    assert.ok(!mp4.includes('moof') && mp4.indexOf('moov') < mp4.indexOf('mdat'), 'mp4 is progressive with faststart');
+    const viewer = await svc.client('viewer');
+    t.after(() => viewer.close());
+    await assert.rejects(viewer.call('start_recording', { device: 'camera0' }), rejectsWith(-32002));
+    await assert.rejects(viewer.call('delete_recording', { filename: 'x.mp4' }), rejectsWith(-32002));
+  });
+
+  it('longer than the segment length: numbered parts of one recording, each playable', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 }, recording: { segment_duration_s: 2 } });
+    t.after(() => svc.stop());
+    const c = await svc.client('operator');
+    t.after(() => c.close());
+    const notes = collect(c);
+    const r = await c.call('start_recording', { device: 'camera0', duration: 5 });
+    const end = await notes.wait('recording_status_update', (p) => p.status === 'STOPPED');
+    const base = r.filename.replace(/\.mp4$/, '');
+    assert.deepEqual(end.parts, [`${base}.mp4`, `${base}_part2.mp4`, `${base}_part3.mp4`]);
+    const listed = (await c.call('list_recordings', {})).files.map((f: { filename: string }) => f.filename).sort();
+    assert.deepEqual(listed, [...end.parts].sort(), 'every part is listed, the part-1 link is not');
+    const seconds = end.parts.map((p: string) => probeSeconds(join(svc.dir, 'recordings', p))!);
+    t.diagnostic(`parts: ${seconds.join(' + ')} s`);
+    for (const s of seconds) assert.ok(s > 0);
+    const total = seconds.reduce((a: number, b: number) => a + b, 0);
+    assert.ok(Math.abs(total - 5) <= 1, `total ${total}`);
+    assert.deepEqual(readdirSync(join(svc.dir, 'recordings')).sort(), [...end.parts].sort(), 'no link or temporary left');
+  });
+
+  it('the recorder dies (kill -9): FAILED with a reason, the file plays up to its last fragment', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 } });
+    t.after(() => svc.stop());
+    const c = await svc.client('operator');
+    t.after(() => c.close());
+    const notes = collect(c);
+    await c.call('subscribe_events', { topics: TOPICS });
+    const r = await c.call('start_recording', { device: 'camera0' });
+    await notes.wait('recording.progress', (p) => p.duration >= 2);
+    const recorder = processesMatching(join(svc.dir, 'recordings'), 'ffmpeg', '-progress');
+    assert.equal(recorder.length, 1);
+    process.kill(recorder[0]!, 'SIGKILL');
+    const failed = await notes.wait('recording_status_update', (p) => p.status === 'FAILED');
+    assert.deepEqual([failed.filename, failed.reason], [r.filename, 'recorder_failed']);
+    assert.equal((await notes.wait('recording.error', (p) => p.filename === r.filename)).reason, 'recorder_failed');
+    assert.ok(probeSeconds(join(svc.dir, 'recordings', r.filename))! >= 1);
+    // The camera records again.
+    const again = await c.call('start_recording', { device: 'camera0', duration: 1 });
+    assert.equal((await notes.wait('recording_status_update', (p) => p.filename === again.filename && p.status === 'STOPPED')).reason, 'duration_reached');
+  });
+
+  it('SIGTERM during a recording: clients get STOPPED and the file is finalized and plays', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'camera-service-rec-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 } }, { keepDir: dir });
+    const c = await svc.client('viewer');
+    const op = await svc.client('operator');
+    const notes = collect(c);
+    await c.call('subscribe_events', { topics: TOPICS });
+    const r = await op.call('start_recording', { device: 'camera0', format: 'fmp4' });
+    await notes.wait('recording.progress', (p) => p.duration >= 2);
+    const exit = await svc.stop('SIGTERM');
+    assert.equal(exit.code, 0);
+    const stopped = await notes.wait('recording_status_update', (p) => p.status === 'STOPPED', 1000);
+    assert.deepEqual([stopped.filename, stopped.reason], [r.filename, 'service_shutdown']);
+    const file = join(dir, 'recordings', r.filename);
+    assert.ok(readFileSync(file).toString('latin1').includes('mfra'), 'FFmpeg wrote its trailer');
+    assert.ok(probeSeconds(file)! >= 1.5);
+    assert.deepEqual(readdirSync(join(dir, 'state', 'recordings')), [], 'the journal is empty: nothing to recover');
+    await c.close().catch(() => undefined);
+    await op.close().catch(() => undefined);
+  });
+
+  it('kill -9 of the service during a recording: after a restart the fragmented MP4 is listed and plays up to its last fragment', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'camera-service-rec-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const overrides = { test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 } };
+    const svc = await startService(overrides, { keepDir: dir });
+    const c = await svc.client('operator');
+    const notes = collect(c);
+    await c.call('subscribe_events', { topics: TOPICS });
+    const r = await c.call('start_recording', { device: 'camera0' });
+    await notes.wait('recording.progress', (p) => p.duration >= 3);
+    await killDaemonTree(svc);
+    await c.close().catch(() => undefined);
+    const file = join(dir, 'recordings', r.filename);
+    const before = readFileSync(file).length;
+
+    const again = await startService(overrides, { keepDir: dir });
+    t.after(() => again.stop());
+    const c2 = await again.client('viewer');
+    t.after(() => c2.close());
+    const recovered = await again.waitForLog((l) => l.msg === 'recovery: recording left by an interrupted session');
+    t.diagnostic(`recovery: ${JSON.stringify(recovered.actions)}; ${before} bytes before`);
+    assert.equal(recovered.recording, r.filename);
+    assert.equal(recovered.playable, true);
+    const listed = await c2.call('list_recordings', {});
+    assert.deepEqual(listed.files.map((f: { filename: string }) => f.filename), [r.filename]);
+    const info = await c2.call('get_recording_info', { filename: r.filename });
+    assert.ok(info.duration >= 2, `duration ${info.duration}`);
+    assert.ok(decodedFrames(file) >= 2 * SMALL.fps);
+    assert.deepEqual(readdirSync(join(dir, 'state', 'recordings')), []);
+  });
+});
