@@ -83,6 +83,7 @@ export function mediaMethods(media: Media): MethodDef[] {
       name: kind === 'recordings' ? 'delete_recording' : 'delete_snapshot',
       minRole: 'operator',
       summary: `Deletes a ${kind === 'recordings' ? 'recording' : 'snapshot'} (not one being written: -32020).`,
+      errors: [-32010, -32020],
       params: t.object({ filename }),
       result: t.object({ filename: t.string(), deleted: t.boolean(), message: t.string() }),
       handler: async ({ filename: name }) => {
@@ -103,6 +104,14 @@ export function mediaMethods(media: Media): MethodDef[] {
       name: 'take_snapshot',
       minRole: 'operator',
       summary: 'Saves a still image of a camera: from its live stream when it streams, else from a stream started for it.',
+      description: [
+        'While the camera streams, the image is the latest keyframe of its live tap (`source: "live"`, a file write, no FFmpeg start).',
+        'Otherwise the camera\'s stream is started for the snapshot and stopped after it (`source: "stream"`); the device keeps its single opener.',
+        'PNG, or a `quality` other than `snapshots.quality`, runs a one-shot FFmpeg grab of the stream (`source: "grab"`).',
+        'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; an existing name is -32020.',
+        '`file_path` is the download path (`/files/snapshots/<name>`), the same as `download_url`. Failures are errors (-32050), never a `FAILED` result.',
+      ].join(' '),
+      errors: [-32010, -32020, -32050],
       params: t.object({
         device: camera,
         filename: t.optional(filename),
@@ -143,6 +152,14 @@ export function mediaMethods(media: Media): MethodDef[] {
       name: 'start_recording',
       minRole: 'operator',
       summary: 'Starts recording a camera (stream copy, no re-encoding); one recording per camera at a time.',
+      description: [
+        'Answers once the first frames are written. The file is `<camera>_<YYYY-MM-DD_HH-MM-SS>.mp4` (`.mkv` for mkv), UTC start time.',
+        '`fmp4` (default) is fragmented MP4, playable up to its last fragment after a crash; `mp4` is written fragmented and remuxed to a progressive MP4 when it ends; `mkv` is Matroska.',
+        'Past `recording.segment_duration_s` the recording continues into `<name>_part2.<ext>`, `_part3`, ... (cut at keyframes).',
+        'Every ending sends `recording_status_update` with `reason`: STOPPED for `stopped`, `duration_reached`, `camera_disconnected`, `service_shutdown`; FAILED for `disk_full`, `stream_lost`, `recorder_failed`.',
+        'Below the free-space floor (`storage.min_free_bytes`) the start is refused with -32050, `data.reason: "disk_full"`.',
+      ].join(' '),
+      errors: [-32010, -32020, -32050],
       params: t.object({
         device: camera,
         duration: t.optional(t.integer({ minimum: 1, maximum: 86400, description: 'seconds; the recording stops by itself' })),
@@ -162,6 +179,7 @@ export function mediaMethods(media: Media): MethodDef[] {
       name: 'stop_recording',
       minRole: 'operator',
       summary: 'Stops the camera\'s recording; answers once the file is finalized.',
+      errors: [-32020],
       params: t.object({ device: camera }),
       result: t.object({
         device: t.string(), filename: t.string(), status: t.enum(['STOPPED', 'FAILED'] as const), start_time: t.string(), end_time: t.string(),
@@ -185,6 +203,8 @@ export function mediaMethods(media: Media): MethodDef[] {
       name: 'get_recording_info',
       minRole: 'viewer',
       summary: 'Size, duration (read from the file) and times of a recording.',
+      description: '`duration` is read from the file with ffprobe and cached (null when unreadable); `recording` is true while the file is being written.',
+      errors: [-32010],
       params: t.object({ filename }),
       result: t.object({
         filename: t.string(), file_size: t.integer(), duration: t.unknown({ description: 'seconds, or null when the file has no readable duration' }),
@@ -205,6 +225,7 @@ export function mediaMethods(media: Media): MethodDef[] {
       name: 'get_snapshot_info',
       minRole: 'viewer',
       summary: 'Size and times of a snapshot.',
+      errors: [-32010],
       params: t.object({ filename }),
       result: t.object({ filename: t.string(), file_size: t.integer(), created_time: t.string(), modified_time: t.string(), download_url: t.string() }),
       handler: async ({ filename: name }) => {
@@ -237,6 +258,11 @@ export function mediaMethods(media: Media): MethodDef[] {
       name: 'set_retention_policy',
       minRole: 'admin',
       summary: 'Sets the retention policy (age, size or manual); it survives restarts.',
+      description: [
+        '`age` deletes files older than `max_age_days`; `size` deletes the oldest files until recordings and snapshots fit in `max_size_gb` (GiB, 1024³ bytes);',
+        'both run every `retention.cleanup_interval_s` and on cleanup_old_files. `manual` deletes only on cleanup_old_files, applying whichever limits are set.',
+        '`enabled: false` deletes nothing. A limit left out keeps its previous value. Oldest first; never a file being written.',
+      ].join(' '),
       params: t.object({
         policy_type: t.enum(['age', 'size', 'manual'] as const),
         enabled: t.boolean(),
