@@ -23,6 +23,8 @@ import type {
   OpenResult,
   Request,
   Response,
+  SerialCmd,
+  SerialResult,
   StatusCmd,
   StatusResult,
 } from './lib/protocol.js';
@@ -238,6 +240,25 @@ async function load(c: LoadCmd): Promise<LoadResult> {
   };
 }
 
+async function serial(c: SerialCmd): Promise<SerialResult> {
+  const ws = group(c.group).conns.find((x) => !x.closed);
+  if (!ws) throw new Error(`group ${c.group} has no open connection`);
+  const latency: number[] = [];
+  let errors = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < c.count && performance.now() - t0 < c.maxMs; i++) {
+    const t = performance.now();
+    try {
+      await call(ws, c.request.method, c.request.params, c.timeoutMs);
+    } catch {
+      errors++;
+    }
+    latency.push(performance.now() - t);
+  }
+  ws.onText = ignore;
+  return { latency: distribution(latency), errors };
+}
+
 async function fanout(c: FanoutCmd): Promise<FanoutResult> {
   const clients = group(c.group).conns.filter((ws) => !ws.closed);
   const control = group(c.control).conns[0];
@@ -355,6 +376,8 @@ async function handle(c: Command): Promise<unknown> {
       return close(c);
     case 'load':
       return load(c);
+    case 'serial':
+      return serial(c);
     case 'fanout':
       return fanout(c);
     case 'churn':

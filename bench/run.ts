@@ -23,7 +23,7 @@ import type { Ctx, Out } from './scenarios/types.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 async function measure(kind: 'self' | 'target', opts: BenchOptions, gen: Generator, stopping: { current?: Subject }): Promise<SubjectReport> {
   const target = kind === 'target' ? targetSubject(opts.target!, opts.token!, opts.targetPid) : undefined;
-  const capsCache = new Map<string, Caps>();
+  const capsCache = new WeakMap<Subject, Caps>();
   const ctx: Ctx = {
     opts,
     gen,
@@ -34,15 +34,15 @@ async function measure(kind: 'self' | 'target', opts: BenchOptions, gen: Generat
       stopping.current = undefined;
       await old?.stop();
       log('starting a fresh service');
-      stopping.current = await startSelf(setup);
+      stopping.current = await startSelf({ ...setup, env: { ...opts.serviceEnv, ...setup?.env } });
       return stopping.current;
     },
     current: async () => target ?? stopping.current ?? ctx.subject(),
     caps: async (s) => {
-      let c = capsCache.get(kind);
+      let c = capsCache.get(s);
       if (!c) {
         c = await detect(s);
-        capsCache.set(kind, c);
+        capsCache.set(s, c);
         log(`${s.name}: ${c.methods.size} methods (${c.methodSource}), ${c.cameras.length} cameras`);
       }
       return c;

@@ -28,6 +28,8 @@ export interface BenchOptions {
   fanoutTrigger: string[];
   /** Seconds a fresh service is left alone before its idle memory is read. */
   settle: number;
+  /** NAME=VALUE pairs for the service process (self only), e.g. NODE_OPTIONS=--max-semi-space-size=1. */
+  serviceEnv: Record<string, string>;
   smoke: boolean;
 }
 
@@ -40,13 +42,15 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --out DIR             where results go (default bench/results)
   --only a,b / --skip a,b   scenarios by name: memory, latency, connections, fanout, cameras
   --repeats N           runs per figure (default 3)
-  --duration S          seconds per latency cell (default 3)
+  --duration S          seconds per latency cell (default 2)
   --rates a,b,c         req/s (default 500,1000,2000)
   --connections N       connections the latency load is spread over (default 1000)
   --max-connections N   ramp target (default 10000)
   --hold S              seconds to hold the ramped connections while pinging (default 5)
   --fanout-clients a,b  (default 1000,5000)   --fanout-events N (default 30)
   --fanout-trigger M[:JSON]   a request that makes every client get camera_status_update; give two for on/off
+  --service-env N=V     environment of the started service (repeatable), for tuning experiments,
+                        e.g. --service-env NODE_OPTIONS=--max-semi-space-size=1 --compare <baseline>
   --smoke               tiny numbers (seconds): keeps the suite working in CI; figures are meaningless`;
 
 const list = (s: string | undefined, dflt: number[]) => (s ? s.split(',').map(Number).filter((n) => n > 0) : dflt);
@@ -73,6 +77,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'fanout-clients': { type: 'string' },
       'fanout-events': { type: 'string' },
       'fanout-trigger': { type: 'string', multiple: true },
+      'service-env': { type: 'string', multiple: true },
       smoke: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -92,7 +97,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     only: values.only?.split(','),
     skip: values.skip?.split(',') ?? [],
     repeats: num(values.repeats, smoke ? 2 : 3),
-    duration: num(values.duration, smoke ? 0.3 : 3),
+    duration: num(values.duration, smoke ? 0.3 : 2),
     rates: list(values.rates, smoke ? [100] : [500, 1000, 2000]),
     connections: num(values.connections, smoke ? 20 : 1000),
     maxConnections: num(values['max-connections'], smoke ? 50 : 10000),
@@ -103,6 +108,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     fanoutEvents: num(values['fanout-events'], smoke ? 4 : 30),
     fanoutTrigger: values['fanout-trigger'] ?? [],
     settle: smoke ? 0.3 : 3,
+    serviceEnv: Object.fromEntries(
+      (values['service-env'] ?? []).map((kv) => {
+        const i = kv.indexOf('=');
+        if (i < 1) throw new Error(`--service-env wants NAME=VALUE (got ${kv})`);
+        return [kv.slice(0, i), kv.slice(i + 1)];
+      }),
+    ),
     smoke,
   };
   if (o.target && !o.token) throw new Error('--target needs --token');

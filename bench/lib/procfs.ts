@@ -27,14 +27,24 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU use of `pid` between two calls, in percent of one core (200 % = both cores of a 2-core machine). */
-export function cpuMeter(pid: number): () => number {
+/**
+ * CPU use between two calls, in percent of one core (200 % = both cores of a 2-core machine),
+ * of one process or of a set of processes summed (processes present at both ends only).
+ */
+export function cpuMeter(which: number | (() => number[])): () => number {
+  const pids = typeof which === 'number' ? () => [which] : which;
+  const read = () => new Map(pids().map((p) => [p, cpuSeconds(p)] as const));
   let t0 = performance.now();
-  let c0 = cpuSeconds(pid);
+  let c0 = read();
   return () => {
     const t1 = performance.now();
-    const c1 = cpuSeconds(pid);
-    const pct = ((c1 - c0) / ((t1 - t0) / 1000)) * 100;
+    const c1 = read();
+    let used = 0;
+    for (const [p, c] of c1) {
+      const b = c0.get(p);
+      if (b !== undefined && Number.isFinite(b) && Number.isFinite(c)) used += c - b;
+    }
+    const pct = (used / ((t1 - t0) / 1000)) * 100;
     t0 = t1;
     c0 = c1;
     return pct;

@@ -64,6 +64,21 @@ export interface LoadResult {
   generatorCpuPct: number;
 }
 
+/** Closed loop: one request at a time on one connection, each sent when the previous reply arrived. */
+export interface SerialCmd {
+  cmd: 'serial';
+  group: string;
+  request: RequestSpec;
+  count: number;
+  /** Stop early after this long (slow methods). */
+  maxMs: number;
+  timeoutMs: number;
+}
+export interface SerialResult {
+  latency: Distribution;
+  errors: number;
+}
+
 export interface FanoutCmd {
   cmd: 'fanout';
   group: string;
@@ -126,14 +141,16 @@ export interface StatusResult {
   rssMb: number;
 }
 
-export type Command = OpenCmd | CloseCmd | LoadCmd | FanoutCmd | ChurnCmd | StatusCmd;
+export type Command = OpenCmd | CloseCmd | LoadCmd | SerialCmd | FanoutCmd | ChurnCmd | StatusCmd;
 export type ResultOf<C extends Command> = C extends OpenCmd
   ? OpenResult
   : C extends CloseCmd
     ? CloseResult
     : C extends LoadCmd
       ? LoadResult
-      : C extends FanoutCmd
+      : C extends SerialCmd
+        ? SerialResult
+        : C extends FanoutCmd
         ? FanoutResult
         : C extends ChurnCmd
           ? ChurnResult

@@ -3,7 +3,7 @@
  * MediaMTX on free loopback ports (test/helpers/service.ts), or another server of the
  * same contract at a URL (comparison mode).
  */
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Role } from '../../src/api/auth/roles.js';
@@ -11,6 +11,9 @@ import { configSchema } from '../../src/config/schema.js';
 import { merge } from '../../src/lib/schema.js';
 import { startService, type RunningService } from '../../test/helpers/service.js';
 import { descendants, type ProcInfo } from './procfs.js';
+
+/** Where fresh services find the encoded test-pattern loops of earlier runs. */
+const LOOP_CACHE = join(tmpdir(), 'camera-service-bench-test-loops');
 
 export interface Subject {
   kind: 'self' | 'target';
@@ -25,6 +28,8 @@ export interface Subject {
   children(): ProcInfo[];
   /** The self subject's data directory. */
   dir?: string;
+  /** The managed MediaMTX's API (self only). */
+  mediamtxApiUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -32,6 +37,8 @@ export interface SelfOptions {
   /** Files to place in the recordings directory before start (named like recordings). */
   recordingFiles?: number;
   overrides?: Record<string, unknown>;
+  /** Environment for the service process only (e.g. NODE_OPTIONS for tuning experiments). */
+  env?: Record<string, string>;
 }
 
 /** Places `n` one-byte files named `<camera>_<YYYY-MM-DD_HH-MM-SS>.mp4`, one minute apart. */
@@ -56,7 +63,13 @@ export function benchConfig(): Record<string, unknown> {
   const limits = configSchema.properties?.limits?.properties ?? {};
   const high: Record<string, number> = { max_connections: 100000, max_connections_per_ip: 100000, requests_per_second: 100000, request_burst: 100000 };
   const raised = Object.fromEntries(Object.entries(high).filter(([k]) => k in limits));
-  return { logging: { level: 'info' }, ...(Object.keys(raised).length ? { limits: raised } : {}) };
+  // The test helper polls MediaMTX every 250 ms; the bench measures the shipped default.
+  const health = configSchema.properties?.mediamtx?.properties?.health_interval_ms?.default;
+  return {
+    logging: { level: 'info' },
+    ...(Object.keys(raised).length ? { limits: raised } : {}),
+    ...(typeof health === 'number' ? { mediamtx: { health_interval_ms: health } } : {}),
+  };
 }
 
 /** Config overrides for `n` test-pattern cameras named `<prefix>0..`, or undefined when this build has none. */
@@ -68,12 +81,25 @@ export function testCameraConfig(n: number, prefix = 'bench'): Record<string, un
 export async function startSelf(opts: SelfOptions = {}): Promise<Subject> {
   const dir = mkdtempSync(join(tmpdir(), 'camera-service-bench-'));
   if (opts.recordingFiles) fillRecordings(join(dir, 'recordings'), opts.recordingFiles);
+  // Test-pattern loops are encoded once per state directory; share one across fresh services.
+  mkdirSync(join(dir, 'state', 'cache'), { recursive: true });
+  mkdirSync(LOOP_CACHE, { recursive: true });
+  symlinkSync(LOOP_CACHE, join(dir, 'state', 'cache', 'test-loops'));
   let svc: RunningService;
+  // The helper spawns the service with this process's environment: set the extra variables
+  // around the call only (the generator was forked before and keeps its own).
+  const saved = Object.fromEntries(Object.keys(opts.env ?? {}).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, opts.env);
   try {
     svc = await startService(merge(benchConfig(), opts.overrides ?? {}) as Record<string, unknown>, { keepDir: dir });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
   const pid = svc.proc.pid!;
   return {
@@ -85,6 +111,7 @@ export async function startSelf(opts: SelfOptions = {}): Promise<Subject> {
     token: (role) => svc.token(role, 24 * 3600),
     children: () => descendants(pid),
     dir,
+    mediamtxApiUrl: svc.mediamtxApiUrl,
     stop: async () => {
       await svc.stop();
       rmSync(dir, { recursive: true, force: true });

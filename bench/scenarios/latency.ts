@@ -1,9 +1,8 @@
 /** API latency per method at fixed open-loop rates over many authenticated connections. */
 import type { RequestSpec } from '../lib/frames.js';
 import { cpuMeter } from '../lib/procfs.js';
-import { sourceAddresses } from '../lib/subject.js';
+import { sourceAddresses, testCameraConfig, type Subject } from '../lib/subject.js';
 import type { Caps } from '../lib/capabilities.js';
-import { cameraGap } from './cameras.js';
 import { sleep, type Scenario } from './types.js';
 
 const RECORDING_FILES = 10_000;
@@ -29,10 +28,28 @@ export function plan(caps: Caps): Plan[] {
     simple('get_system_status'),
     perCamera('get_camera_status'),
     perCamera('get_camera_capabilities'),
-    simple('list_recordings', { limit: 50 }),
-    simple('get_metrics'),
     simple('get_status'),
+    simple('get_metrics'),
+    simple('list_recordings', { limit: 50 }),
   ];
+}
+
+/**
+ * Waits until the service is idle again (CPU below 20 % of a core over 500 ms) after a cell
+ * that overloaded it, so the backlog does not land on the next cell. Returns the wait in ms.
+ */
+async function quiesce(s: Subject, maxMs = 30_000): Promise<number> {
+  const t0 = performance.now();
+  if (!s.pid) {
+    await sleep(5000);
+    return 5000;
+  }
+  const cpu = cpuMeter(s.pid);
+  while (performance.now() - t0 < maxMs) {
+    await sleep(500);
+    if (cpu() < 20) break;
+  }
+  return performance.now() - t0;
 }
 
 export const latency: Scenario = {
@@ -41,21 +58,24 @@ export const latency: Scenario = {
   what:
     'Requests are scheduled at a fixed rate, independent of replies (open loop), round-robin over N authenticated connections (admin token), ' +
     'one method per cell; latency runs from the *scheduled* send time to the reply, so a stalled server or generator shows up as latency instead of ' +
-    'silently lowering the rate (no coordinated omission). "from send" is measured from the actual write and isolates the service; the generator ' +
-    'wakes on ~1 ms timers, so it can add up to ~1 ms to the first. Errors: error replies plus requests without a reply within 5 s. ' +
-    `list_recordings runs with ${RECORDING_FILES} files in the recordings directory. Cells run interleaved (run → rate → method) so slow drifts on a shared machine spread over all methods.`,
+    'silently lowering the rate (no coordinated omission). Send times come from a metronome thread (sub-ms sleeps), so the generator adds ~0.1–0.3 ms, ' +
+    'which "from send" (actual write → reply) separates out. Errors: error replies plus requests without a reply within 5 s. ' +
+    '"unloaded" is the method alone, one request at a time (up to 50 or 3 s per run), after a warm-up round. A method that saturates at a rate (over 10 % lost or p50 over 1 s) is not run at higher ' +
+    'rates, and the bench waits for the service to drain before the next cell. ' +
+    `The service has one test-pattern camera (on demand, no FFmpeg running) for the per-camera methods and ${RECORDING_FILES} files in its recordings directory. ` +
+    'Cells run interleaved (run → rate → method) so slow drifts on a shared machine spread over all methods.',
   async run(ctx, out) {
     const { repeats, rates, duration, connections } = ctx.opts;
-    const s = await ctx.subject({ recordingFiles: RECORDING_FILES });
+    const files = ctx.opts.smoke ? 200 : RECORDING_FILES;
+    const s = await ctx.subject({ recordingFiles: files, overrides: testCameraConfig(1) ?? {} });
     const caps = await ctx.caps(s);
     const plans = plan(caps);
     for (const p of plans) if (p.missing) out.notes.push(`${p.spec.method}: ${p.missing}`);
-    out.notes.push(`take_snapshot while streaming, start_recording, stop_recording: ${cameraGap(caps)}`);
+    out.notes.push(`take_snapshot while streaming, start_recording, stop_recording: see "Media method latency"`);
     const run = plans.filter((p) => !p.missing);
     if (run.length === 0) return out.skip('none of the methods is offered');
-    if (s.kind === 'self' && caps.methods.has('list_recordings')) {
-      out.notes.push(`list_recordings was measured with ${RECORDING_FILES} one-byte files named like recordings in the recordings directory`);
-    }
+    if (s.kind === 'target') out.notes.push(`the target's cameras and files are whatever it has (${caps.cameras.length} cameras)`);
+    else if (files !== RECORDING_FILES) out.notes.push(`list_recordings ran with ${files} files (smoke), not ${RECORDING_FILES}`);
 
     const token = await s.token('admin');
     const addrs = sourceAddresses(s.url, connections);
@@ -64,28 +84,41 @@ export const latency: Scenario = {
     if (o.opened < connections) out.notes.push(`only ${o.opened} of ${connections} connections opened: ${JSON.stringify(o.failed)} ${o.errorSamples.join('; ')}`);
     if (o.opened === 0) return out.skip('no connection could be opened');
 
-    // Warm-up (JIT, buffers): a second of every method at the lowest rate, not recorded.
-    await ctx.gen.run({ cmd: 'load', group: 'latency', requests: run.map((p) => p.spec), rate: rates[0]!, durationMs: 1000, timeoutMs: 5000 });
+    // Warm-up (JIT, buffers) and the unloaded latency: each method alone, one request at a time.
+    for (let r = 0; r <= repeats; r++) {
+      for (const p of run) {
+        const res = await ctx.gen.run({ cmd: 'serial', group: 'latency', request: p.spec, count: 50, maxMs: 3000, timeoutMs: 30000 });
+        if (r > 0) out.figures.dist(`latency.${p.spec.method}.unloaded`, `${p.spec.method} unloaded (one at a time)`, res.latency);
+      }
+    }
 
     const cpu = s.pid ? cpuMeter(s.pid) : undefined;
+    const saturatedAt = new Map<string, number>();
     for (let r = 0; r < repeats; r++) {
       for (const rate of rates) {
         for (const p of run) {
           const m = p.spec.method;
+          const sat = saturatedAt.get(m);
+          if (sat !== undefined && rate >= sat) continue;
           ctx.log(`latency: run ${r + 1}/${repeats} ${m} at ${rate}/s`);
           cpu?.();
           const res = await ctx.gen.run({ cmd: 'load', group: 'latency', requests: [p.spec], rate, durationMs: duration * 1000, timeoutMs: 5000 });
           const cpuPct = cpu?.();
           const id = `latency.${m}.${rate}rps`;
+          const failedPct = ((res.errors + res.lost) / res.scheduled) * 100;
           out.figures.dist(id, `${m} @ ${rate}/s, from schedule`, res.fromSchedule);
           out.figures.dist(`${id}.from_send`, `${m} @ ${rate}/s, from send`, res.fromSend);
-          out.figures.value(`${id}.errors`, `${m} @ ${rate}/s, errors + lost`, ((res.errors + res.lost) / res.scheduled) * 100, '%');
+          out.figures.value(`${id}.errors`, `${m} @ ${rate}/s, errors + lost`, failedPct, '%');
           if (cpuPct !== undefined) out.figures.value(`${id}.cpu`, `${m} @ ${rate}/s, service CPU (100 % = 1 core)`, cpuPct, '%');
           out.figures.value(`latency.generator.${rate}rps.send_lag_p99`, `generator send lag p99 @ ${rate}/s (health of the generator)`, res.sendLag.p99, 'ms');
           out.figures.value(`latency.generator.${rate}rps.cpu`, `generator CPU @ ${rate}/s`, res.generatorCpuPct, '%');
           if (res.errors || res.lost) out.notes.push(`run ${r + 1}, ${m} @ ${rate}/s: ${res.errors} error replies ${JSON.stringify(res.errorCodes)}, ${res.lost} lost of ${res.scheduled}`);
           if (res.achievedRate < rate * 0.9) out.notes.push(`run ${r + 1}, ${m} @ ${rate}/s: the generator only reached ${Math.round(res.achievedRate)}/s`);
-          await sleep(200);
+          if (res.lost > res.scheduled * 0.1 || res.fromSchedule.p50 > 1000) {
+            saturatedAt.set(m, rate);
+            const waited = await quiesce(s);
+            out.notes.push(`${m} saturates the service at ${rate}/s (p50 ${Math.round(res.fromSchedule.p50)} ms, ${Math.round(failedPct)} % errors + lost): not run at ${rate}/s and above after run ${r + 1}; the service took ${Math.round(waited / 1000)} s to drain`);
+          } else await sleep(200);
         }
       }
     }

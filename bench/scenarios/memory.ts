@@ -1,7 +1,6 @@
 /** Memory of the service process: idle, and with idle authenticated clients. */
-import { rssMb } from '../lib/procfs.js';
+import { cpuMeter, rssMb, statusKb } from '../lib/procfs.js';
 import { spread } from '../lib/stats.js';
-import { cameraGap } from './cameras.js';
 import { sleep, type Scenario } from './types.js';
 
 /** Median of a few VmRSS readings, so one reading during a GC does not decide the figure. */
@@ -18,18 +17,23 @@ export const memory: Scenario = {
   name: 'memory',
   title: 'Memory (VmRSS of the service process)',
   what:
-    'A fresh service per run, left alone for a few seconds, then VmRSS from /proc/<pid>/status (median of 5 readings over 1 s): idle with 0 cameras and 0 clients, ' +
-    'then with N authenticated idle clients. MediaMTX (a child) is reported apart and is not included in the service figure.',
+    'A fresh service per run, left alone for a few seconds, then VmRSS from /proc/<pid>/status (median of 5 readings): idle with 0 cameras and 0 clients, ' +
+    'split into RssAnon (heap, stacks, buffers) and RssFile (pages of the node binary and libraries, shared with every Node process and reclaimable), ' +
+    'then with N authenticated idle clients. Idle CPU is utime+stime from /proc/<pid>/stat over the readings. ' +
+    'MediaMTX (a child) is reported apart and is not included in the service figure.',
   async run(ctx, out) {
     const { repeats, settle, memoryClients } = ctx.opts;
-    let gap = '';
     for (let r = 0; r < repeats; r++) {
       const s = await ctx.subject();
       if (!s.pid) return out.skip('the target process cannot be observed: pass --target-pid PID');
       if (r === 0 && s.kind === 'target') out.notes.push('target: not restarted between runs, so "idle" is whatever state it is in');
       await sleep(settle * 1000);
-      const idle = await steadyRss(s.pid);
+      const cpu = cpuMeter(s.pid);
+      const idle = await steadyRss(s.pid, 5, Math.max(100, settle * 250));
+      out.figures.value('memory.idle_cpu', 'idle CPU, 0 cameras, 0 clients (100 % = 1 core)', cpu(), '%');
       out.figures.value('memory.idle_rss', 'idle RSS, 0 cameras, 0 clients', idle, 'MB');
+      out.figures.value('memory.idle_rss_anon', '… of which anonymous (heap, stacks: what the service controls)', statusKb(s.pid, 'RssAnon') / 1024, 'MB');
+      out.figures.value('memory.idle_rss_file', '… of which file-backed (node binary and libraries, shared)', statusKb(s.pid, 'RssFile') / 1024, 'MB');
       const mtx = s.children().filter((p) => /mediamtx/i.test(p.comm));
       if (mtx.length) out.figures.value('memory.mediamtx_rss', 'MediaMTX RSS (child, not included above)', mtx.reduce((a, p) => a + rssMb(p.pid), 0), 'MB');
       const token = await s.token('viewer');
@@ -40,8 +44,7 @@ export const memory: Scenario = {
       out.figures.value(`memory.rss_${memoryClients}_clients`, `RSS with ${memoryClients} idle authenticated clients`, withClients, 'MB');
       out.figures.value('memory.rss_per_client', `RSS per client (from the two figures above)`, ((withClients - idle) * 1024) / Math.max(1, o.opened), 'KB');
       await ctx.gen.run({ cmd: 'close', group: 'memory' });
-      if (r === repeats - 1) gap = cameraGap(await ctx.caps(s));
     }
-    out.notes.push(`with 10 test-pattern cameras and 100 clients: not measured yet — ${gap}`);
+    out.notes.push('with 10 test-pattern cameras and 100 clients: see "Camera scale and CPU"');
   },
 };
