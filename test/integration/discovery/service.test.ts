@@ -96,7 +96,7 @@ describe('discovery on a fake V4L2 host (inotify)', () => {
     assert.deepEqual((cam0.debug!.nodes as { devnode: string; kind: string }[]).map((n) => n.kind), ['video-capture', 'metadata-capture']);
   });
 
-  it('hot add, remove, re-add under another node number: same id; latency is measured', async () => {
+  it('hot add, remove, re-add under another node number: same id; latency is measured', async (t) => {
     const { host, registry, svc, metrics } = rig();
     host.add('video0', VIVID.video0);
     await svc.start();
@@ -116,6 +116,9 @@ describe('discovery on a fake V4L2 host (inotify)', () => {
 
     host.add('video7', LOOP_STREAMING);
     const back = await camera(registry, is('camera1', 'CONNECTED'), 'camera1 back');
+    const h = (await metrics.getMetricsAsJSON()).find((m) => m.name === 'camera_service_discovery_detection_latency_seconds')!;
+    const sums = (h.values as { value: number; labels: Record<string, string>; metricName?: string }[]).filter((v) => v.metricName?.endsWith('_sum'));
+    t.diagnostic(`detection latency on this host (fake v4l2-ctl, a bash script): ${sums.map((v) => `${v.labels.change} ${(v.value * 1000).toFixed(1)} ms total`).join(', ')}`);
     assert.equal(back.debug!.device, join(host.dev, 'video7'));
     assert.equal(registry.list().length, 2);
   });
