@@ -215,6 +215,22 @@ export class App {
     this.discovery?.on('capability_error', (c, reason) => this.notifier.publish('camera.capability_error', { ...cameraView(c, this.streamUrls(c.id)), error: reason }, c.id));
     this.api.providers.cameraMonitor = () => (!this.discovery?.active ? 'STOPPED' : this.discovery.enumerated ? 'RUNNING' : 'STARTING');
     this.api.providers.recordingMetrics = () => this.media.figures();
+    this.api.providers.streamMetrics = async () => {
+      const paths = await this.streaming.streams.allPaths().catch(() => []);
+      const cameraPaths = paths.filter((p) => this.cameras.get(p.name));
+      return {
+        active_streams: cameraPaths.filter((p) => p.available).length,
+        total_streams: cameraPaths.length,
+        total_viewers: cameraPaths.reduce((n, p) => n + p.readers.length, 0),
+      };
+    };
+    this.api.providers.cameraMetrics = () =>
+      Object.fromEntries(
+        this.cameras.list().map((c) => {
+          const sup = this.streaming.streams.publisher(c.id).supervisor;
+          return [c.id, { status: c.status, streaming: sup?.running ?? false, fps: sup?.progress?.fps ?? 0, ffmpeg_restarts: sup?.restarts ?? 0 }];
+        }),
+      );
     const streams = this.streaming.streams;
     this.paths.on('restored', () => void streams.retryBackedOff());
     streams.on('started', (id, info) => this.notifier.publish('stream.started', { stream_name: id, template: info.template, pid: info.pid }, id));

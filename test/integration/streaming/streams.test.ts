@@ -64,6 +64,13 @@ describe('streaming', () => {
     const streams = await c.call('get_streams');
     assert.equal(streams[0]!.name, 'camera0');
     assert.equal(streams[0]!.ready, true);
+    const admin = await svc.client('admin');
+    const m = (await admin.call('get_metrics')) as { stream_metrics: Record<string, number>; camera_metrics: { cameras: Record<string, { streaming: boolean }> } };
+    assert.equal(m.stream_metrics.active_streams, 1);
+    assert.equal(m.stream_metrics.total_streams, 1);
+    assert.ok((m.stream_metrics.total_viewers ?? 0) >= 1);
+    assert.equal(m.camera_metrics.cameras.camera0!.streaming, true);
+    await admin.close();
     await c.close();
   });
 
