@@ -91,6 +91,10 @@ async function open(c: OpenCmd): Promise<OpenResult> {
   const ep = parseWsUrl(c.url);
   const g: Group = groups.get(c.group) ?? { conns: [], dropped: 0, closeCodes: {} };
   groups.set(c.group, g);
+  if (c.topUp) {
+    g.conns = g.conns.filter((ws) => !ws.closed);
+    c = { ...c, count: Math.max(0, c.count - g.conns.length) };
+  }
   const failed: Record<string, number> = {};
   const errorSamples: string[] = [];
   const setup: number[] = [];
@@ -269,7 +273,7 @@ async function fanout(c: FanoutCmd): Promise<FanoutResult> {
     await call(control, 'ping', undefined, c.timeoutMs);
     rtt.push(performance.now() - t);
   }
-  const needle = `"${c.notification}"`;
+  const needles = c.notifications.map((n) => `"method":"${n}"`);
   const events: FanoutEvent[] = [];
   for (let e = 0; e < c.events; e++) {
     const arrival = new Float64Array(clients.length).fill(Number.NaN);
@@ -277,7 +281,7 @@ async function fanout(c: FanoutCmd): Promise<FanoutResult> {
     let allIn: () => void = ignore;
     clients.forEach((ws, j) => {
       ws.onText = (text, at) => {
-        if (!Number.isNaN(arrival[j]!) || !text.includes(needle)) return;
+        if (!Number.isNaN(arrival[j]!) || !needles.some((n) => text.includes(n))) return;
         arrival[j] = at;
         if (++received === clients.length) allIn();
       };

@@ -14,6 +14,8 @@ export interface BenchOptions {
   /** Seconds per latency cell (one method at one rate). */
   duration: number;
   rates: number[];
+  /** Only these methods in the latency scenario (default: every one the server offers). */
+  methods?: string[];
   /** Authenticated connections the latency load is spread over. */
   connections: number;
   /** Connections to ramp to in the connections scenario. */
@@ -44,6 +46,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --repeats N           runs per figure (default 3)
   --duration S          seconds per latency cell (default 2)
   --rates a,b,c         req/s (default 500,1000,2000)
+  --methods a,b         only these methods in the latency scenario
   --connections N       connections the latency load is spread over (default 1000)
   --max-connections N   ramp target (default 10000)
   --hold S              seconds to hold the ramped connections while pinging (default 5)
@@ -71,6 +74,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       repeats: { type: 'string' },
       duration: { type: 'string' },
       rates: { type: 'string' },
+      methods: { type: 'string' },
       connections: { type: 'string' },
       'max-connections': { type: 'string' },
       hold: { type: 'string' },
@@ -99,6 +103,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     repeats: num(values.repeats, smoke ? 2 : 3),
     duration: num(values.duration, smoke ? 0.3 : 2),
     rates: list(values.rates, smoke ? [100] : [500, 1000, 2000]),
+    methods: values.methods?.split(','),
     connections: num(values.connections, smoke ? 20 : 1000),
     maxConnections: num(values['max-connections'], smoke ? 50 : 10000),
     hold: num(values.hold, smoke ? 1 : 5),

@@ -9,6 +9,8 @@ export interface OpenCmd {
   count: number;
   /** Authenticate each connection with this token (omit: unauthenticated). */
   token?: string;
+  /** Only open what the group lacks to have `count` open connections (closed ones are dropped from it). */
+  topUp?: boolean;
   /** Then subscribe each connection to these topics (subscribe_events). */
   subscribe?: string[];
   /** Handshakes in flight at once. */
@@ -86,7 +88,8 @@ export interface FanoutCmd {
   control: string;
   /** Trigger requests, used in turn (e.g. add, remove). */
   triggers: RequestSpec[];
-  notification: string;
+  /** Notification methods that count as receipt. */
+  notifications: string[];
   events: number;
   gapMs: number;
   timeoutMs: number;

@@ -1,8 +1,10 @@
 /**
- * Ways to make the server emit `camera_status_update` to every authenticated client on
- * demand, for the fan-out scenario. Each trigger is a list of requests used in turn (e.g.
- * add, then remove) so the server's state is restored after an even number of events.
- * When test-pattern cameras can be added and removed at run time, add that pair here.
+ * Ways to make the server send a notification to many clients on demand, for the fan-out
+ * scenario. Each trigger is a list of requests used in turn (e.g. add, then remove) so the
+ * server's state is restored after an even number of events. The contract's fan-out is
+ * `camera_status_update` to every authenticated client; until cameras can be added and
+ * removed at run time, a stand-in exercises the same serialize-once-write-to-all path with
+ * a topic notification. When test-pattern cameras can be added and removed, add that pair first.
  */
 import type { Caps } from './capabilities.js';
 import type { RequestSpec } from './frames.js';
@@ -10,20 +12,15 @@ import type { RequestSpec } from './frames.js';
 export interface Trigger {
   description: string;
   requests: RequestSpec[];
+  /** Notification methods that count as receipt. */
+  notifications: string[];
+  /** Topics every client subscribes to first (empty: default notifications need none). */
+  subscribe: string[];
+  /** True when it is not the contract's camera_status_update fan-out. */
+  standIn: boolean;
 }
 
 const BENCH_STREAM = 'rtsp://127.0.0.1:9/bench-fanout';
-
-/** Known triggers, best first; one is used when the server offers all of its methods. */
-export const KNOWN_TRIGGERS: Trigger[] = [
-  {
-    description: 'add_external_stream / remove_external_stream of an RTSP URL nobody serves (the contract makes an external stream a camera-like entry)',
-    requests: [
-      { method: 'add_external_stream', params: { stream_url: BENCH_STREAM, stream_name: 'bench_fanout' } },
-      { method: 'remove_external_stream', params: { stream_url: BENCH_STREAM } },
-    ],
-  },
-];
 
 /** `method` or `method:{"json":"params"}`. */
 export function parseTrigger(text: string): RequestSpec {
@@ -34,14 +31,44 @@ export function parseTrigger(text: string): RequestSpec {
   return { method: text.slice(0, i), params: params as Record<string, unknown> };
 }
 
-export function findTrigger(caps: Caps, given: string[]): Trigger | { missing: string } {
-  if (given.length) return { description: `given on the command line: ${given.join(' , ')}`, requests: given.map(parseTrigger) };
-  const t = KNOWN_TRIGGERS.find((k) => k.requests.every((r) => caps.methods.has(r.method)));
-  if (t) return t;
-  return {
-    missing:
-      'not available yet: nothing can make a camera change on demand (needs test-pattern cameras that can be added/removed at run time, issue 4, ' +
-      `or ${KNOWN_TRIGGERS.map((k) => k.requests.map((r) => r.method).join('/')).join(', ')}). ` +
-      "Pass --fanout-trigger 'method:{json}' (twice, for on and off) to use any request that does, or add it to bench/lib/triggers.ts",
-  };
+/** Triggers this server may support, best first; the scenario uses the first that notifies. */
+export function candidates(caps: Caps, given: string[]): Trigger[] {
+  if (given.length) {
+    return [{ description: `given on the command line: ${given.join(' , ')}`, requests: given.map(parseTrigger), notifications: ['camera_status_update'], subscribe: [], standIn: false }];
+  }
+  const has = (...m: string[]) => m.every((x) => caps.methods.has(x));
+  const out: Trigger[] = [];
+  if (has('add_external_stream', 'remove_external_stream')) {
+    out.push({
+      description: 'add_external_stream / remove_external_stream of an RTSP URL nobody serves (the contract makes an external stream a camera-like entry)',
+      requests: [
+        { method: 'add_external_stream', params: { stream_url: BENCH_STREAM, stream_name: 'bench_fanout' } },
+        { method: 'remove_external_stream', params: { stream_url: BENCH_STREAM } },
+      ],
+      notifications: ['camera_status_update'],
+      subscribe: [],
+      standIn: false,
+    });
+  }
+  const camera = caps.cameras.find((c) => c.status === 'CONNECTED')?.device;
+  if (camera && has('start_streaming', 'stop_streaming', 'subscribe_events')) {
+    out.push({
+      description:
+        `STAND-IN: start_streaming / stop_streaming of ${camera}; every client subscribed to stream.started and stream.stopped, which the service ` +
+        'sends with the same serialize-once, write-to-every-session path as camera_status_update (plus a per-session topic check). ' +
+        'The event is the FFmpeg spawn or exit, so "first" includes that; "last − first" is the fan-out itself',
+      requests: [
+        { method: 'start_streaming', params: { device: camera } },
+        { method: 'stop_streaming', params: { device: camera } },
+      ],
+      notifications: ['stream.started', 'stream.stopped'],
+      subscribe: ['stream.started', 'stream.stopped'],
+      standIn: true,
+    });
+  }
+  return out;
 }
+
+export const NO_TRIGGER =
+  'not available yet: nothing makes the server notify every client on demand (needs test-pattern cameras added and removed at run time, issue 4, ' +
+  "or add/remove_external_stream notifying camera_status_update). Pass --fanout-trigger 'method:{json}' (twice, for on and off), or add one to bench/lib/triggers.ts";
