@@ -17,7 +17,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import { Gauge } from 'prom-client';
+import { METRIC_PREFIX, type Metrics } from '../observability/metrics.js';
 import { admit, ConnectionCounter, type GateLimits } from './limits/connection-gate.js';
 import { TokenBucket } from './limits/token-bucket.js';
 import type { Dispatcher } from './rpc/dispatcher.js';
@@ -69,7 +70,17 @@ interface Conn {
   /** performance.now() when the connection was last seen unauthenticated without a prior mark; undefined while authenticated. */
   unauthSince: number | undefined;
   closing: boolean;
+  /** Why the server closed the connection (for the disconnects metric); absent: the client did. */
+  closeReason?: 'server_shutdown' | 'heartbeat_timeout' | 'slow_consumer' | 'auth_timeout' | 'oversize_message' | 'invalid_utf8' | 'protocol_error' | 'error';
 }
+
+/** Abnormal ends by close code (when no reason was recorded before). */
+const CLOSE_REASONS: Record<number, string> = { 1006: 'error' };
+/** Protocol errors ws reports (and closes the connection for), by ws error code. */
+const PROTOCOL_ERRORS: Record<string, Conn['closeReason']> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'oversize_message',
+  WS_ERR_INVALID_UTF8: 'invalid_utf8',
+};
 
 const BINARY_REPLY =
   '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"reason":"binary frames are not accepted","hint":"send JSON-RPC requests as text frames"}},"id":null}';
@@ -86,6 +97,17 @@ export class RpcWebSocketServer {
   constructor(private readonly opts: WsServerOptions) {
     this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false });
+    const conns = this.#conns;
+    new Gauge({
+      name: `${METRIC_PREFIX}websocket_subscriptions`,
+      help: 'Topic subscriptions over all connections (computed when scraped)',
+      registers: [opts.metrics.registry],
+      collect() {
+        let n = 0;
+        for (const c of conns.values()) n += c.session.subscriptions?.topics.size ?? 0;
+        this.set(n);
+      },
+    });
   }
 
   get size(): number {
@@ -144,6 +166,7 @@ export class RpcWebSocketServer {
     };
     this.#conns.set(ws, conn);
     this.opts.metrics.connections.set(this.#conns.size);
+    this.opts.metrics.connectionsTotal.inc();
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data, isBinary) => {
       if (conn.closing) return;
@@ -157,10 +180,14 @@ export class RpcWebSocketServer {
         (err: unknown) => this.opts.log.error({ err }, 'dispatcher failed'),
       );
     });
-    ws.on('error', (err) => this.opts.log.debug({ err: err.message, session: session.id }, 'websocket error'));
-    ws.on('close', () => {
+    ws.on('error', (err: Error & { code?: string }) => {
+      conn.closeReason ??= PROTOCOL_ERRORS[err.code ?? ''] ?? (err.code?.startsWith('WS_ERR_') ? 'protocol_error' : 'error');
+      this.opts.log.debug({ err: err.message, code: err.code, session: session.id }, 'websocket error');
+    });
+    ws.on('close', (code) => {
       this.#conns.delete(ws);
       this.opts.metrics.connections.set(this.#conns.size);
+      this.opts.metrics.disconnects.inc({ reason: conn.closeReason ?? CLOSE_REASONS[code] ?? 'client_close' });
     });
   }
 
@@ -177,6 +204,7 @@ export class RpcWebSocketServer {
 
   #closeSlow(ws: WebSocket, conn: Conn): void {
     conn.closing = true;
+    conn.closeReason = 'slow_consumer';
     this.opts.log.warn({ session: conn.session.id, buffered: ws.bufferedAmount }, 'slow consumer: send buffer over the limit; closing');
     ws.close(CloseCode.TryAgainLater, 'send buffer over the limit');
     // The close frame waits behind the buffered data; a peer that never reads is cut off.
@@ -194,6 +222,7 @@ export class RpcWebSocketServer {
       conn.unauthSince ??= now;
       if (!conn.closing && now - conn.unauthSince >= this.#limits.unauthenticatedTimeoutMs) {
         conn.closing = true;
+        conn.closeReason = 'auth_timeout';
         ws.close(CloseCode.AuthenticationTimeout, 'not authenticated in time');
         setTimeout(() => ws.terminate(), 1000).unref();
       }
@@ -203,6 +232,7 @@ export class RpcWebSocketServer {
   #beat(): void {
     for (const [ws, conn] of this.#conns) {
       if (!conn.alive) {
+        conn.closeReason = 'heartbeat_timeout';
         ws.terminate();
         continue;
       }
@@ -217,12 +247,14 @@ export class RpcWebSocketServer {
    * it was written to.
    */
   notify(method: string, params: unknown, accept: (s: Session) => boolean = () => true): number {
+    const started = performance.now();
     const text = JSON.stringify({ jsonrpc: '2.0', method, params });
     const now = Date.now();
     let n = 0;
     for (const [ws, conn] of this.#conns) {
       if (activeRole(conn.session, now) && accept(conn.session) && this.#send(ws, conn, text)) n++;
     }
+    this.opts.metrics.fanout.observe({ method }, (performance.now() - started) / 1000);
     return n;
   }
 
@@ -231,10 +263,11 @@ export class RpcWebSocketServer {
     this.#state = 'STOPPING';
     clearInterval(this.#heartbeat);
     clearInterval(this.#sweep);
-    const closing = [...this.#conns.keys()].map(
-      (ws) =>
+    const closing = [...this.#conns].map(
+      ([ws, conn]) =>
         new Promise<void>((resolve) => {
           if (ws.readyState === WebSocket.CLOSED) return resolve();
+          conn.closeReason ??= 'server_shutdown';
           ws.once('close', () => resolve());
           ws.close(code, reason);
           // A peer that does not complete the closing handshake is cut off.

@@ -18,6 +18,24 @@ export class Metrics {
     help: 'Open WebSocket connections',
     registers: [this.registry],
   });
+  readonly connectionsTotal = new Counter({
+    name: `${METRIC_PREFIX}websocket_connections_total`,
+    help: 'WebSocket connections accepted',
+    registers: [this.registry],
+  });
+  readonly disconnects = new Counter({
+    name: `${METRIC_PREFIX}websocket_disconnects_total`,
+    help: 'WebSocket connections closed, by reason (client_close, server_shutdown, heartbeat_timeout, slow_consumer, auth_timeout, oversize_message, invalid_utf8, protocol_error, error)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly fanout = new Histogram({
+    name: `${METRIC_PREFIX}notification_fanout_duration_seconds`,
+    help: 'Time to write one notification to every recipient, by notification method',
+    labelNames: ['method'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
   readonly mediamtxUp = new Gauge({
     name: `${METRIC_PREFIX}mediamtx_up`,
     help: '1 when the MediaMTX API answers',

@@ -131,6 +131,9 @@ describe('WebSocket JSON-RPC', () => {
     assert.match(metrics, /camera_service_rpc_duration_seconds_count\{method="ping",outcome="ok"\} [1-9]/);
     assert.match(metrics, /camera_service_websocket_connections [1-9]/);
     assert.match(metrics, /camera_service_mediamtx_up 1/);
+    assert.match(metrics, /camera_service_websocket_connections_total [1-9]/);
+    assert.match(metrics, /camera_service_websocket_disconnects_total\{reason="oversize_message"\} 1/);
+    assert.match(metrics, /camera_service_websocket_disconnects_total\{reason="client_close"\} [1-9]/);
     await c.close();
     assert.equal((await fetch(`${svc.httpUrl}/nope`)).status, 404);
   });
