@@ -287,6 +287,7 @@ async function fanout(c: FanoutCmd): Promise<FanoutResult> {
       };
     });
     const trigger = c.triggers[e % c.triggers.length]!;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const reply = call(control, trigger.method, trigger.params, c.timeoutMs).then(
       () => ({ at: performance.now() }),
@@ -296,6 +297,7 @@ async function fanout(c: FanoutCmd): Promise<FanoutResult> {
       const timer = setTimeout(resolve, c.timeoutMs);
       allIn = () => (clearTimeout(timer), resolve());
     });
+    const cpu = process.cpuUsage(cpu0);
     const r = await reply;
     const got = Float64Array.from(arrival.filter((x) => !Number.isNaN(x))).sort();
     const at = (k: number) => (got.length ? got[k]! - t0 : Number.NaN);
@@ -305,6 +307,7 @@ async function fanout(c: FanoutCmd): Promise<FanoutResult> {
       last: at(got.length - 1),
       received: got.length,
       reply: r.at - t0,
+      generatorCpu: (cpu.user + cpu.system) / 1000,
       ...('error' in r ? { replyError: r.error } : {}),
     });
     for (const ws of clients) ws.onText = ignore;

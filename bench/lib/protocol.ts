@@ -102,6 +102,8 @@ export interface FanoutEvent {
   received: number;
   /** Trigger sent → its reply. */
   reply: number;
+  /** CPU the generator itself spent from the trigger to the last receipt (ms): its own share of the spread. */
+  generatorCpu: number;
   replyError?: string;
 }
 export interface FanoutResult {

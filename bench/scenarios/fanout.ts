@@ -64,6 +64,7 @@ export const fanout: Scenario = {
           out.figures.dist(`${base}.${n}.last`, `${n} clients: last receipt`, pick('last'));
           out.figures.dist(`${base}.${n}.spread`, `${n} clients: last − first`, distribution(ev.map((e) => e.last - e.first)));
           out.figures.dist(`${base}.${n}.reply`, `${n} clients: trigger reply`, pick('reply'));
+          out.figures.dist(`${base}.${n}.generator_cpu`, `${n} clients: generator CPU from trigger to last receipt (its own share of the spread)`, pick('generatorCpu'));
           out.figures.value(`${base}.${n}.missed`, `${n} clients: receipts missing (sum over events)`, res.events.reduce((a, e) => a + (res.clients - e.received), 0), 'count');
           out.figures.value(`${base}.${n}.control_rtt`, `${n} clients: control connection ping RTT p50 (one-way ≈ half)`, res.controlRtt.p50, 'ms');
         }
