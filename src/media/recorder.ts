@@ -48,6 +48,8 @@ export class RecorderProcess extends EventEmitter<RecorderEvents> {
   progressAt = 0;
   firstFrameAt: number | undefined;
   exit: RecorderExit | undefined;
+  /** Epoch ms stop() was first called. */
+  stopRequestedAt: number | undefined;
 
   /**
    * FFmpeg's out_time also counts the packets it dropped before the first keyframe (stream
@@ -120,7 +122,15 @@ export class RecorderProcess extends EventEmitter<RecorderEvents> {
     if (this.exit) return this.exit;
     const done = new Promise<RecorderExit>((resolve) => this.once('exit', resolve));
     this.#requested = true;
-    await this.#child?.stop(graceMs);
+    this.stopRequestedAt = Date.now();
+    // One SIGTERM makes FFmpeg finish after its current read; a read that blocks (the stream
+    // went silent) is only interrupted by a second signal. SIGKILL after the grace period.
+    const again = setTimeout(() => this.#child?.signal('SIGTERM'), Math.min(750, graceMs / 2));
+    try {
+      await this.#child?.stop(graceMs);
+    } finally {
+      clearTimeout(again);
+    }
     return done;
   }
 

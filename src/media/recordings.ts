@@ -28,6 +28,9 @@ import { partName, partNumberOf, recordingBase, recordingExtension, type Recordi
 export type EndStatus = 'STOPPED' | 'FAILED';
 export type EndReason = 'stopped' | 'duration_reached' | 'camera_disconnected' | 'service_shutdown' | 'disk_full' | 'stream_lost' | 'recorder_failed';
 
+/** How long a lost stream waits for discovery to report its camera gone. */
+const UNPLUG_SETTLE_MS = 2000;
+
 const FAILURES: ReadonlySet<EndReason> = new Set(['disk_full', 'stream_lost', 'recorder_failed']);
 
 export interface SessionInfo {
@@ -121,7 +124,9 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     d.library.addBusyCheck((kind, name) => kind === 'recordings' && [...this.#sessions.values()].some((s) => s.base !== '' && partNumberOf(name, s.base, s.ext) !== undefined));
     d.registry.on('change', (camera) => {
       const s = this.#sessions.get(camera.id);
-      if (s && camera.status !== 'CONNECTED') void this.#end(s, 'camera_disconnected');
+      if (!s || camera.status === 'CONNECTED') return;
+      d.log.info({ camera: camera.id, status: camera.status, filename: s.info.filename, state: s.state }, 'camera gone during a recording: stopping it');
+      void this.#end(s, 'camera_disconnected');
     });
   }
 
@@ -298,7 +303,10 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     s.finalizing = true;
     s.state = 'ending';
     for (const t of s.timers) clearTimeout(t);
-    const reason = this.#reasonOf(s, exit);
+    let reason = this.#reasonOf(s, exit);
+    // A camera pulled out kills its publisher (the device read fails) a moment before
+    // discovery reports it: give that report a short while before calling it a lost stream.
+    if (reason === 'stream_lost' && (await this.#disconnectsWithin(s.info.device, UNPLUG_SETTLE_MS))) reason = 'camera_disconnected';
     const proc = s.proc!;
     let parts = await proc.parts();
     // FFmpeg did not finish the file (killed, disk full): drop a fragment it only half wrote.
@@ -342,9 +350,28 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       ...(status === 'FAILED' ? { error: exit.summary } : {}),
     };
     const level = status === 'FAILED' ? 'warn' : 'info';
-    this.d.log[level]({ camera: s.info.device, filename: s.info.filename, reason, duration: end.duration, bytes: end.file_size, parts: end.parts.length, exit: exit.summary }, 'recording ended');
+    const stopMs = proc.stopRequestedAt === undefined ? undefined : exit.at - proc.stopRequestedAt;
+    this.d.log[level](
+      { camera: s.info.device, filename: s.info.filename, reason, duration: end.duration, bytes: end.file_size, parts: end.parts.length, exit: exit.summary, stopMs, stderr: exit.stderr.slice(-3) },
+      'recording ended',
+    );
     this.emit('ended', end);
     s.resolve(end);
+  }
+
+  /** Resolves true when the camera is (or becomes within `ms`) not CONNECTED. */
+  #disconnectsWithin(device: string, ms: number): Promise<boolean> {
+    if (this.d.registry.get(device)?.status !== 'CONNECTED') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (v: boolean) => {
+        clearTimeout(timer);
+        this.d.registry.off('change', onChange);
+        resolve(v);
+      };
+      const onChange = (c: { id: string; status: string }) => c.id === device && c.status !== 'CONNECTED' && done(true);
+      const timer = setTimeout(() => done(false), ms);
+      this.d.registry.on('change', onChange);
+    });
   }
 
   #reasonOf(s: Session, exit: RecorderExit): EndReason {
