@@ -10,8 +10,9 @@ set -uo pipefail
 W=/tmp/sdtest
 rm -rf "$W"; mkdir -p "$W"
 PROJECT=$PWD
-MTX=$(ls /root/.cache/camera-service/mediamtx-*/mediamtx 2>/dev/null | head -n1)
-: "${MTX:?no provisioned MediaMTX in /root/.cache/camera-service}"
+# MTX: the provisioned MediaMTX (the test passes scripts/provision-mediamtx.sh's answer).
+MTX=${MTX:-$(ls /root/.cache/camera-service/mediamtx-*/mediamtx 2>/dev/null | head -n1)}
+[[ -x "$MTX" ]] || { echo "no MediaMTX binary (MTX=$MTX)" >&2; exit 1; }
 
 # Accounts as sysusers.d would create them (group video exists on Debian).
 cp /etc/passwd /etc/group "$W/"

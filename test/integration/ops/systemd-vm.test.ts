@@ -9,11 +9,14 @@
  * on this tree and a test config, WatchdogSec=6, LimitCORE=0, logs to a file.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runInVm, vmUnavailableReason } from '../../../e2e/vm/harness.js';
 
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const SCRIPT = readFileSync(fileURLToPath(new URL('../../../../test/integration/ops/systemd-vm.guest.sh', import.meta.url)), 'utf8');
 const unavailable = vmUnavailableReason();
 
@@ -39,7 +42,9 @@ interface Report {
 
 describe('camera-service.service under a real systemd (VM lane)', { skip: unavailable ?? false }, () => {
   it('notify start, hardening, watchdog restart and clean stop', { timeout: 600_000 }, async (t) => {
-    const res = await runInVm(SCRIPT, { timeoutMs: 330_000, guestTimeoutMs: 300_000 });
+    const mtx = spawnSync(join(ROOT, 'scripts', 'provision-mediamtx.sh'), { encoding: 'utf8' });
+    assert.equal(mtx.status, 0, mtx.stderr);
+    const res = await runInVm(SCRIPT, { timeoutMs: 330_000, guestTimeoutMs: 300_000, env: { MTX: mtx.stdout.trim() } });
     const progress = (() => {
       try {
         return readFileSync(`${res.outDir}/progress.log`, 'utf8');
