@@ -24,10 +24,10 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   // API (src/observability/metrics.ts, src/api)
   f('rpc_duration_seconds', 'histogram', ['method', 'outcome'], 'api'),
   f('websocket_connections', 'gauge', [], 'api'),
-  f('websocket_connections_total', 'counter', [], 'api (issue 6): connections accepted'),
-  f('websocket_disconnects_total', 'counter', ['reason'], 'api (issue 6): closes by reason, e.g. client_close, server_shutdown, heartbeat_timeout, slow_consumer, error'),
-  f('websocket_subscriptions', 'gauge', [], 'api (issue 6): topic subscriptions'),
-  f('notification_fanout_duration_seconds', 'histogram', ['method'], 'api (issue 6): one notification written to every recipient'),
+  f('websocket_connections_total', 'counter', [], 'api'),
+  f('websocket_disconnects_total', 'counter', ['reason'], 'api'),
+  f('websocket_subscriptions', 'gauge', [], 'api'),
+  f('notification_fanout_duration_seconds', 'histogram', ['method'], 'api'),
   // MediaMTX
   f('mediamtx_up', 'gauge', [], 'mediamtx'),
   f('mediamtx_restarts_total', 'counter', [], 'mediamtx'),
