@@ -13,7 +13,7 @@ import { CameraServiceClient } from '../src/client/index.js';
 import { detect, type Caps } from './lib/capabilities.js';
 import { Generator } from './lib/generator-handle.js';
 import { parseSoakArgs, SOAK_USAGE, type SoakOptions } from './lib/options.js';
-import { descendants, fileLimit, openFds, rssMb } from './lib/procfs.js';
+import { added, descendants, fdTargets, fileLimit, openFds, rssMb } from './lib/procfs.js';
 import type { LoadResult, ChurnResult } from './lib/protocol.js';
 import { log } from './lib/log.js';
 import { Figures, gitState, machine, markdown, writeResults, type ResultsDoc, type ScenarioReport } from './lib/results.js';
@@ -55,7 +55,12 @@ async function soak(opts: SoakOptions, subject: Subject, gen: Generator, report:
   notes.push(cams.length ? `streams: start_streaming/stop_streaming cycled on ${cams.join(', ')} every chunk` : 'streams: no camera with start_streaming on this server, not cycled');
   notes.push(caps.methods.has('start_recording') ? 'recordings: not cycled yet (write it in bench/soak.ts)' : 'recordings: not available yet (start_recording is not offered)');
 
-  const snapshot = () => ({ rss: pid ? rssMb(pid) : Number.NaN, fds: pid ? openFds(pid) : Number.NaN, children: pid ? descendants(pid) : [] });
+  const snapshot = () => ({
+    rss: pid ? rssMb(pid) : Number.NaN,
+    fds: pid ? openFds(pid) : Number.NaN,
+    fdList: pid ? fdTargets(pid) : [],
+    children: pid ? descendants(pid) : [],
+  });
   await sleep(2000);
   const before = snapshot();
 
@@ -127,11 +132,18 @@ async function soak(opts: SoakOptions, subject: Subject, gen: Generator, report:
     figures.dist('soak.rss', 'service RSS samples after warm-up', distribution(warm.map((s) => s.rss)), 'MB');
     figures.value('soak.fds_before', 'open fds before', before.fds, 'count');
     figures.value('soak.fds_after', 'open fds after (clients gone)', after.fds, 'count');
-    figures.value('soak.fd_growth', 'open fds after − before', after.fds - before.fds, 'count');
+    // Keep-alive sockets to MediaMTX's API belong to a bounded pool (they come and go with use): not growth.
+    const api = subject.mediamtxApiUrl ? new URL(subject.mediamtxApiUrl).port : undefined;
+    const pooled = (fds: string[]) => fds.filter((f) => api !== undefined && f.startsWith('tcp ') && f.endsWith(`:${api}`)).length;
+    figures.value('soak.fds_raw_growth', 'open fds after − before (raw)', after.fds - before.fds, 'count');
+    figures.value('soak.fd_growth', 'open fds after − before, not counting pooled keep-alive sockets to the MediaMTX API', after.fds - pooled(after.fdList) - (before.fds - pooled(before.fdList)), 'count');
     figures.value('soak.children_before', 'child processes before', before.children.length, 'count');
     figures.value('soak.children_after', 'child processes after', after.children.length, 'count');
     figures.value('soak.children_growth', 'child processes after − before', after.children.length - before.children.length, 'count');
     notes.push(`children before: ${before.children.map((p) => p.comm).join(', ') || 'none'}; after: ${after.children.map((p) => p.comm).join(', ') || 'none'}`);
+    const newFds = added(before.fdList, after.fdList);
+    const label = (f: string) => (api !== undefined && f.endsWith(`:${api}`) ? `${f} (MediaMTX API)` : f);
+    if (newFds.length) notes.push(`fds open after but not before: ${newFds.map(label).join('; ')}`);
     notes.push(`${samples.length} RSS samples every ${round(sampleEvery / 1000)} s; warm-up = the first ${warmupChunks} of ${chunks} chunks of ${round(chunkMs / 1000)} s`);
   } else notes.push('the target process cannot be observed (pass --target-pid PID): no RSS, fd or child figures');
 }

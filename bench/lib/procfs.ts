@@ -1,5 +1,5 @@
 /** Reads another process's memory, CPU time, open files and children from /proc (Linux). */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** A field of /proc/<pid>/status in kB (VmRSS, VmHWM, ...); NaN when the process is gone. */
 export function statusKb(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
@@ -57,6 +57,59 @@ export function openFds(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+function tcpSockets(pid: number): Map<string, string> {
+  const out = new Map<string, string>();
+  const hexAddr = (h: string) => {
+    const [ip, port] = h.split(':') as [string, string];
+    const v4 = ip.length === 8 ? (ip.match(/../g) ?? []).reverse().map((b) => parseInt(b, 16)).join('.') : `[${ip}]`;
+    return `${v4}:${parseInt(port, 16)}`;
+  };
+  for (const table of ['tcp', 'tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9) out.set(f[9]!, `tcp ${hexAddr(f[1]!)} → ${hexAddr(f[2]!)}`);
+    }
+  }
+  return out;
+}
+
+/** What each open fd of `pid` is: a path, `pipe:[…]`, or a TCP socket's addresses where known. */
+export function fdTargets(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const tcp = tcpSockets(pid);
+  return fds.map((fd) => {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      return inode && tcp.has(inode) ? tcp.get(inode)! : target.replace(/\[\d+\]$/, '');
+    } catch {
+      return 'gone';
+    }
+  });
+}
+
+/** Items of `after` not in `before`, counting duplicates. */
+export function added(before: string[], after: string[]): string[] {
+  const left = new Map<string, number>();
+  for (const b of before) left.set(b, (left.get(b) ?? 0) + 1);
+  return after.filter((a) => {
+    const n = left.get(a) ?? 0;
+    if (n > 0) left.set(a, n - 1);
+    return n === 0;
+  });
 }
 
 export interface ProcInfo {
