@@ -5,6 +5,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { guarded } from './api/http-access.js';
 import { HttpServer, sendJson } from './api/http-server.js';
 import { cameraMethods, cameraView } from './api/methods/cameras.js';
 import { eventMethods } from './api/methods/events.js';
@@ -264,17 +266,19 @@ export class App {
   }
 
   #routes(): void {
+    const auth = (req: IncomingMessage, res: ServerResponse) => this.api.auth.requireHttp(req, res);
+    const { health_access: health, metrics_access: metrics } = this.config.server;
     this.http
-      .route({ path: '/health/live', methods: ['GET', 'HEAD'], handler: (_q, res) => sendJson(res, 200, { status: 'alive' }) })
+      .route({ path: '/health/live', methods: ['GET', 'HEAD'], handler: guarded(health, (_q, res) => sendJson(res, 200, { status: 'alive' }), auth) })
       .route({
         path: '/health/ready',
         methods: ['GET', 'HEAD'],
-        handler: (_q, res) => {
+        handler: guarded(health, (_q, res) => {
           if (!this.#started) return sendJson(res, 503, { status: 'not_ready', reason: 'the service is starting' });
           if (!this.reachability.up)
             return sendJson(res, 503, { status: 'not_ready', reason: `MediaMTX API is not reachable: ${this.reachability.lastError ?? 'no answer yet'}` });
           return sendJson(res, 200, { status: 'ready' });
-        },
+        }, auth),
       })
       .route(this.streaming.demand.route())
       .route(this.media.fileRoute((req) => this.api.auth.authenticateHttp(req)))
@@ -282,11 +286,11 @@ export class App {
       .route({
         path: '/metrics',
         methods: ['GET'],
-        handler: async (_q, res) => {
+        handler: guarded(metrics, async (_q, res) => {
           const text = await this.metrics.registry.metrics();
           res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
           res.end(text);
-        },
+        }, auth),
       });
   }
 

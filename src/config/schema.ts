@@ -17,6 +17,11 @@ export const configSchema = t.object({
       max_payload_bytes: t.integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'Largest accepted WebSocket message; a larger one closes the connection with code 1009.' }),
       heartbeat_interval_s: t.integer({ minimum: 1, maximum: 3600, default: 30, description: 'Seconds between WebSocket pings; a client that has not answered the previous ping is disconnected.' }),
       public_host: t.string({ minLength: 1, default: 'localhost', description: 'Host name clients use to reach this machine; used to build stream URLs.' }),
+      metrics_access: t.enum(['public', 'localhost', 'authenticated'] as const, {
+        default: 'public',
+        description: 'Who may read /metrics: anyone reaching the listener, loopback clients only, or authenticated clients (Bearer JWT or X-API-Key, viewer or above).',
+      }),
+      health_access: t.enum(['public', 'localhost', 'authenticated'] as const, { default: 'public', description: 'Who may read /health/live and /health/ready (same choices as metrics_access).' }),
       shutdown_timeout_ms: t.integer({ minimum: 100, maximum: 60000, default: 4000, description: 'Upper bound for a graceful shutdown after SIGTERM/SIGINT before the process exits anyway.' }),
     },
     { description: 'The JSON-RPC WebSocket server and the HTTP routes beside it.' },

@@ -139,3 +139,16 @@ describe('WebSocket JSON-RPC', () => {
   });
 });
 
+describe('access to /metrics and /health', () => {
+  it('metrics_access: authenticated answers 401 without credentials and 200 with a token', async (t) => {
+    const guardedSvc = await startService({ server: { metrics_access: 'authenticated', health_access: 'localhost' } });
+    t.after(() => guardedSvc.stop());
+    const res = await fetch(`${guardedSvc.httpUrl}/metrics`);
+    assert.equal(res.status, 401);
+    const ok = await fetch(`${guardedSvc.httpUrl}/metrics`, { headers: { authorization: `Bearer ${await guardedSvc.token('viewer')}` } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /camera_service_websocket_connections/);
+    assert.equal((await fetch(`${guardedSvc.httpUrl}/health/ready`)).status, 200, 'loopback clients pass the localhost policy');
+  });
+});
+
