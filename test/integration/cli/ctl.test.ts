@@ -1,6 +1,7 @@
 /** camera-service-ctl end to end against the real daemon. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createInterface } from 'node:readline';
@@ -52,6 +53,26 @@ describe('camera-service-ctl', () => {
     assert.equal(ctl('frobnicate').status, 2);
     assert.equal(ctl('token', '--role', 'root').status, 2);
     assert.equal(spawnSync(process.execPath, [CTL, '--url', svc.wsUrl, 'cameras'], { encoding: 'utf8', env: { ...process.env, CAMERA_SERVICE_CONFIG: '/nonexistent' } }).status, 2);
+  });
+
+  it('snapshot downloads the image; record start/stop and recordings list the file', () => {
+    const out = join(svc.dir, 'cli-snap.jpg');
+    const snap = ctl('snapshot', 'camera0', '-o', out);
+    assert.equal(snap.status, 0, snap.stderr);
+    assert.match(snap.stdout, /camera0_.*\.jpg \(.*\) saved to /);
+    const jpeg = readFileSync(out);
+    assert.deepEqual([...jpeg.subarray(0, 3)], [0xff, 0xd8, 0xff], 'a JPEG file');
+    const listed = JSON.parse(ctl('snapshots', '--json').stdout);
+    assert.equal(listed.total, 1);
+
+    const started = JSON.parse(ctl('record', 'start', 'camera0', '--json').stdout);
+    assert.equal(started.status, 'RECORDING');
+    const stopped = ctl('record', 'stop', 'camera0');
+    assert.equal(stopped.status, 0, stopped.stderr);
+    assert.match(stopped.stdout, new RegExp(`stopped ${started.filename}`));
+    const recordings = ctl('recordings');
+    assert.match(recordings.stdout, new RegExp(started.filename.replace('.', '\\.')));
+    assert.equal(ctl('record', 'pause', 'camera0').status, 2);
   });
 
   it('watch prints live notifications as JSON lines', async () => {
