@@ -123,9 +123,10 @@ export class RecorderProcess extends EventEmitter<RecorderEvents> {
     const done = new Promise<RecorderExit>((resolve) => this.once('exit', resolve));
     this.#requested = true;
     this.stopRequestedAt = Date.now();
-    // One SIGTERM makes FFmpeg finish after its current read; a read that blocks (the stream
-    // went silent) is only interrupted by a second signal. SIGKILL after the grace period.
-    const again = setTimeout(() => this.#child?.signal('SIGTERM'), Math.min(750, graceMs / 2));
+    // One SIGTERM makes FFmpeg finish after its current read and write its trailer; a read that
+    // blocks (the stream went silent) is only interrupted by a second signal, which also aborts
+    // the trailer, so it comes late. SIGKILL after the grace period.
+    const again = setTimeout(() => this.#child?.signal('SIGTERM'), graceMs / 2);
     try {
       await this.#child?.stop(graceMs);
     } finally {

@@ -303,15 +303,18 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     s.finalizing = true;
     s.state = 'ending';
     for (const t of s.timers) clearTimeout(t);
+    // FFmpeg ended on its own: under systemd (KillMode=control-group) it gets the stop signal
+    // together with the service, so a shutdown may be reported a moment later than its exit.
+    if (!exit.requested && !s.stopReason) await new Promise((r) => setTimeout(r, 250));
     let reason = this.#reasonOf(s, exit);
     // A camera pulled out kills its publisher (the device read fails) a moment before
     // discovery reports it: give that report a short while before calling it a lost stream.
     if (reason === 'stream_lost' && (await this.#disconnectsWithin(s.info.device, UNPLUG_SETTLE_MS))) reason = 'camera_disconnected';
     const proc = s.proc!;
     let parts = await proc.parts();
-    // FFmpeg did not finish the file (killed, disk full): drop a fragment it only half wrote.
-    const clean = exit.requested ? exit.signal !== 'SIGKILL' : exit.code === 0;
-    if (s.ext === 'mp4' && (!clean || exit.diskFull)) {
+    // A fragment FFmpeg only half wrote (killed, disk full, a write aborted by a second stop
+    // signal) is dropped; for a finished file this finds nothing to cut.
+    if (s.ext === 'mp4') {
       for (const p of parts) {
         try {
           const r = truncateToLastFragment(join(this.d.library.dirs.recordings, p.name));

@@ -204,6 +204,28 @@ describe('recordings', () => {
     await op.close().catch(() => undefined);
   });
 
+  it('SIGTERM to the service and all its processes at once (systemd KillMode=control-group): still STOPPED service_shutdown, file finalized', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'camera-service-rec-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 } }, { keepDir: dir });
+    const c = await svc.client('operator');
+    const notes = collect(c);
+    await c.call('subscribe_events', { topics: TOPICS });
+    const r = await c.call('start_recording', { device: 'camera0' });
+    await notes.wait('recording.progress', (p) => p.duration >= 2);
+    const group = [svc.proc.pid!, ...processesMatching(svc.dir), ...processesMatching(`:${svc.rtspPort}/`)];
+    for (const pid of new Set(group)) process.kill(pid, 'SIGTERM');
+    assert.equal((await svc.exited).code, 0);
+    const stopped = await notes.wait('recording_status_update', (p) => p.status !== 'STARTED', 1000);
+    assert.deepEqual([stopped.status, stopped.filename, stopped.reason], ['STOPPED', r.filename, 'service_shutdown']);
+    // FFmpeg got two stop signals (systemd's and the service's); the second may abort its
+    // trailer, so "finalized" here means: ends at a complete fragment and plays.
+    const file = join(dir, 'recordings', r.filename);
+    assert.ok(probeSeconds(file)! >= 1.5);
+    assert.ok(decodedFrames(file) >= 1.5 * SMALL.fps);
+    await c.close().catch(() => undefined);
+  });
+
   it('kill -9 of the service during a recording: after a restart the fragmented MP4 is listed and plays up to its last fragment', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'camera-service-rec-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
