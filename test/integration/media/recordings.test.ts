@@ -226,34 +226,42 @@ describe('recordings', () => {
     await c.close().catch(() => undefined);
   });
 
-  it('kill -9 of the service during a recording: after a restart the fragmented MP4 is listed and plays up to its last fragment', async (t) => {
+  it('kill -9 of the service during recordings: after a restart every file is listed and plays (fmp4 up to its last fragment; mp4 and mkv remuxed)', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'camera-service-rec-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const overrides = { test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 } };
+    const formats = ['fmp4', 'mp4', 'mkv'] as const;
+    const overrides = { test_cameras: { patterns: formats.map((f) => ({ name: f, ...SMALL })) }, storage: { min_free_bytes: 0 } };
     const svc = await startService(overrides, { keepDir: dir });
     const c = await svc.client('operator');
     const notes = collect(c);
     await c.call('subscribe_events', { topics: TOPICS });
-    const r = await c.call('start_recording', { device: 'camera0' });
-    await notes.wait('recording.progress', (p) => p.duration >= 3);
+    const names: Record<string, string> = {};
+    for (const [i, format] of formats.entries()) names[format] = (await c.call('start_recording', { device: `camera${i}`, format })).filename;
+    for (const format of formats) await notes.wait('recording.progress', (p) => p.filename === names[format] && p.duration >= 3);
     await killDaemonTree(svc);
     await c.close().catch(() => undefined);
-    const file = join(dir, 'recordings', r.filename);
-    const before = readFileSync(file).length;
+    const path = (name: string) => join(dir, 'recordings', name);
+    assert.equal(probeSeconds(path(names.mkv!)), null, 'a killed Matroska writer leaves no duration');
 
     const again = await startService(overrides, { keepDir: dir });
     t.after(() => again.stop());
     const c2 = await again.client('viewer');
     t.after(() => c2.close());
-    const recovered = await again.waitForLog((l) => l.msg === 'recovery: recording left by an interrupted session');
-    t.diagnostic(`recovery: ${JSON.stringify(recovered.actions)}; ${before} bytes before`);
-    assert.equal(recovered.recording, r.filename);
-    assert.equal(recovered.playable, true);
+    await again.waitForLog((l) => l.msg === 'crash recovery finished');
+    const recovered = again.logs.filter((l) => l.msg === 'recovery: recording left by an interrupted session');
+    t.diagnostic(`recovery: ${JSON.stringify(recovered.map((l) => [l.recording, l.actions]))}`);
+    assert.deepEqual(recovered.map((l) => l.recording).sort(), Object.values(names).sort());
+    assert.ok(recovered.every((l) => l.playable === true));
     const listed = await c2.call('list_recordings', {});
-    assert.deepEqual(listed.files.map((f: { filename: string }) => f.filename), [r.filename]);
-    const info = await c2.call('get_recording_info', { filename: r.filename });
-    assert.ok(info.duration >= 2, `duration ${info.duration}`);
-    assert.ok(decodedFrames(file) >= 2 * SMALL.fps);
-    assert.deepEqual(readdirSync(join(dir, 'state', 'recordings')), []);
+    assert.deepEqual(listed.files.map((f) => f.filename).sort(), Object.values(names).sort());
+    for (const format of formats) {
+      const info = await c2.call('get_recording_info', { filename: names[format]! });
+      assert.ok(info.duration >= 2, `${format}: duration ${info.duration}`);
+      assert.ok(decodedFrames(path(names[format]!)) >= 2 * SMALL.fps, format);
+    }
+    const mp4 = readFileSync(path(names.mp4!)).toString('latin1');
+    assert.ok(!mp4.includes('moof') && mp4.indexOf('moov') < mp4.indexOf('mdat'), 'mp4 remuxed to a progressive file');
+    assert.deepEqual(readdirSync(join(dir, 'state', 'recordings')), [], 'journal emptied');
+    assert.deepEqual(readdirSync(join(dir, 'recordings')).sort(), Object.values(names).sort(), 'no link or temporary left');
   });
 });
