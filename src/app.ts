@@ -25,7 +25,7 @@ import { CameraRegistry } from './cameras/registry.js';
 import { TestPatternCameras } from './cameras/test-patterns.js';
 import type { Config } from './config/schema.js';
 import { DiscoveryService } from './discovery/service.js';
-import { MediaMtxApi } from './mediamtx/api-client.js';
+import { MediaMtxApi, type PathInfo } from './mediamtx/api-client.js';
 import { ManagedMediaMtx, resolveMediaMtxBinary } from './mediamtx/managed-server.js';
 import { ExternalStreams } from './external/external-streams.js';
 import { PathReconciler } from './mediamtx/path-reconciler.js';
@@ -164,9 +164,9 @@ export class App {
         registry: this.cameras,
         streamUrls: (id) => this.streamUrls(id),
         pathFigures: (id) =>
-          this.mediamtxApi.getPath(id).then(
-            (p) => ({ bytes_sent: p.outboundBytes ?? 0, readers: p.readers?.length ?? 0 }),
-            () => ({ bytes_sent: 0, readers: 0 }), // no path (not published) or MediaMTX unreachable
+          this.streaming.streams.recentPaths().then(
+            (paths) => ({ bytes_sent: paths.get(id)?.outboundBytes ?? 0, readers: paths.get(id)?.readers.length ?? 0 }),
+            () => ({ bytes_sent: 0, readers: 0 }), // MediaMTX unreachable
           ),
       }),
       ...eventMethods({ sessions: () => this.ws.sessions() }),
@@ -218,8 +218,8 @@ export class App {
     this.api.providers.cameraMonitor = () => (!this.discovery?.active ? 'STOPPED' : this.discovery.enumerated ? 'RUNNING' : 'STARTING');
     this.api.providers.recordingMetrics = () => this.media.figures();
     this.api.providers.streamMetrics = async () => {
-      const paths = await this.streaming.streams.allPaths().catch(() => []);
-      const cameraPaths = paths.filter((p) => this.cameras.get(p.name));
+      const paths = await this.streaming.streams.recentPaths().catch(() => new Map<string, PathInfo>());
+      const cameraPaths = [...paths.values()].filter((p) => this.cameras.get(p.name));
       return {
         active_streams: cameraPaths.filter((p) => p.available).length,
         total_streams: cameraPaths.length,

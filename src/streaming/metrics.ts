@@ -35,7 +35,7 @@ export function registerStreamMetrics(registry: Registry, cameras: CameraRegistr
     for (const g of [up, configuredFps, fps, dropped, duplicated, active, info, readers, inbound, outbound]) g.reset();
     let paths = new Map<string, { readers: number; inbound: number; outbound: number }>();
     try {
-      paths = new Map((await streams.allPaths()).map((p) => [p.name, { readers: p.readers.length, inbound: p.inboundBytes, outbound: p.outboundBytes }]));
+      paths = new Map([...(await streams.recentPaths())].map(([name, p]) => [name, { readers: p.readers.length, inbound: p.inboundBytes, outbound: p.outboundBytes }]));
     } catch {
       /* MediaMTX away: path figures are absent */
     }

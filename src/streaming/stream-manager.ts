@@ -258,6 +258,23 @@ export class StreamManager extends EventEmitter<StreamEvents> {
     return this.o.mediamtx.listPaths();
   }
 
+  #snapshot: { at: number; paths: Promise<Map<string, PathInfo>> } | undefined;
+
+  /**
+   * MediaMTX's paths as of at most `maxAgeMs` ago (one request shared by every caller in that
+   * window), for figures where that staleness is harmless: status reads, get_metrics, /metrics.
+   * Readiness decisions use pathInfo(), which always asks.
+   */
+  recentPaths(maxAgeMs = 500): Promise<Map<string, PathInfo>> {
+    const now = performance.now();
+    if (!this.#snapshot || now - this.#snapshot.at > maxAgeMs) {
+      const paths = this.o.mediamtx.listPaths().then((list) => new Map(list.map((p) => [p.name, p])));
+      this.#snapshot = { at: now, paths };
+      paths.catch(() => (this.#snapshot = undefined));
+    }
+    return this.#snapshot.paths;
+  }
+
   /** What get_stream_status reports (without MediaMTX figures). */
   publisher(id: string) {
     const e = this.#entries.get(id);

@@ -60,7 +60,18 @@ export class SystemSampler {
     return this.#cpuPercent;
   }
 
+  // OS figures change slowly; sampling them at most once a second keeps get_metrics cheap under load.
+  #memory: { at: number; value: number } | undefined;
+  readonly #disk = new Map<string, { at: number; value: Promise<number> }>();
+
   memoryUsage(): number {
+    const now = performance.now();
+    if (this.#memory && now - this.#memory.at < 1000) return this.#memory.value;
+    this.#memory = { at: now, value: this.#readMemory() };
+    return this.#memory.value;
+  }
+
+  #readMemory(): number {
     let text: string | undefined;
     try {
       text = readFileSync('/proc/meminfo', 'utf8');
@@ -70,8 +81,17 @@ export class SystemSampler {
     return memoryPercent(text);
   }
 
-  /** Percent used of the file system holding `path` (its nearest existing ancestor). */
-  async diskUsage(path: string): Promise<number> {
+  /** Percent used of the file system holding `path` (its nearest existing ancestor); sampled at most once a second. */
+  diskUsage(path: string): Promise<number> {
+    const now = performance.now();
+    const hit = this.#disk.get(path);
+    if (hit && now - hit.at < 1000) return hit.value;
+    const value = this.#readDisk(path);
+    this.#disk.set(path, { at: now, value });
+    return value;
+  }
+
+  async #readDisk(path: string): Promise<number> {
     let p = path;
     for (;;) {
       try {
