@@ -4,28 +4,17 @@
 // TCG runs several times slower than hardware. Run with `npm run test:vm`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeScenarioScript, projectDir, runInVm, vmUnavailableReason } from './harness.js';
+import { nodeScenarioScript, runInVm, serviceLane } from './harness.js';
 import type { DiscoveryReport, Seen, Step } from './guest/discovery-scenario.js';
 
-function mediamtxBinary(): string | undefined {
-  try {
-    return execFileSync(join(projectDir(), 'scripts', 'provision-mediamtx.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-const unavailable = vmUnavailableReason();
-const mediamtx = unavailable ? undefined : mediamtxBinary();
-const skip = unavailable ?? (mediamtx ? false : 'no MediaMTX binary (run scripts/provision-mediamtx.sh)');
+const { skip, mediamtx } = serviceLane();
 
 test('VM discovery: real vivid and v4l2loopback devices through the real service', { skip, timeout: 420_000 }, async (t) => {
   const res = await runInVm(nodeScenarioScript('dist/e2e/vm/guest/discovery-scenario.js'), {
     timeoutMs: 300_000,
-    env: { MEDIAMTX_BIN: mediamtx! },
+    env: { MEDIAMTX_BIN: mediamtx },
   });
   const where = `(out dir ${res.outDir})\n--- output.log\n${res.log.slice(-4000)}\n--- run-vm stderr\n${res.stderr.slice(-2000)}`;
   assert.equal(res.exitCode, 0, `guest script failed ${where}`);

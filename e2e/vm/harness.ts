@@ -2,7 +2,7 @@
 // stack (vivid, v4l2loopback), chrooted into this machine's root file system, as root.
 // The heavy lifting is in run-vm.sh / build-initramfs.sh / guest-wrapper.sh next to this file;
 // see hardware/README.md for the design.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -193,3 +193,19 @@ export async function runInVm(script: string, opts: VmRunOptions): Promise<VmRun
   }
   return result;
 }
+
+/**
+ * For scenarios that run the service inside the VM: the MediaMTX binary to use, and the reason
+ * to skip (no VM, or no MediaMTX build), or false.
+ */
+export function serviceLane(): { skip: string | false; mediamtx: string } {
+  const unavailable = vmUnavailableReason();
+  if (unavailable) return { skip: unavailable, mediamtx: '' };
+  try {
+    const mediamtx = execFileSync(join(projectDir(), 'scripts', 'provision-mediamtx.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    return { skip: false, mediamtx };
+  } catch {
+    return { skip: 'no MediaMTX binary (run scripts/provision-mediamtx.sh)', mediamtx: '' };
+  }
+}
+

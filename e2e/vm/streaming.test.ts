@@ -3,25 +3,13 @@
 // FFmpeg within 1 s and notifies clients. Driven by guest/streaming-scenario.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { nodeScenarioScript, projectDir, runInVm, vmUnavailableReason } from './harness.js';
+import { nodeScenarioScript, runInVm, serviceLane } from './harness.js';
 import type { StreamingReport } from './guest/streaming-scenario.js';
 
-function mediamtxBinary(): string | undefined {
-  try {
-    return execFileSync(join(projectDir(), 'scripts', 'provision-mediamtx.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-const unavailable = vmUnavailableReason();
-const mediamtx = unavailable ? undefined : mediamtxBinary();
-const skip = unavailable ?? (mediamtx ? false : 'no MediaMTX binary (run scripts/provision-mediamtx.sh)');
+const { skip, mediamtx } = serviceLane();
 
 test('VM streaming: a vivid camera is published, read over RTSP, and stopped at unplug', { skip, timeout: 300_000 }, async (t) => {
-  const res = await runInVm(nodeScenarioScript('dist/e2e/vm/guest/streaming-scenario.js'), { timeoutMs: 240_000, env: { MEDIAMTX_BIN: mediamtx! } });
+  const res = await runInVm(nodeScenarioScript('dist/e2e/vm/guest/streaming-scenario.js'), { timeoutMs: 240_000, env: { MEDIAMTX_BIN: mediamtx } });
   const where = `(out dir ${res.outDir})\n--- output.log\n${res.log.slice(-4000)}`;
   assert.equal(res.exitCode, 0, `guest script failed ${where}`);
   const r = res.report as StreamingReport;

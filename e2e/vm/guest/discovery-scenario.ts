@@ -13,6 +13,7 @@ import { mintToken } from '../../../src/api/auth/jwt.js';
 import { CameraServiceClient } from '../../../src/client/index.js';
 import { freePorts } from '../../../test/helpers/ports.js';
 import { MAIN, processesMatching, SECRET, startService, type LogLine, type RunningService } from '../../../test/helpers/service.js';
+import { run, type RunResult } from './exec.js';
 
 export interface Seen {
   device: string;
@@ -70,20 +71,6 @@ const steps: Record<string, Step> = {};
 const latencies: Latency[] = [];
 const WAIT = 30_000;
 
-interface RunResult { code: number; stdout: string; stderr: string; ms: number }
-
-function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
-  const start = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('error', (err) => resolve({ code: 127, stdout, stderr: stderr + String(err), ms: performance.now() - start }));
-    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, ms: performance.now() - start }));
-  });
-}
 
 async function must(cmd: string, args: string[]): Promise<RunResult> {
   const r = await run(cmd, args);

@@ -3,12 +3,12 @@
 // camera for 5 s (duration auto-stop), then records again and the camera is unplugged
 // (vivid unbound) mid-recording. Files are checked with ffprobe; results go to
 // $OUT/report.json and the host-side test (../recording.test.ts) judges.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CameraServiceClient } from '../../../src/client/index.js';
 import { startService, type RunningService } from '../../../test/helpers/service.js';
+import { run as runCommand } from './exec.js';
 
 interface FileCheck {
   filename: string;
@@ -34,16 +34,7 @@ const t0 = performance.now();
 const report: RecordingReport = { ok: false, timings: {} };
 const mark = (name: string) => (report.timings[name] = Math.round(performance.now() - t0));
 
-function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], timeoutMs = 60_000) => runCommand(cmd, args, timeoutMs);
 
 async function probe(file: string): Promise<{ seconds: number | null; frames: number }> {
   const d = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);

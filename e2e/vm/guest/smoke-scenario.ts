@@ -3,10 +3,10 @@
 // kernel and udev made of them, grabs a frame, measures hot-add/remove detection latency
 // with inotify on /dev, and writes everything to $OUT/report.json. It reports; the host-side
 // test (../smoke.test.ts) decides what is a failure.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { run } from './exec.js';
 
 export type NodeType = 'video-capture' | 'metadata-capture' | 'video-output' | 'other';
 
@@ -70,22 +70,6 @@ const nodeStartupMs = Number.isFinite(launchedAt) ? Math.round(performance.timeO
 const OUT = process.env['OUT'] ?? '/tmp';
 const errors: string[] = [];
 
-interface RunResult { code: number; stdout: string; stderr: string; ms: number }
-
-function run(cmd: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
-  const start = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('error', (err) => resolve({ code: 127, stdout, stderr: stderr + String(err), ms: performance.now() - start }));
-    child.once('close', (code, signal) =>
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, ms: performance.now() - start }),
-    );
-  });
-}
 
 const ms = (x: number): number => Math.round(x * 10) / 10;
 

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { processesMatching, startService, type RunningService } from '../../../test/helpers/service.js';
+import { run as runCommand } from './exec.js';
 
 export interface StreamingReport {
   ok: boolean;
@@ -25,16 +26,7 @@ const t0 = performance.now();
 const report: StreamingReport = { ok: false, timings: {} };
 const mark = (name: string) => (report.timings[name] = Math.round(performance.now() - t0));
 
-function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], timeoutMs = 60_000) => runCommand(cmd, args, timeoutMs);
 
 async function main(svcRef: { svc?: RunningService }): Promise<void> {
   const mod = await run('modprobe', ['vivid', 'n_devs=1', 'node_types=0x1']);
