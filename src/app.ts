@@ -33,6 +33,7 @@ import { MediaMtxReachability } from './mediamtx/reachability.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { createMedia, type Media } from './media/setup.js';
+import { registerMediaMetrics } from './media/metrics.js';
 import { registerStreamMetrics } from './streaming/metrics.js';
 import { createStreaming, type Streaming } from './streaming/setup.js';
 
@@ -217,6 +218,7 @@ export class App {
     this.discovery?.on('capability_error', (c, reason) => this.notifier.publish('camera.capability_error', { ...cameraView(c, this.streamUrls(c.id)), error: reason }, c.id));
     this.api.providers.cameraMonitor = () => (!this.discovery?.active ? 'STOPPED' : this.discovery.enumerated ? 'RUNNING' : 'STARTING');
     this.api.providers.recordingMetrics = () => this.media.figures();
+    registerMediaMetrics(this.metrics.registry, this.media);
     this.api.providers.streamMetrics = async () => {
       const paths = await this.streaming.streams.recentPaths().catch(() => new Map<string, PathInfo>());
       const cameraPaths = [...paths.values()].filter((p) => this.cameras.get(p.name));

@@ -55,7 +55,7 @@ describe('camera-service-ctl', () => {
     assert.equal(spawnSync(process.execPath, [CTL, '--url', svc.wsUrl, 'cameras'], { encoding: 'utf8', env: { ...process.env, CAMERA_SERVICE_CONFIG: '/nonexistent' } }).status, 2);
   });
 
-  it('snapshot downloads the image; record start/stop and recordings list the file', () => {
+  it('snapshot downloads the image; record start/stop and recordings list the file', async () => {
     const out = join(svc.dir, 'cli-snap.jpg');
     const snap = ctl('snapshot', 'camera0', '-o', out);
     assert.equal(snap.status, 0, snap.stderr);
@@ -73,6 +73,10 @@ describe('camera-service-ctl', () => {
     const recordings = ctl('recordings');
     assert.match(recordings.stdout, new RegExp(started.filename.replace('.', '\\.')));
     assert.equal(ctl('record', 'pause', 'camera0').status, 2);
+    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    assert.match(metrics, /camera_service_recording_bytes_total\{camera="camera0"\} [1-9]/);
+    assert.match(metrics, /camera_service_recordings_active 0/);
+    assert.match(metrics, /camera_service_storage_total_bytes [1-9]/);
   });
 
   it('watch prints live notifications as JSON lines', async () => {
