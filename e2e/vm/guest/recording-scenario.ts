@@ -3,12 +3,12 @@
 // camera for 5 s (duration auto-stop), then records again and the camera is unplugged
 // (vivid unbound) mid-recording. Files are checked with ffprobe; results go to
 // $OUT/report.json and the host-side test (../recording.test.ts) judges.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CameraServiceClient } from '../../../src/client/index.js';
 import { startService, type RunningService } from '../../../test/helpers/service.js';
 import { run as runCommand } from './exec.js';
+import { runVividScenario } from './scenario.js';
 
 interface FileCheck {
   filename: string;
@@ -29,7 +29,6 @@ export interface RecordingReport {
   timings: Record<string, number>;
 }
 
-const OUT = process.env['OUT'] ?? '/tmp';
 const t0 = performance.now();
 const report: RecordingReport = { ok: false, timings: {} };
 const mark = (name: string) => (report.timings[name] = Math.round(performance.now() - t0));
@@ -106,16 +105,4 @@ async function main(ref: { svc?: RunningService }): Promise<void> {
   report.ok = true;
 }
 
-const ref: { svc?: RunningService } = {};
-try {
-  await main(ref);
-} catch (err) {
-  report.error = (err as Error).stack ?? String(err);
-} finally {
-  if (ref.svc) {
-    writeFileSync(join(OUT, 'service-recording.log'), ref.svc.logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    await ref.svc.stop();
-  }
-  await run('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/bind 2>/dev/null; modprobe -r vivid']);
-  writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-}
+await runVividScenario('recording', report, main);

@@ -4,11 +4,10 @@
 // unplug) must stop the camera's FFmpeg and notify clients. Results go to $OUT/report.json;
 // the host-side test (../streaming.test.ts) judges.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { processesMatching, startService, type RunningService } from '../../../test/helpers/service.js';
 import { run as runCommand } from './exec.js';
+import { runVividScenario } from './scenario.js';
 
 export interface StreamingReport {
   ok: boolean;
@@ -21,7 +20,6 @@ export interface StreamingReport {
   timings: Record<string, number>;
 }
 
-const OUT = process.env['OUT'] ?? '/tmp';
 const t0 = performance.now();
 const report: StreamingReport = { ok: false, timings: {} };
 const mark = (name: string) => (report.timings[name] = Math.round(performance.now() - t0));
@@ -97,16 +95,4 @@ async function main(svcRef: { svc?: RunningService }): Promise<void> {
   report.ok = true;
 }
 
-const ref: { svc?: RunningService } = {};
-try {
-  await main(ref);
-} catch (err) {
-  report.error = (err as Error).stack ?? String(err);
-} finally {
-  if (ref.svc) {
-    writeFileSync(join(OUT, 'service-streaming.log'), ref.svc.logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    await ref.svc.stop();
-  }
-  await run('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/bind 2>/dev/null; modprobe -r vivid']);
-  writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-}
+await runVividScenario('streaming', report, main);

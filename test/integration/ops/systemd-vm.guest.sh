@@ -33,7 +33,9 @@ cat > "$W/inner.sh" <<EOF
 set -e
 mount --make-rprivate /
 mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -p /run/cs /run/systemd/system/camera-service.service.d
+mkdir -p /run/cs /run/systemd/system/camera-service.service.d /run/cs/project
+# The unit has PrivateTmp=yes: a checkout under /tmp (a fresh clone) would be invisible to it.
+mount --bind "$PROJECT" /run/cs/project
 cp "$W/config.yaml" /run/cs/config.yaml
 cp "$MTX" /run/cs/mediamtx
 chmod 0644 /run/cs/config.yaml
@@ -45,7 +47,7 @@ cp "$PROJECT/systemd/camera-service.service" /run/systemd/system/
 cat > /run/systemd/system/camera-service.service.d/vm-test.conf <<UNIT
 [Service]
 ExecStart=
-ExecStart=/usr/bin/node $PROJECT/dist/src/main.js --config /run/cs/config.yaml
+ExecStart=/usr/bin/node /run/cs/project/dist/src/main.js --config /run/cs/config.yaml
 WatchdogSec=6
 # The watchdog's SIGABRT would make node, MediaMTX and FFmpeg dump cores into tmpfs: slow under TCG.
 LimitCORE=0
