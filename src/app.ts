@@ -300,7 +300,7 @@ export class App {
   async start(): Promise<void> {
     if (this.managed) {
       const spawnFailed = new Promise<Error>((resolve) => this.managed!.once('spawn_error', resolve));
-      this.managed.start();
+      await this.managed.start();
       this.reachability.start();
       const outcome = await Promise.race([this.reachability.waitUntilUp(15000).then(() => undefined, (err: Error) => err), spawnFailed]);
       if (outcome && !this.reachability.up) {

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { ManagedChild, type ChildExit } from '../process/child-process.js';
+import { processesWithArgv, terminate } from '../process/stale.js';
 import { renderManagedConfig } from './managed-config.js';
 
 export const MEDIAMTX_VERSION = 'v1.20.1';
@@ -49,7 +50,13 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
     return this.#child?.running ? this.#child.pid : undefined;
   }
 
-  start(): void {
+  /** Writes the config, ends a MediaMTX an earlier, killed run of the service left behind, and starts MediaMTX. */
+  async start(): Promise<void> {
+    const stale = await processesWithArgv([this.binary, this.configFile]);
+    if (stale.length > 0) {
+      this.log.warn({ pids: stale }, 'a MediaMTX left by an earlier run of the service is still running; stopping it');
+      await terminate(stale);
+    }
     mkdirSync(dirname(this.configFile), { recursive: true });
     const tmp = `${this.configFile}.tmp`;
     writeFileSync(tmp, renderManagedConfig(this.cfg));

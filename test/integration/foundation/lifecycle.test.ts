@@ -1,7 +1,7 @@
 /** Start, readiness, shutdown and MediaMTX supervision of the real daemon. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -47,6 +47,23 @@ describe('daemon lifecycle', () => {
     const [newPid] = processesMatching(mediamtxConfig);
     assert.ok(newPid && newPid !== pid, 'a new MediaMTX process runs');
     t.diagnostic(`503 after ${down} ms`);
+  });
+
+  it('after kill -9 of the daemon, the next start ends the MediaMTX it left behind', async (t) => {
+    const first = await startService({}, { keep: true });
+    t.after(() => rmSync(first.dir, { recursive: true, force: true }));
+    const mediamtxConfig = join(first.dir, 'state', 'mediamtx.yml');
+    const [orphan] = processesMatching(mediamtxConfig);
+    assert.ok(orphan);
+    await first.stop('SIGKILL');
+    assert.deepEqual(processesMatching(mediamtxConfig), [orphan], 'MediaMTX survived the daemon (its own process group)');
+    const second = await startService({}, { dir: first.dir, keep: true });
+    t.after(() => second.stop());
+    assert.ok(second.logs.some((l) => l.msg.startsWith('a MediaMTX left by an earlier run')));
+    const now = processesMatching(mediamtxConfig);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], orphan);
+    assert.equal((await fetch(`${second.httpUrl}/health/ready`)).status, 200);
   });
 
   it('an invalid configuration stops the daemon with exit code 2 and names each key', () => {
