@@ -3,13 +3,12 @@
  * listener, to loopback clients only, or to authenticated clients (Bearer JWT or X-API-Key).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isLoopback } from '../lib/net.js';
 import { sendJson, type RouteHandler } from './http-server.js';
 
 export type HttpAccess = 'public' | 'localhost' | 'authenticated';
 
-export function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && /^(127\.|::1$|::ffff:127\.)/.test(address);
-}
+export { isLoopback };
 
 /** Wraps a handler with an access policy; `authenticate` answers 401/403 itself and resolves undefined when refused. */
 export function guarded(access: HttpAccess, handler: RouteHandler, authenticate: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>): RouteHandler {

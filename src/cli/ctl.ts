@@ -12,6 +12,7 @@ import { isRole } from '../api/auth/roles.js';
 import { CameraServiceClient, RpcCallError } from '../client/index.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { localHostFor } from '../lib/net.js';
 import { bytes, keyValues, table } from './format.js';
 
 const USAGE = `usage: camera-service-ctl [--url WS_URL] [--token TOKEN] [--config FILE] [--json] COMMAND
@@ -61,7 +62,7 @@ function config(values: Values): Config | undefined {
 
 async function connect(values: Values): Promise<CameraServiceClient> {
   const cfg = config(values);
-  const host = !cfg || cfg.server.host === '0.0.0.0' || cfg.server.host === '::' ? '127.0.0.1' : cfg.server.host;
+  const host = localHostFor(cfg?.server.host ?? '');
   const url = values.url ?? process.env.CAMERA_SERVICE_URL ?? `ws://${host}:${cfg?.server.port ?? 8002}${cfg?.server.websocket_path ?? '/ws'}`;
   let token = values.token ?? process.env.CAMERA_SERVICE_TOKEN;
   if (!token && cfg) token = await mintToken(cfg.security.jwt_secret, { role: 'admin', user_id: 'camera-service-ctl' }, 300);

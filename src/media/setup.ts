@@ -21,6 +21,7 @@ import { recoverRecordings } from './recovery.js';
 import { PolicyStore, RetentionService } from './retention-service.js';
 import { SnapshotService } from './snapshots.js';
 import { StorageMonitor } from './storage.js';
+import { localRtspUrl } from '../lib/net.js';
 
 export interface MediaDeps {
   config: Config;
@@ -47,14 +48,13 @@ export interface Media {
   figures(): { active_recordings: number; recordings_size: number; snapshots_size: number; low_space_warning: boolean };
 }
 
-const loopbackOf = (host: string) => (host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
 
 export function createMedia(d: MediaDeps): Media {
   const { storage: st, recording: rc, snapshots: sc, retention: rt, streaming } = d.config;
   const ffprobe = ffprobeFor(streaming.ffmpeg_binary);
   const library = new MediaLibrary({ recordings: st.recordings_path, snapshots: st.snapshots_path }, (path) => probeDuration(ffprobe, path));
   const journal = new RecordingJournal(join(st.state_path, 'recordings'));
-  const sourceUrl = (id: string) => `rtsp://${loopbackOf(d.config.mediamtx.listen_host)}:${d.config.mediamtx.rtsp_port}/${id}`;
+  const sourceUrl = (id: string) => localRtspUrl(d.config.mediamtx, id);
   const log = d.log;
 
   const storage = new StorageMonitor({

@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sendJson, type Route } from '../api/http-server.js';
+import { isLoopback } from '../lib/net.js';
 import type { Logger } from '../observability/logger.js';
 import type { StreamManager } from './stream-manager.js';
 
@@ -29,7 +30,7 @@ export class DemandEndpoint {
         const remote = req.socket.remoteAddress ?? '';
         const token = String(req.headers['x-demand-token'] ?? '');
         const ok = token.length === this.token.length && timingSafeEqual(Buffer.from(token), Buffer.from(this.token));
-        if (!ok || !/^(127\.|::1$|::ffff:127\.)/.test(remote)) return sendJson(res, 403, { error: 'forbidden' });
+        if (!ok || !isLoopback(remote)) return sendJson(res, 403, { error: 'forbidden' });
         const id = decodeURIComponent(url.pathname.slice(PREFIX.length));
         if (!this.streams.isPublishable(id)) return sendJson(res, 404, { error: `camera ${id} cannot be published now` });
         const user = `reader:${++this.#n}`;

@@ -9,6 +9,7 @@ import type { Camera, CameraRegistry } from '../cameras/registry.js';
 import type { Config } from '../config/schema.js';
 import type { MediaMtxApi } from '../mediamtx/api-client.js';
 import type { PathReconciler } from '../mediamtx/path-reconciler.js';
+import { localHostFor, localRtspUrl } from '../lib/net.js';
 import type { Logger } from '../observability/logger.js';
 import { DemandEndpoint } from './demand-endpoint.js';
 import { ensureTestLoop } from './ffmpeg/test-loop.js';
@@ -46,15 +47,13 @@ export function sourceOf(camera: Camera): StreamSource | undefined {
   return undefined;
 }
 
-const loopbackOf = (host: string) => (host === '' || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
 const quote = (arg: string) => (/^[A-Za-z0-9_./:-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'"'"'`)}'`);
 
 export function createStreaming(d: StreamingDeps): Streaming {
   const cfg = d.config.streaming;
   // A bad template stops the service here, with the file named in the error.
   const catalog = loadTemplatesSync(cfg.templates_dir || defaultTemplatesDir());
-  const publishHost = loopbackOf(d.config.mediamtx.listen_host);
-  const serviceHost = loopbackOf(d.config.server.host);
+  const serviceHost = localHostFor(d.config.server.host);
   const loopCache = join(d.config.storage.state_path, 'cache', 'test-loops');
   const modeOf = (id: string): StreamMode => cfg.overrides[id]?.mode ?? cfg.default_mode;
   let demand: DemandEndpoint | undefined;
@@ -68,7 +67,7 @@ export function createStreaming(d: StreamingDeps): Streaming {
     modeOf,
     plan: async (id, source) => {
       const ctx: PublishContext & SelectOptions & { binary: string } = {
-        publishUrl: `rtsp://${publishHost}:${d.config.mediamtx.rtsp_port}/${id}`,
+        publishUrl: localRtspUrl(d.config.mediamtx, id),
         binary: cfg.ffmpeg_binary,
         ...(cfg.overrides[id]?.template ? { template: cfg.overrides[id]!.template! } : {}),
         ...(cfg.hardware_encoder ? { hardware: cfg.hardware_encoder } : {}),
