@@ -7,4 +7,3 @@ export * from './supervisor.js';
 export * from './one-shot.js';
 export * from './encoders.js';
 export * from './test-loop.js';
-export * from './status.js';
