@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CameraServiceClient } from '../../../src/client/index.js';
-import { startService, type RunningService } from '../../../test/helpers/service.js';
+import type { RunningService } from '../../../test/helpers/service.js';
 import { run as runCommand } from './exec.js';
-import { runVividScenario } from './scenario.js';
+import { loadOneVivid, runVividScenario, startServiceInVm } from './scenario.js';
 
 interface FileCheck {
   filename: string;
@@ -43,20 +43,12 @@ async function probe(file: string): Promise<{ seconds: number | null; frames: nu
 }
 
 async function main(ref: { svc?: RunningService }): Promise<void> {
-  const mod = await run('modprobe', ['vivid', 'n_devs=1', 'node_types=0x1']);
-  if (mod.code !== 0) throw new Error(`modprobe vivid: ${mod.stderr}`);
-  await run('udevadm', ['settle', '-t', '10']);
+  await loadOneVivid();
   mark('vivid_loaded');
-  const svc = await startService(
-    {
-      mediamtx: { binary: process.env['MEDIAMTX_BIN'] ?? '' },
-      // TCG is slow: a small mode keeps libx264 realtime; probes of vivid can take seconds.
-      discovery: { probe_timeout_ms: 20_000, max_width: 320, max_height: 240 },
-      storage: { min_free_bytes: 0 },
-      recording: { start_timeout_ms: 60_000, progress_interval_s: 1 },
-    },
-    { readyTimeoutMs: 90_000 },
-  );
+  const svc = await startServiceInVm({
+    storage: { min_free_bytes: 0 },
+    recording: { start_timeout_ms: 60_000, progress_interval_s: 1 },
+  });
   ref.svc = svc;
   mark('service_ready');
   // TCG is slow: starting the publisher and the recorder takes longer than the default 10 s.

@@ -2,7 +2,8 @@
 // log is saved, the service stopped, vivid unloaded, and the report written to $OUT/report.json.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningService } from '../../../test/helpers/service.js';
+import { merge } from '../../../src/lib/schema.js';
+import { startService, type RunningService } from '../../../test/helpers/service.js';
 import { run } from './exec.js';
 
 export async function runVividScenario(name: string, report: { error?: string }, main: (ref: { svc?: RunningService }) => Promise<void>): Promise<void> {
@@ -20,4 +21,21 @@ export async function runVividScenario(name: string, report: { error?: string },
     await run('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/bind 2>/dev/null; modprobe -r vivid']);
     writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   }
+}
+
+/** Loads vivid with one video capture node and waits for udev to settle. */
+export async function loadOneVivid(): Promise<void> {
+  const mod = await run('modprobe', ['vivid', 'n_devs=1', 'node_types=0x1'], 60_000);
+  if (mod.code !== 0) throw new Error(`modprobe vivid: ${mod.stderr}`);
+  await run('udevadm', ['settle', '-t', '10'], 60_000);
+}
+
+/** Starts the service in the VM with settings TCG needs, plus `overrides`. */
+export function startServiceInVm(overrides: Record<string, unknown> = {}): Promise<RunningService> {
+  const base = {
+    mediamtx: { binary: process.env['MEDIAMTX_BIN'] ?? '' },
+    // TCG is slow: a small mode keeps libx264 realtime; probes of vivid can take seconds.
+    discovery: { probe_timeout_ms: 20_000, max_width: 320, max_height: 240 },
+  };
+  return startService(merge(base, overrides) as Record<string, unknown>, { readyTimeoutMs: 90_000 });
 }

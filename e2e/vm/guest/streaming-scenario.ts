@@ -5,9 +5,9 @@
 // the host-side test (../streaming.test.ts) judges.
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { processesMatching, startService, type RunningService } from '../../../test/helpers/service.js';
+import { processesMatching, type RunningService } from '../../../test/helpers/service.js';
 import { run as runCommand } from './exec.js';
-import { runVividScenario } from './scenario.js';
+import { loadOneVivid, runVividScenario, startServiceInVm } from './scenario.js';
 
 export interface StreamingReport {
   ok: boolean;
@@ -27,18 +27,9 @@ const mark = (name: string) => (report.timings[name] = Math.round(performance.no
 const run = (cmd: string, args: string[], timeoutMs = 60_000) => runCommand(cmd, args, timeoutMs);
 
 async function main(svcRef: { svc?: RunningService }): Promise<void> {
-  const mod = await run('modprobe', ['vivid', 'n_devs=1', 'node_types=0x1']);
-  if (mod.code !== 0) throw new Error(`modprobe vivid: ${mod.stderr}`);
-  await run('udevadm', ['settle', '-t', '10']);
+  await loadOneVivid();
   mark('vivid_loaded');
-  const svc = await startService(
-    {
-      mediamtx: { binary: process.env['MEDIAMTX_BIN'] ?? '' },
-      // TCG is slow: a small mode keeps libx264 realtime; probes of vivid can take seconds.
-      discovery: { probe_timeout_ms: 20_000, max_width: 320, max_height: 240 },
-    },
-    { readyTimeoutMs: 90_000 },
-  );
+  const svc = await startServiceInVm();
   svcRef.svc = svc;
   mark('service_ready');
   const viewer = await svc.client('viewer');
