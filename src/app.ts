@@ -16,6 +16,7 @@ import { diagnosticsMethods } from './api/methods/diagnostics.js';
 import { externalMethods } from './api/methods/external.js';
 import { streamMethods } from './api/methods/streams.js';
 import { systemMethods } from './api/methods/system.js';
+import { testCameraMethods } from './api/methods/test-cameras.js';
 import { Dispatcher } from './api/rpc/dispatcher.js';
 import { MethodRegistry } from './api/rpc/registry.js';
 import { ApiSurface, wsLimitsOf } from './api/surface.js';
@@ -180,6 +181,7 @@ export class App {
       ...mediaMethods(this.media),
       ...externalMethods({ external: this.external, nameTaken: (name) => this.cameras.get(name) !== undefined }),
       ...diagnosticsMethods({ registry: this.cameras, streams: this.streaming.streams, mediamtxUp: () => this.reachability.up }),
+      ...testCameraMethods({ registry: this.cameras, testPatterns: this.testPatterns }),
     );
     // rpc.discover and get_status/get_metrics; the OpenRPC document covers every method in `registry`.
     registry.add(...this.api.methods(registry));

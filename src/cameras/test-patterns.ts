@@ -49,6 +49,22 @@ export class TestPatternCameras {
     return id;
   }
 
+  /** The id of the test-pattern camera named `name` (added since start, connected or not). */
+  idOf(name: string): string | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** The name of the test-pattern camera with id `id`. */
+  nameOf(id: string): string | undefined {
+    for (const [name, known] of this.#byName) if (known === id) return name;
+    return undefined;
+  }
+
+  /** How many test-pattern cameras were added since start (connected or removed). */
+  get size(): number {
+    return this.#byName.size;
+  }
+
   /** Marks a test-pattern camera DISCONNECTED (its id stays reserved, like an unplugged camera). */
   remove(name: string): boolean {
     const id = this.#byName.get(name);

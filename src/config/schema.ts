@@ -8,6 +8,18 @@ const port = (def: number, description: string) => t.integer({ minimum: 1, maxim
 const optionalPort = (def: number, description: string) =>
   t.integer({ minimum: 0, maximum: 65535, default: def, description: `${description} 0 disables it.` });
 
+/** Most test-pattern cameras: in `test_cameras.patterns`, and known at once (config and `add_test_camera`). */
+export const TEST_PATTERNS_MAX = 64;
+
+/** One test-pattern camera: a `test_cameras.patterns` item, also the params of `add_test_camera`. */
+export const testPatternSchema = t.object({
+  name: t.string({ pattern: '^[A-Za-z0-9 ._-]{1,64}$' }),
+  width: t.optional(t.integer({ minimum: 16, maximum: 3840 })),
+  height: t.optional(t.integer({ minimum: 16, maximum: 2160 })),
+  fps: t.optional(t.integer({ minimum: 1, maximum: 60 })),
+  encode_live: t.optional(t.boolean()),
+});
+
 export const configSchema = t.object({
   server: t.object(
     {
@@ -100,16 +112,11 @@ export const configSchema = t.object({
   ),
   test_cameras: t.object(
     {
-      patterns: t.array(
-        t.object({
-          name: t.string({ pattern: '^[A-Za-z0-9 ._-]{1,64}$' }),
-          width: t.optional(t.integer({ minimum: 16, maximum: 3840 })),
-          height: t.optional(t.integer({ minimum: 16, maximum: 2160 })),
-          fps: t.optional(t.integer({ minimum: 1, maximum: 60 })),
-          encode_live: t.optional(t.boolean()),
-        }),
-        { default: [], maxItems: 64, description: 'Virtual test-pattern cameras (FFmpeg lavfi), each {name, width?=1280, height?=720, fps?=30, encode_live?=false}. Without encode_live a pre-encoded H.264 loop is replayed with stream copy (almost no CPU).' },
-      ),
+      patterns: t.array(testPatternSchema, {
+        default: [],
+        maxItems: TEST_PATTERNS_MAX,
+        description: 'Virtual test-pattern cameras (FFmpeg lavfi), each {name, width?=1280, height?=720, fps?=30, encode_live?=false}. Without encode_live a pre-encoded H.264 loop is replayed with stream copy (almost no CPU).',
+      }),
       when_no_hardware: t.boolean({ default: false, description: 'Add one test-pattern camera named "demo" when discovery finds no V4L2 camera at start.' }),
     },
     { description: 'Virtual cameras for demos, tests and benchmarks.' },
