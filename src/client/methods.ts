@@ -175,6 +175,16 @@ export interface Methods {
     params: {};
     result: { global_stats: { total_subscriptions: number; active_clients: number; topic_counts: Record<string, number> }; client_topics: string[]; client_id: string };
   };
+  /** Extension beyond the contract (admin): a test-pattern camera added at run time. */
+  add_test_camera: {
+    params: { name: string; width?: number; height?: number; fps?: number; encode_live?: boolean };
+    result: { device: string; name: string; status: 'CONNECTED'; reconnected: boolean; resolution: string; fps: number; encode_live: boolean; event_monotonic_ms: number; timestamp: string };
+  };
+  /** Extension beyond the contract (admin): a test-pattern camera made DISCONNECTED. */
+  remove_test_camera: {
+    params: { name: string } | { device: string };
+    result: { device: string; name: string; status: 'DISCONNECTED'; event_monotonic_ms: number; timestamp: string };
+  };
   /** The OpenRPC document (also GET /openrpc.json). */
   'rpc.discover': { params: {}; result: { openrpc: string; info: { title: string; version: string }; methods: { name: string; summary: string }[] } & Record<string, unknown> };
 }
