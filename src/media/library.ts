@@ -6,11 +6,21 @@
  * (temporaries, `.name.tmp`), symlinks and subdirectories are never listed, served or
  * deleted. Every name from a client is validated before it meets the file system, and the
  * file is opened relative to its directory only.
+ *
+ * Listings and file info answer from an in-memory index per directory (`media-index.ts`,
+ * kept current by `library-index.ts`): built once, then updated by every stat and delete
+ * made through the library, by fs.watch for changes made by hand, and by repair rescans.
+ * Files being written are re-statted for each listing, so their size and time are current.
  */
-import { constants, type Dirent } from 'node:fs';
-import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isValidFileName } from './names.js';
+import type { Logger } from '../observability/logger.js';
+import { DirIndex, type DirIndexOptions } from './library-index.js';
+import { newestFirst, type MediaPage } from './media-index.js';
+import { isValidFileName, partName } from './names.js';
+
+export { newestFirst, type MediaPage };
 
 export type MediaKind = 'recordings' | 'snapshots';
 
@@ -33,12 +43,14 @@ export class MediaError extends Error {
   }
 }
 
-/** Newest first; ties by name, descending (later parts first). */
-export function newestFirst(a: MediaFile, b: MediaFile): number {
-  return b.mtimeMs - a.mtimeMs || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0);
-}
-
 export type BusyCheck = (kind: MediaKind, name: string) => boolean;
+
+/** A recording being written: its parts are `partName(base, ext, n)`, n = 1, 2, ... */
+export interface Writing {
+  kind: MediaKind;
+  base: string;
+  ext: string;
+}
 
 export interface DurationProbe {
   (path: string): Promise<number | null>;
@@ -47,17 +59,43 @@ export interface DurationProbe {
 export class MediaLibrary {
   readonly dirs: Record<MediaKind, string>;
   readonly #busy: BusyCheck[] = [];
+  readonly #writing: (() => Iterable<Writing>)[] = [];
   readonly #durations = new Map<string, { size: number; mtimeMs: number; duration: number | null }>();
+  readonly #indexes: Record<MediaKind, DirIndex>;
 
   constructor(
     dirs: Record<MediaKind, string>,
     private readonly probeDuration: DurationProbe,
+    indexOptions: DirIndexOptions & { log?: Logger } = {},
   ) {
     this.dirs = dirs;
+    this.#indexes = {
+      recordings: new DirIndex('recordings', dirs.recordings, indexOptions),
+      snapshots: new DirIndex('snapshots', dirs.snapshots, indexOptions),
+    };
   }
 
   async ensureDirs(): Promise<void> {
     await Promise.all(Object.values(this.dirs).map((d) => mkdir(d, { recursive: true })));
+  }
+
+  /**
+   * Starts the indexes (watch and initial scan, in the background); the returned promise
+   * resolves once both are built. Listings before then wait for the build; a library that
+   * is never started builds its index on the first listing.
+   */
+  startIndex(): Promise<void> {
+    return Promise.all([this.#indexes.recordings.start(), this.#indexes.snapshots.start()]).then(() => undefined);
+  }
+
+  /** Stops watching (the index is no longer kept current). */
+  close(): void {
+    for (const d of Object.values(this.#indexes)) d.close();
+  }
+
+  /** Rescans both directories (e.g. after crash recovery rewrote files). */
+  rescan(): Promise<void> {
+    return Promise.all([this.#indexes.recordings.rescan(), this.#indexes.snapshots.rescan()]).then(() => undefined);
   }
 
   /** The absolute path of a validated name. */
@@ -66,9 +104,13 @@ export class MediaLibrary {
     return join(this.dirs[kind], name);
   }
 
-  /** Registers a predicate telling which files are being written (never deleted). */
-  addBusyCheck(check: BusyCheck): void {
+  /**
+   * Registers a predicate telling which files are being written (never deleted) and,
+   * optionally, which recordings are being written, whose parts every listing re-stats.
+   */
+  addBusyCheck(check: BusyCheck, writing?: () => Iterable<Writing>): void {
     this.#busy.push(check);
+    if (writing) this.#writing.push(writing);
   }
 
   isBusy(kind: MediaKind, name: string): boolean {
@@ -77,28 +119,38 @@ export class MediaLibrary {
 
   /** Every file of a kind, newest first. */
   async list(kind: MediaKind): Promise<MediaFile[]> {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(this.dirs[kind], { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const files = await Promise.all(entries.filter((e) => e.isFile() && isValidFileName(e.name)).map((e) => this.stat(kind, e.name)));
-    return files.filter((f): f is MediaFile => f !== undefined).sort(newestFirst);
+    await this.#fresh(kind);
+    return this.#indexes[kind].index.all();
   }
 
-  /** A regular file of this kind by validated name, or undefined. */
+  /** One page of a kind's files, newest first, and how many there are: list(kind).slice(offset, offset + limit). */
+  async page(kind: MediaKind, offset: number, limit: number): Promise<MediaPage> {
+    await this.#fresh(kind);
+    return this.#indexes[kind].index.page(offset, limit);
+  }
+
+  /**
+   * A file as the index knows it (read fresh from the file system when it is being written
+   * or the index does not know it), or undefined.
+   */
+  async info(kind: MediaKind, name: string): Promise<MediaFile | undefined> {
+    this.path(kind, name);
+    const d = this.#indexes[kind];
+    await d.fresh();
+    const known = d.index.get(name);
+    if (known && !this.isBusy(kind, name)) return known;
+    return d.stat(name);
+  }
+
+  /** The service changed `name` without going through the library: the index re-stats it. */
+  changed(kind: MediaKind, name: string): void {
+    this.#indexes[kind].changed(name);
+  }
+
+  /** A regular file of this kind by validated name, or undefined (read now; the index learns the result). */
   async stat(kind: MediaKind, name: string): Promise<MediaFile | undefined> {
-    try {
-      const st = await lstat(this.path(kind, name));
-      if (!st.isFile()) return undefined;
-      const created = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
-      return { kind, name, size: st.size, mtimeMs: st.mtimeMs, createdMs: created };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-      throw err;
-    }
+    this.path(kind, name);
+    return this.#indexes[kind].stat(name);
   }
 
   /** Opens a regular file for reading without following a symlink. */
@@ -118,6 +170,7 @@ export class MediaLibrary {
     if (!file) throw new MediaError('not_found', `${kind === 'recordings' ? 'recording' : 'snapshot'} '${name}' does not exist`);
     if (this.isBusy(kind, name)) throw new MediaError('busy', `${name} is being written`);
     await unlink(this.path(kind, name));
+    this.#indexes[kind].removed(name);
     this.#durations.delete(name);
     return file.size;
   }
@@ -134,7 +187,32 @@ export class MediaLibrary {
 
   /** Sum of the sizes of a kind's files. */
   async totalSize(kind: MediaKind): Promise<number> {
-    return (await this.list(kind)).reduce((n, f) => n + f.size, 0);
+    await this.#fresh(kind);
+    return this.#indexes[kind].index.totalBytes;
+  }
+
+  /** Waits for the index of `kind` to be built and current, and re-stats the parts being written. */
+  async #fresh(kind: MediaKind): Promise<void> {
+    const d = this.#indexes[kind];
+    await d.fresh();
+    const live = this.#liveNames(kind, d);
+    if (live.length > 0) await Promise.all(live.map((name) => d.stat(name)));
+  }
+
+  /** The parts of the recordings being written that the index knows, plus the next one (it may have just begun). */
+  #liveNames(kind: MediaKind, d: DirIndex): string[] {
+    const names: string[] = [];
+    for (const source of this.#writing) {
+      for (const w of source()) {
+        if (w.kind !== kind || w.base === '') continue;
+        for (let n = 1; n < 1_000_000; n++) {
+          const name = partName(w.base, w.ext, n);
+          names.push(name);
+          if (!d.index.has(name)) break;
+        }
+      }
+    }
+    return names;
   }
 }
 

@@ -121,7 +121,10 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
 
   constructor(private readonly d: RecordingDeps) {
     super();
-    d.library.addBusyCheck((kind, name) => kind === 'recordings' && [...this.#sessions.values()].some((s) => s.base !== '' && partNumberOf(name, s.base, s.ext) !== undefined));
+    d.library.addBusyCheck(
+      (kind, name) => kind === 'recordings' && [...this.#sessions.values()].some((s) => s.base !== '' && partNumberOf(name, s.base, s.ext) !== undefined),
+      () => [...this.#sessions.values()].map((s) => ({ kind: 'recordings' as const, base: s.base, ext: s.ext })),
+    );
     d.registry.on('change', (camera) => {
       const s = this.#sessions.get(camera.id);
       if (!s || camera.status === 'CONNECTED') return;
@@ -276,7 +279,10 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     if (s.proc) {
       await s.proc.stop(this.d.stopGraceMs);
       // Nothing was recorded: remove what FFmpeg created (at most a header).
-      for (const p of await s.proc.parts()) await unlinkQuiet(join(this.d.library.dirs.recordings, p.name)).catch(() => undefined);
+      for (const p of await s.proc.parts()) {
+        await unlinkQuiet(join(this.d.library.dirs.recordings, p.name)).catch(() => undefined);
+        this.d.library.changed('recordings', p.name);
+      }
     }
     if (s.base) this.d.journal.remove(s.base);
     if (acquired) await this.d.streams.release(s.info.device, 'recording').catch(() => undefined);

@@ -52,7 +52,9 @@ export interface Media {
 export function createMedia(d: MediaDeps): Media {
   const { storage: st, recording: rc, snapshots: sc, retention: rt, streaming } = d.config;
   const ffprobe = ffprobeFor(streaming.ffmpeg_binary);
-  const library = new MediaLibrary({ recordings: st.recordings_path, snapshots: st.snapshots_path }, (path) => probeDuration(ffprobe, path));
+  const library = new MediaLibrary({ recordings: st.recordings_path, snapshots: st.snapshots_path }, (path) => probeDuration(ffprobe, path), {
+    log: d.log.child({ part: 'index' }),
+  });
   const journal = new RecordingJournal(join(st.state_path, 'recordings'));
   const sourceUrl = (id: string) => localRtspUrl(d.config.mediamtx, id);
   const log = d.log;
@@ -156,7 +158,10 @@ export function createMedia(d: MediaDeps): Media {
 
   // Files of interrupted recordings are busy until recovery has finished with them.
   const recovering = new Map<string, string>();
-  library.addBusyCheck((kind, name) => kind === 'recordings' && [...recovering].some(([base, ext]) => partNumberOf(name, base, ext) !== undefined));
+  library.addBusyCheck(
+    (kind, name) => kind === 'recordings' && [...recovering].some(([base, ext]) => partNumberOf(name, base, ext) !== undefined),
+    () => [...recovering].map(([base, ext]) => ({ kind: 'recordings' as const, base, ext })),
+  );
   let recovered: Promise<void> = Promise.resolve();
 
   return {
@@ -170,6 +175,8 @@ export function createMedia(d: MediaDeps): Media {
     },
     async start() {
       await library.ensureDirs();
+      // Built in the background; listings wait for it.
+      void library.startIndex();
       for (const e of journal.list().entries) recovering.set(e.base, e.ext);
       recovered = recoverRecordings({ journal, recordingsDir: st.recordings_path, snapshotsDir: st.snapshots_path, ffmpegBinary: streaming.ffmpeg_binary, ffprobe, log: log.child({ part: 'recovery' }) })
         .then(
@@ -178,7 +185,8 @@ export function createMedia(d: MediaDeps): Media {
         )
         .finally(() => {
           recovering.clear();
-          void storage.refreshSizes();
+          // Recovery rewrote files with its own file operations: make sure the index has them.
+          void library.rescan().finally(() => void storage.refreshSizes());
         });
       await storage.start();
       retention.start();
@@ -188,6 +196,7 @@ export function createMedia(d: MediaDeps): Media {
       retention.stop();
       storage.stop();
       await Promise.all([recordings.close(), snapshots.close()]);
+      library.close();
     },
     fileRoute: (authorize) => fileRoute(library, authorize, log.child({ part: 'files' })),
     figures() {

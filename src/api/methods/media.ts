@@ -68,10 +68,10 @@ export function mediaMethods(media: Media): MethodDef[] {
       params: page,
       result: listResult,
       handler: async ({ limit = 50, offset = 0 }) => {
-        const files = await library.list(kind);
+        const { files, total } = await library.page(kind, offset, limit);
         return {
-          files: files.slice(offset, offset + limit).map((f) => ({ filename: f.name, file_size: f.size, modified_time: iso(f.mtimeMs), download_url: downloadUrl(kind, f.name) })),
-          total: files.length,
+          files: files.map((f) => ({ filename: f.name, file_size: f.size, modified_time: iso(f.mtimeMs), download_url: downloadUrl(kind, f.name) })),
+          total,
           limit,
           offset,
         };
@@ -212,7 +212,7 @@ export function mediaMethods(media: Media): MethodDef[] {
       }),
       handler: async ({ filename: name }) => {
         checkName(name);
-        const f = await library.stat('recordings', name);
+        const f = await library.info('recordings', name);
         if (!f) throw rpcErrors.notFound('recording', name);
         const duration = await library.duration(f);
         return {
@@ -230,7 +230,7 @@ export function mediaMethods(media: Media): MethodDef[] {
       result: t.object({ filename: t.string(), file_size: t.integer(), created_time: t.string(), modified_time: t.string(), download_url: t.string() }),
       handler: async ({ filename: name }) => {
         checkName(name);
-        const f = await library.stat('snapshots', name);
+        const f = await library.info('snapshots', name);
         if (!f) throw rpcErrors.notFound('snapshot', name);
         return { filename: name, file_size: f.size, created_time: iso(f.createdMs), modified_time: iso(f.mtimeMs), download_url: downloadUrl('snapshots', name) };
       },
