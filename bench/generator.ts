@@ -5,8 +5,12 @@
  * per-request bookkeeping, receive times taken before any parsing.
  *
  * Every timestamp here is `performance.now()` of this one process (monotonic, sub-µs):
- * latencies and fan-out delays never compare clocks of two processes.
+ * latencies and fan-out delays never compare clocks of two processes. The one exception is
+ * explicit: when a fan-out trigger's reply carries `event_monotonic_ms` (the service's
+ * registry event on CLOCK_MONOTONIC, which every process on the host shares), receipts are
+ * also timed from that event (lib/clock.ts).
  */
+import { toMonotonic } from './lib/clock.js';
 import { RequestTemplate, seqOf } from './lib/frames.js';
 import type {
   ChurnCmd,
@@ -290,7 +294,7 @@ async function fanout(c: FanoutCmd): Promise<FanoutResult> {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const reply = call(control, trigger.method, trigger.params, c.timeoutMs).then(
-      () => ({ at: performance.now() }),
+      (result) => ({ at: performance.now(), result: result as { event_monotonic_ms?: unknown } | undefined }),
       (err: Error) => ({ at: performance.now(), error: err.message }),
     );
     await new Promise<void>((resolve) => {
@@ -300,14 +304,19 @@ async function fanout(c: FanoutCmd): Promise<FanoutResult> {
     const cpu = process.cpuUsage(cpu0);
     const r = await reply;
     const got = Float64Array.from(arrival.filter((x) => !Number.isNaN(x))).sort();
-    const at = (k: number) => (got.length ? got[k]! - t0 : Number.NaN);
+    const at = (k: number, from = t0) => (got.length ? got[k]! - from : Number.NaN);
+    const mid = Math.floor((got.length - 1) / 2);
+    const eventMs = 'result' in r && typeof r.result?.event_monotonic_ms === 'number' ? r.result.event_monotonic_ms : undefined;
+    // The service's event on this process's performance.now() scale (same clock, other origin).
+    const event = eventMs !== undefined ? eventMs - toMonotonic(0) : undefined;
     events.push({
       first: at(0),
-      median: at(Math.floor((got.length - 1) / 2)),
+      median: at(mid),
       last: at(got.length - 1),
       received: got.length,
       reply: r.at - t0,
       generatorCpu: (cpu.user + cpu.system) / 1000,
+      ...(event !== undefined ? { fromEvent: { first: at(0, event), median: at(mid, event), last: at(got.length - 1, event), sendToEvent: event - t0, eventToReply: r.at - event } } : {}),
       ...('error' in r ? { replyError: r.error } : {}),
     });
     for (const ws of clients) ws.onText = ignore;

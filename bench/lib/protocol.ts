@@ -104,6 +104,12 @@ export interface FanoutEvent {
   reply: number;
   /** CPU the generator itself spent from the trigger to the last receipt (ms): its own share of the spread. */
   generatorCpu: number;
+  /**
+   * When the trigger's reply carries `event_monotonic_ms` (add/remove_test_camera): the same
+   * receipts timed from that registry event inside the service (shared CLOCK_MONOTONIC), the
+   * trigger write → event, and event → reply receipt (ms).
+   */
+  fromEvent?: { first: number; median: number; last: number; sendToEvent: number; eventToReply: number };
   replyError?: string;
 }
 export interface FanoutResult {

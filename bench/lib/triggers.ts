@@ -2,9 +2,11 @@
  * Ways to make the server send a notification to many clients on demand, for the fan-out
  * scenario. Each trigger is a list of requests used in turn (e.g. add, then remove) so the
  * server's state is restored after an even number of events. The contract's fan-out is
- * `camera_status_update` to every authenticated client; until cameras can be added and
- * removed at run time, a stand-in exercises the same serialize-once-write-to-all path with
- * a topic notification. When test-pattern cameras can be added and removed, add that pair first.
+ * `camera_status_update` to every authenticated client: first choice is a test-pattern camera
+ * added and removed at run time (add_test_camera / remove_test_camera, an extension of this
+ * service whose replies also carry the registry event's time); on servers without it, an
+ * external stream pair, and last a stand-in that exercises the same serialize-once-write-to-all
+ * path with a topic notification.
  */
 import type { Caps } from './capabilities.js';
 import type { RequestSpec } from './frames.js';
@@ -21,6 +23,7 @@ export interface Trigger {
 }
 
 const BENCH_STREAM = 'rtsp://127.0.0.1:9/bench-fanout';
+const BENCH_CAMERA = 'bench_fanout';
 
 /** `method` or `method:{"json":"params"}`. */
 export function parseTrigger(text: string): RequestSpec {
@@ -38,6 +41,20 @@ export function candidates(caps: Caps, given: string[]): Trigger[] {
   }
   const has = (...m: string[]) => m.every((x) => caps.methods.has(x));
   const out: Trigger[] = [];
+  if (has('add_test_camera', 'remove_test_camera')) {
+    out.push({
+      description:
+        `add_test_camera / remove_test_camera of "${BENCH_CAMERA}": the camera registry event → camera_status_update CONNECTED / DISCONNECTED ` +
+        'to every authenticated client (the contract’s fan-out, the same path as a camera plugged in or pulled out)',
+      requests: [
+        { method: 'add_test_camera', params: { name: BENCH_CAMERA, width: 320, height: 240, fps: 15 } },
+        { method: 'remove_test_camera', params: { name: BENCH_CAMERA } },
+      ],
+      notifications: ['camera_status_update'],
+      subscribe: [],
+      standIn: false,
+    });
+  }
   if (has('add_external_stream', 'remove_external_stream')) {
     out.push({
       description: 'add_external_stream / remove_external_stream of an RTSP URL nobody serves (the contract makes an external stream a camera-like entry)',
@@ -70,5 +87,5 @@ export function candidates(caps: Caps, given: string[]): Trigger[] {
 }
 
 export const NO_TRIGGER =
-  'not available yet: nothing makes the server notify every client on demand (needs test-pattern cameras added and removed at run time, issue 4, ' +
+  'not available: nothing makes the server notify every client on demand (needs add/remove_test_camera, ' +
   "or add/remove_external_stream notifying camera_status_update). Pass --fanout-trigger 'method:{json}' (twice, for on and off), or add one to bench/lib/triggers.ts";

@@ -30,7 +30,11 @@ export const fanout: Scenario = {
     'same process, so no two clocks are compared. Date.now() was rejected (1 ms resolution, wall clock that NTP may step); ' +
     'performance.timeOrigin + performance.now() across processes would add the error of two wall-clock readings at process start. ' +
     'Receipt is when the first byte of the frame reaches the generator, before any parsing. "first" includes the trigger request’s one-way trip ' +
-    '(about half the control RTT, reported) and whatever the service does before it notifies.',
+    '(about half the control RTT, reported) and whatever the service does before it notifies. ' +
+    'From the event (the budget’s definition, "event.*" figures): with add/remove_test_camera the reply carries event_monotonic_ms, the time the ' +
+    'service’s camera registry emitted the change (read with process.hrtime just before the notification is serialized and written). ' +
+    'process.hrtime is CLOCK_MONOTONIC, one clock for every process on the host, and the generator’s performance.now() is the same clock minus ' +
+    'its own origin, so receipts convert exactly; no wall clocks are compared. Sanity figures: trigger write → event and event → reply, both > 0.',
   async run(ctx, out) {
     const s = await ctx.subject({ overrides: testCameraConfig(1) ?? {} });
     const caps = await ctx.caps(s);
@@ -65,6 +69,15 @@ export const fanout: Scenario = {
           out.figures.dist(`${base}.${n}.spread`, `${n} clients: last − first`, distribution(ev.map((e) => e.last - e.first)));
           out.figures.dist(`${base}.${n}.reply`, `${n} clients: trigger reply`, pick('reply'));
           out.figures.dist(`${base}.${n}.generator_cpu`, `${n} clients: generator CPU from trigger to last receipt (its own share of the spread)`, pick('generatorCpu'));
+          const fe = ev.filter((e) => e.fromEvent).map((e) => e.fromEvent!);
+          if (fe.length) {
+            const from = (k: keyof typeof fe[number]) => distribution(fe.map((e) => e[k]));
+            out.figures.dist(`${base}.${n}.event.first`, `${n} clients: registry event → first receipt`, from('first'));
+            out.figures.dist(`${base}.${n}.event.median`, `${n} clients: registry event → median receipt`, from('median'));
+            out.figures.dist(`${base}.${n}.event.last`, `${n} clients: registry event → last receipt`, from('last'));
+            out.figures.dist(`${base}.${n}.event.send_to_event`, `${n} clients: trigger written → registry event (one-way trip + handler)`, from('sendToEvent'));
+            out.figures.dist(`${base}.${n}.event.event_to_reply`, `${n} clients: registry event → trigger reply received`, from('eventToReply'));
+          } else if (r === 0) out.notes.push(`${n} clients: the trigger reply carries no event time, so receipts are timed from the trigger request only`);
           out.figures.value(`${base}.${n}.missed`, `${n} clients: receipts missing (sum over events)`, res.events.reduce((a, e) => a + (res.clients - e.received), 0), 'count');
           out.figures.value(`${base}.${n}.control_rtt`, `${n} clients: control connection ping RTT p50 (one-way ≈ half)`, res.controlRtt.p50, 'ms');
         }
