@@ -3,8 +3,9 @@
  * replayed with stream copy, so FFmpeg costs little): control path, camera scale and CPU,
  * media method latency. Each says why it is skipped on a server that cannot run it.
  */
-import { CameraServiceClient } from '../../src/client/index.js';
+import { CameraServiceClient, type Camera, type ParamsOf } from '../../src/client/index.js';
 import type { Caps } from '../lib/capabilities.js';
+import { monotonicNow } from '../lib/clock.js';
 import { cpuMeter, rssMb } from '../lib/procfs.js';
 import { distribution } from '../lib/stats.js';
 import { sourceAddresses, testCameraConfig, type Subject } from '../lib/subject.js';
@@ -56,6 +57,59 @@ async function mtxConfiguredPaths(s: Subject): Promise<Set<string>> {
   }
 }
 
+/**
+ * Watches MediaMTX's configured paths (listing every `everyMs`) until each of `names` is
+ * present (or absent); resolves with, per name, the shared-clock time (lib/clock.ts) of the
+ * reply of the first listing that showed it so: an upper bound, late by at most one listing
+ * round trip plus `everyMs`. Start it before the change it watches for.
+ */
+async function watchPaths(s: Subject, names: string[], want: 'present' | 'absent', timeoutMs: number, everyMs = 2): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  const t0 = performance.now();
+  while (seen.size < names.length) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for paths ${want}: ${names.filter((n) => !seen.has(n)).join(', ')}`);
+    let listed: Set<string> | undefined;
+    try {
+      const res = await fetch(`${s.mediamtxApiUrl}/v3/config/paths/list?itemsPerPage=1000`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) listed = new Set(((await res.json()) as { items: { name: string }[] }).items.map((p) => p.name));
+    } catch {
+      /* not answering: try again */
+    }
+    const at = monotonicNow();
+    if (listed) for (const n of names) if (!seen.has(n) && listed.has(n) === (want === 'present')) seen.set(n, at);
+    if (seen.size < names.length) await sleep(everyMs);
+  }
+  return seen;
+}
+
+/** Receipt times (shared clock) of camera_status_update by one client, per `device:STATUS`. */
+class StatusReceipts {
+  readonly #at = new Map<string, number>();
+  constructor(client: CameraServiceClient) {
+    client.onNotification('camera_status_update', (p: Camera) => {
+      const at = monotonicNow();
+      const key = `${p.device}:${p.status}`;
+      if (!this.#at.has(key)) this.#at.set(key, at);
+    });
+  }
+
+  /** Forgets earlier receipts of these keys (before the change that sends them). */
+  reset(keys: string[]): void {
+    for (const k of keys) this.#at.delete(k);
+  }
+
+  async wait(keys: string[], timeoutMs: number): Promise<Map<string, number>> {
+    await until(() => keys.every((k) => this.#at.has(k)), timeoutMs, `camera_status_update ${keys.filter((k) => !this.#at.has(k)).join(', ')}`, 5);
+    return new Map(keys.map((k) => [k, this.#at.get(k)!]));
+  }
+}
+
+async function viewerClient(s: Subject): Promise<CameraServiceClient> {
+  const c = await CameraServiceClient.connect(s.url, { timeoutMs: 30000 });
+  await c.authenticate(await s.token('viewer'));
+  return c;
+}
+
 const byComm = (s: Subject, re: RegExp) => s.children().filter((p) => re.test(p.comm));
 const FFMPEG = /^ffmpeg/;
 const MEDIAMTX = /mediamtx/i;
@@ -81,6 +135,39 @@ async function withCameras(ctx: Ctx, out: Out, n: number, overrides: Record<stri
   return { s, caps, cams };
 }
 
+const APPEAR: ParamsOf<'add_test_camera'> = { name: 'bench_appear', width: 320, height: 240, fps: 15 };
+
+/** Control path, part one: a camera appears (add_test_camera) → MediaMTX path and notification; and disappears. */
+async function cameraAppears(ctx: Ctx, out: Out, s: Subject, admin: CameraServiceClient): Promise<void> {
+  const viewer = await viewerClient(s);
+  const receipts = new StatusReceipts(viewer);
+  try {
+    // Warm-up, not recorded: the first add assigns (and persists) the camera's id.
+    const dev = (await admin.call('add_test_camera', APPEAR)).device;
+    await watchPaths(s, [dev], 'present', 10000);
+    await admin.call('remove_test_camera', { name: APPEAR.name });
+    await watchPaths(s, [dev], 'absent', 10000);
+    const [on, off] = [`${dev}:CONNECTED`, `${dev}:DISCONNECTED`];
+    for (let r = 0; r < ctx.opts.repeats; r++) {
+      receipts.reset([on, off]);
+      let watch = watchPaths(s, [dev], 'present', 10000);
+      let t = performance.now();
+      const added = await admin.call('add_test_camera', APPEAR);
+      out.figures.value('control.add_test_camera_reply', 'add_test_camera reply', performance.now() - t, 'ms');
+      out.figures.value('control.camera_to_path', 'camera appears (registry event) → MediaMTX path configured (on demand: ready for readers)', (await watch).get(dev)! - added.event_monotonic_ms, 'ms');
+      out.figures.value('control.camera_to_notification', 'camera appears (registry event) → camera_status_update received by a client', (await receipts.wait([on], 5000)).get(on)! - added.event_monotonic_ms, 'ms');
+      watch = watchPaths(s, [dev], 'absent', 10000);
+      t = performance.now();
+      const removed = await admin.call('remove_test_camera', { name: APPEAR.name });
+      out.figures.value('control.remove_test_camera_reply', 'remove_test_camera reply', performance.now() - t, 'ms');
+      out.figures.value('control.camera_gone_to_path_removed', 'camera removed (registry event) → MediaMTX path removed', (await watch).get(dev)! - removed.event_monotonic_ms, 'ms');
+      out.figures.value('control.camera_gone_to_notification', 'camera removed (registry event) → camera_status_update received by a client', (await receipts.wait([off], 5000)).get(off)! - removed.event_monotonic_ms, 'ms');
+    }
+  } finally {
+    await viewer.close();
+  }
+}
+
 export const controlPath: Scenario = {
   name: 'control-path',
   title: 'Control path',
@@ -89,16 +176,22 @@ export const controlPath: Scenario = {
     'online with tracks: what an RTSP reader needs, minus its first keyframe); SIGKILL of that FFmpeg → path available again (new publisher); ' +
     'stop_streaming → no FFmpeg left; SIGKILL of MediaMTX → every camera path configured in the new MediaMTX, and → the streamed camera available again. ' +
     'Paths and availability are polled every 10 ms on the MediaMTX API, so figures carry up to ~10 ms of polling granularity. ' +
-    'Not measured yet: camera appears (registry event) → path ready, which needs cameras added at run time (test-pattern cameras are config-only).',
+    'Camera appears: add_test_camera of a third (on-demand) camera → its MediaMTX path configured, which is "path ready" for an on-demand camera ' +
+    '(MediaMTX accepts readers and runs the on-demand hook; no publisher runs until one comes), timed from the registry event the reply reports ' +
+    '(event_monotonic_ms, the host’s CLOCK_MONOTONIC, which this process reads too) to the reply of the first path listing that shows it, listed every ' +
+    '2 ms (an upper bound, late by at most one listing round trip + 2 ms); likewise → camera_status_update received by a client, ' +
+    'and remove_test_camera → path removed.',
   async run(ctx, out) {
     const s0 = await ctx.current();
     if (s0.kind !== 'self') return out.skip('needs this service’s MediaMTX API and process table (self only)');
     const setup = await withCameras(ctx, out, 2);
     if (!setup) return;
-    const { s, cams } = setup;
+    const { s, caps, cams } = setup;
     const [a, b = a] = cams as [string, string?];
     const c = await adminClient(s);
     try {
+      if (caps.methods.has('add_test_camera') && caps.methods.has('remove_test_camera')) await cameraAppears(ctx, out, s, c);
+      else out.notes.push('camera appears → path ready: not measured, the server has no add_test_camera');
       // Warm-up, not recorded: the first start of a test-pattern camera may encode its loop file.
       let t0 = performance.now();
       await c.call('start_streaming', { device: a });
@@ -167,7 +260,7 @@ export const cameraScale: Scenario = {
     'A fresh service per step with N always-on test-pattern cameras (1280x720 30 fps loop, stream copy) and M idle authenticated clients; after every ' +
     'path is available and 2 s of settling, CPU from /proc/<pid>/stat over consecutive windows (each window is one run): the service process alone, ' +
     'its FFmpeg children summed, and MediaMTX. 100 % = one core; the machine has two. RSS of the service after the windows. ' +
-    'Not measured yet: 16 cameras added and removed in cycles (needs cameras added at run time).',
+    '16 cameras added and removed in cycles: the camera-cycles scenario.',
   async run(ctx, out) {
     const s0 = await ctx.current();
     if (s0.kind !== 'self') return out.skip('needs to start this service with test-pattern cameras (self only)');
@@ -222,6 +315,75 @@ export const cameraScale: Scenario = {
       if (step.clients) await ctx.gen.run({ cmd: 'close', group: 'scale' });
     }
     out.notes.push('each CPU window is one run; min–max across windows shows how steady the load is (and what other jobs on the machine did)');
+  },
+};
+
+const CYCLE_CAMERAS = 16;
+
+export const cameraCycles: Scenario = {
+  name: 'camera-cycles',
+  title: 'Cameras added and removed in cycles',
+  what:
+    `A fresh service without cameras, an admin connection and a viewer connection. Per cycle: ${CYCLE_CAMERAS} add_test_camera requests sent at once ` +
+    '(on-demand test-pattern cameras, the default mode), then, once every path is there, the 16 remove_test_camera at once. Per camera, from the registry ' +
+    'event its reply reports (event_monotonic_ms, the host’s CLOCK_MONOTONIC, read here too): → its MediaMTX path configured (on demand: ready for ' +
+    'readers; paths listed every 2 ms, so late by at most one listing round trip + 2 ms) and → camera_status_update received by the viewer ' +
+    '(timed in this process after JSON parsing); the same for removal (path removed, DISCONNECTED received). Each cycle is one run: min, p50 and max ' +
+    'over its 16 cameras, and first event → last path. One warm-up cycle (ids assigned) is not recorded. Names repeat, so ids do not grow.',
+  async run(ctx, out) {
+    const s0 = await ctx.current();
+    if (s0.kind !== 'self') return out.skip('needs this service’s MediaMTX API (self only)');
+    const s = await ctx.subject();
+    const caps = await ctx.caps(s);
+    if (!caps.methods.has('add_test_camera') || !caps.methods.has('remove_test_camera')) return out.skip('not available: the server has no add_test_camera / remove_test_camera');
+    const admin = await adminClient(s);
+    const viewer = await viewerClient(s);
+    const receipts = new StatusReceipts(viewer);
+    const names = Array.from({ length: CYCLE_CAMERAS }, (_, i) => `cycle${i}`);
+    const cycles = ctx.opts.smoke ? 1 : Math.max(ctx.opts.repeats, 5);
+    const phase = async (adding: boolean, record: boolean, devs?: string[]) => {
+      const status = adding ? 'CONNECTED' : 'DISCONNECTED';
+      if (devs) receipts.reset(devs.map((d) => `${d}:${status}`));
+      const watch = devs ? watchPaths(s, devs, adding ? 'present' : 'absent', 30000) : undefined;
+      const t = performance.now();
+      const replies = await Promise.all(
+        names.map(async (name) => {
+          const r = adding ? await admin.call('add_test_camera', { name, width: 320, height: 240, fps: 15 }) : await admin.call('remove_test_camera', { name });
+          return { device: r.device, event: r.event_monotonic_ms, reply: performance.now() - t };
+        }),
+      );
+      const ids = replies.map((r) => r.device);
+      const paths = await (watch ?? watchPaths(s, ids, adding ? 'present' : 'absent', 30000));
+      const notes = await receipts.wait(ids.map((d) => `${d}:${status}`), 10000).catch(() => undefined);
+      if (record && devs) {
+        const what = adding ? 'add' : 'remove';
+        const label = adding ? 'camera added' : 'camera removed';
+        const pathLat = replies.map((r) => paths.get(r.device)! - r.event);
+        const per = (id: string, text: string, v: number[]) => {
+          out.figures.dist(`camera_cycles.${what}.${id}`, `${CYCLE_CAMERAS} at once: ${text}`, distribution(v));
+          out.figures.value(`camera_cycles.${what}.${id}.min`, `${CYCLE_CAMERAS} at once: ${text}, min`, Math.min(...v), 'ms');
+        };
+        per('path', `${label} (registry event) → MediaMTX path ${adding ? 'configured' : 'removed'}`, pathLat);
+        const firstEvent = Math.min(...replies.map((r) => r.event));
+        out.figures.value(`camera_cycles.${what}.all_paths`, `${CYCLE_CAMERAS} at once: first registry event → last path ${adding ? 'configured' : 'removed'}`, Math.max(...paths.values()) - firstEvent, 'ms');
+        if (notes) per('notification', `${label} (registry event) → camera_status_update ${status} received`, replies.map((r) => notes.get(`${r.device}:${status}`)! - r.event));
+        else out.notes.push(`a ${what} cycle: not every camera_status_update ${status} arrived within 10 s`);
+        out.figures.dist(`camera_cycles.${what}.reply`, `${CYCLE_CAMERAS} at once: ${what}_test_camera reply (from the burst’s start)`, distribution(replies.map((r) => r.reply)));
+      }
+      return ids;
+    };
+    try {
+      const devs = await phase(true, false);
+      await phase(false, false, devs);
+      for (let c = 0; c < cycles; c++) {
+        ctx.log(`camera-cycles: cycle ${c + 1}/${cycles}`);
+        await phase(true, true, devs);
+        await phase(false, true, devs);
+      }
+    } finally {
+      await viewer.close();
+      await admin.close();
+    }
   },
 };
 

@@ -1,9 +1,9 @@
 /** Every scenario, in the order they run. Add new ones here. */
-import { cameraScale, controlPath, mediaLatency } from './cameras.js';
+import { cameraCycles, cameraScale, controlPath, mediaLatency } from './cameras.js';
 import { connections } from './connections.js';
 import { fanout } from './fanout.js';
 import { latency } from './latency.js';
 import { memory } from './memory.js';
 import type { Scenario } from './types.js';
 
-export const SCENARIOS: Scenario[] = [memory, latency, fanout, connections, controlPath, cameraScale, mediaLatency];
+export const SCENARIOS: Scenario[] = [memory, latency, fanout, connections, controlPath, cameraCycles, cameraScale, mediaLatency];
