@@ -2,8 +2,9 @@
 /**
  * `npm run soak` (default 10 minutes, --minutes N): persistent subscribed clients under a
  * steady mixed request load, connection churn (connect, authenticate, subscribe, call,
- * unsubscribe, close), and streams started and stopped on test-pattern cameras where the
- * server has them. Reports RSS growth after warm-up, the RSS trend, and open file
+ * unsubscribe, close), streams started and stopped on test-pattern cameras where the
+ * server has them, and test-pattern cameras added and removed at run time
+ * (add/remove_test_camera). Reports RSS growth after warm-up, the RSS trend, and open file
  * descriptors and child processes before vs after. See docs/performance.md.
  */
 import { loadavg } from 'node:os';
@@ -23,6 +24,8 @@ import { sleep } from './scenarios/types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOPICS = ['camera.status_change', 'stream.started', 'stream.stopped'];
+/** Test-pattern cameras added and removed every chunk (fixed names: the same ids each time). */
+const CHURN_CAMERAS = ['soak_churn0', 'soak_churn1'];
 const MIXED = [
   { method: 'ping' },
   { method: 'get_camera_list' },
@@ -54,6 +57,12 @@ async function soak(opts: SoakOptions, subject: Subject, gen: Generator, report:
   const cams = caps.methods.has('start_streaming') ? caps.cameras.filter((c) => c.status === 'CONNECTED').map((c) => c.device) : [];
   notes.push(cams.length ? `streams: start_streaming/stop_streaming cycled on ${cams.join(', ')} every chunk` : 'streams: no camera with start_streaming on this server, not cycled');
   notes.push(caps.methods.has('start_recording') ? 'recordings: not cycled yet (write it in bench/soak.ts)' : 'recordings: not available yet (start_recording is not offered)');
+  const churnCams = caps.methods.has('add_test_camera') && caps.methods.has('remove_test_camera') ? CHURN_CAMERAS : [];
+  notes.push(
+    churnCams.length
+      ? `test-pattern cameras: ${churnCams.join(', ')} added at the start of every chunk (the first also streamed with start_streaming) and removed at its end`
+      : 'test-pattern cameras: not added and removed (the server has no add_test_camera)',
+  );
 
   const snapshot = () => ({
     rss: pid ? rssMb(pid) : Number.NaN,
@@ -80,9 +89,18 @@ async function soak(opts: SoakOptions, subject: Subject, gen: Generator, report:
   const t0 = performance.now();
   const churnAddrs = sourceAddresses(subject.url, 10_000);
   let streamErrors = 0;
+  let cameraErrors = 0;
   for (let c = 0; c < chunks; c++) {
     log(`soak: chunk ${c + 1}/${chunks}${c < warmupChunks ? ' (warm-up)' : ''}`);
     for (const d of cams) await control.call('start_streaming', { device: d }).catch(() => streamErrors++);
+    for (const [i, name] of churnCams.entries()) {
+      try {
+        const { device } = await control.call('add_test_camera', { name, width: 320, height: 240, fps: 15 });
+        if (i === 0 && cams.length) await control.call('start_streaming', { device });
+      } catch {
+        cameraErrors++;
+      }
+    }
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
@@ -97,6 +115,8 @@ async function soak(opts: SoakOptions, subject: Subject, gen: Generator, report:
     sampling = false;
     await sampler;
     for (const d of cams) await control.call('stop_streaming', { device: d }).catch(() => streamErrors++);
+    // Removed while one of them streams: its publisher is stopped by the removal itself.
+    for (const name of churnCams) await control.call('remove_test_camera', { name }).catch(() => cameraErrors++);
     if (c < warmupChunks) continue;
     if (load) {
       figures.dist('soak.latency', `mixed requests @ ${opts.rate}/s, from schedule (one run per chunk)`, load.fromSchedule);
@@ -113,6 +133,7 @@ async function soak(opts: SoakOptions, subject: Subject, gen: Generator, report:
   await gen.run({ cmd: 'close', group: 'soak' });
   await control.close();
   if (streamErrors) notes.push(`${streamErrors} start/stop_streaming calls failed`);
+  if (churnCams.length) figures.value('soak.camera_churn_errors', 'add/remove_test_camera (and start_streaming of an added camera) calls failed, whole run', cameraErrors, 'count');
 
   // Give stopped publishers and closed sockets time to go, then compare with the start.
   let after = snapshot();
@@ -182,7 +203,7 @@ async function main(): Promise<number> {
     what:
       `${opts.clients} persistent authenticated clients subscribed to ${TOPICS.join(', ')}; ${opts.rate} req/s of mixed read methods over them (open loop); ` +
       `${opts.churn} sessions/s of churn (connect, authenticate, subscribe, get_camera_list, unsubscribe, close); streams started and stopped on ` +
-      'test-pattern cameras each chunk. The run is cut in chunks; each chunk after the warm-up (first 20 %) is one run of every figure. ' +
+      'test-pattern cameras each chunk; two test-pattern cameras added (add_test_camera, one of them streamed) and removed each chunk. The run is cut in chunks; each chunk after the warm-up (first 20 %) is one run of every figure. ' +
       'RSS growth compares the median RSS of the first chunk after warm-up with the last; fds and child processes are read before any client and after all are gone.',
     status: 'ran',
     notes: [],
