@@ -25,7 +25,7 @@ export interface DirIndexOptions {
   rescanIntervalMs?: number;
   /** Concurrent lstat calls of a scan (default 32). */
   statConcurrency?: number;
-  /** Delay before a failed watch is set up again (default 1 s). */
+  /** Delay before a failed watch is set up again (default 1 s, doubling to a minute while it fails). */
   rewatchMs?: number;
   log?: Pick<Logger, 'debug' | 'info' | 'warn'>;
 }
@@ -72,6 +72,7 @@ export class DirIndex {
   #inFlight = 0;
   #closed = false;
   #watchWarned = false;
+  #watchFailures = 0;
   readonly #o: Required<Omit<DirIndexOptions, 'log'>> & Pick<DirIndexOptions, 'log'>;
 
   constructor(
@@ -214,6 +215,7 @@ export class DirIndex {
     }
     this.#watcher = w;
     this.#watchWarned = false;
+    this.#watchFailures = 0;
     w.on('change', (_event, filename) => {
       const name = typeof filename === 'string' ? filename : filename?.toString('utf8');
       if (!name) return void this.rescan();
@@ -227,14 +229,18 @@ export class DirIndex {
     });
   }
 
-  /** Sets the watch up again later, then rescans for what happened in between. */
+  /**
+   * Sets the watch up again later (backing off to a minute while it keeps failing), then
+   * rescans for what happened without it.
+   */
   #scheduleRewatch(): void {
     if (this.#closed || this.#rewatch) return;
+    const delay = Math.min(60_000, this.#o.rewatchMs * 2 ** Math.min(this.#watchFailures++, 16));
     this.#rewatch = setTimeout(() => {
       this.#rewatch = undefined;
       this.#watch();
-      void this.rescan();
-    }, this.#o.rewatchMs);
+      if (this.#watcher) void this.rescan();
+    }, delay);
     this.#rewatch.unref();
   }
 

@@ -65,6 +65,11 @@ export function mediaMethods(media: Media): MethodDef[] {
       name: kind === 'recordings' ? 'list_recordings' : 'list_snapshots',
       minRole: 'viewer',
       summary: `Lists ${kind}, newest first (modification time), with paging.`,
+      description: [
+        `Answers from an in-memory index of the ${kind} directory (built at start; until then calls wait for it), kept current by the service's own writes and deletes`,
+        'and by a watch of the directory, so files copied in or removed by hand are listed or gone within a moment (a repair rescan catches anything a watch missed).',
+        `Only regular files with valid names are listed (no hidden files, symlinks or directories); ties in modification time are ordered by name, descending.${kind === 'recordings' ? ' Parts being written are listed with their current size.' : ''}`,
+      ].join(' '),
       params: page,
       result: listResult,
       handler: async ({ limit = 50, offset = 0 }) => {
