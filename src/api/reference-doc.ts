@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino } from '../lib/deps/pino.js';
 import { App } from '../app.js';
 import { loadConfig } from '../config/load.js';
 import type { OpenRpcDocument } from './openrpc.js';

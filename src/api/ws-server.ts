@@ -15,9 +15,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from '../lib/deps/ws.js';
 import type { Logger } from '../observability/logger.js';
-import { Gauge } from 'prom-client';
+import { Gauge } from '../lib/deps/prom-client.js';
 import { METRIC_PREFIX, type Metrics } from '../observability/metrics.js';
 import { admit, ConnectionCounter, type GateLimits } from './limits/connection-gate.js';
 import { TokenBucket } from './limits/token-bucket.js';

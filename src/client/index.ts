@@ -8,7 +8,7 @@
  *   c.onNotification('camera_status_update', (p) => ...);
  */
 import { EventEmitter } from 'node:events';
-import { WebSocket } from 'ws';
+import { WebSocket } from '../lib/deps/ws.js';
 import type { MethodName, ParamsOf, ResultOf } from './methods.js';
 
 export type * from './methods.js';

@@ -4,7 +4,7 @@
  * Pure apart from reading the file; problems come back as one line each.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml } from '../lib/deps/yaml.js';
 import { defaultsOf, isPlainObject, merge, validate, type JsonSchema } from '../lib/schema.js';
 import { configSchema, type Config } from './schema.js';
 

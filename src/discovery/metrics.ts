@@ -1,5 +1,5 @@
 /** Discovery's Prometheus metrics (registered on the service's registry, `camera_service_` prefix). */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from '../lib/deps/prom-client.js';
 import { METRIC_PREFIX } from '../observability/metrics.js';
 
 export class DiscoveryMetrics {

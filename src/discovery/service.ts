@@ -16,7 +16,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../lib/deps/prom-client.js';
 import type { CameraIdStore } from '../cameras/id-store.js';
 import type { Camera, CameraRegistry } from '../cameras/registry.js';
 import type { Config } from '../config/schema.js';

@@ -3,7 +3,7 @@
  * scraped), and bytes written to recordings per camera (counted from each session's progress
  * reports and final size, as increments, so the counter never goes back).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../lib/deps/prom-client.js';
 import { METRIC_PREFIX } from '../observability/metrics.js';
 import type { Media } from './setup.js';
 

@@ -4,7 +4,7 @@
  * startup); everything else keeps MediaMTX's defaults. Paths are not configured here: the
  * path manager sets them through the API.
  */
-import { stringify } from 'yaml';
+import { stringify } from '../lib/deps/yaml.js';
 import type { Config } from '../config/schema.js';
 
 export function renderManagedConfig(mtx: Config['mediamtx']): string {

@@ -1,5 +1,5 @@
 /** pino JSON logs on stdout (journald captures them under systemd). */
-import { pino, type Logger } from 'pino';
+import { pino, type Logger } from '../lib/deps/pino.js';
 
 export type { Logger };
 

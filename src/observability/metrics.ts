@@ -1,5 +1,5 @@
 /** Prometheus metrics with the `camera_service_` prefix; modules register theirs on `registry`. */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from '../lib/deps/prom-client.js';
 import { registerResourceMetrics } from './resource-metrics.js';
 
 export const METRIC_PREFIX = 'camera_service_';

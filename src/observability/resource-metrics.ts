@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../lib/deps/prom-client.js';
 
 /** Control-group paths of this process from /proc/self/cgroup. Pure. */
 export function parseProcCgroup(text: string): { unified?: string; v1: Map<string, string> } {

@@ -3,7 +3,7 @@
  * up, configured vs delivered fps, FFmpeg dropped/duplicated frames, publisher state and
  * template, readers and bytes from MediaMTX. Labels are bounded: camera id, template.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../lib/deps/prom-client.js';
 import type { CameraRegistry } from '../cameras/registry.js';
 import { METRIC_PREFIX } from '../observability/metrics.js';
 import type { StreamManager } from './stream-manager.js';

@@ -5,7 +5,12 @@
  * (PEM: SPKI public key or X.509 certificate), imported once per algorithm.
  */
 import { readFileSync } from 'node:fs';
-import { errors, importSPKI, importX509, jwtVerify, SignJWT, type CryptoKey, type JWTHeaderParameters } from 'jose';
+// Sub-path imports: the package root would load every JOSE module (JWE, JWK sets, ...).
+import * as errors from 'jose/errors';
+import { importSPKI, importX509 } from 'jose/key/import';
+import { SignJWT } from 'jose/jwt/sign';
+import { jwtVerify } from 'jose/jwt/verify';
+import type { CryptoKey, JWTHeaderParameters } from 'jose';
 import { isRole, type Role } from './roles.js';
 
 export interface TokenIdentity {

@@ -39,7 +39,7 @@ export class TemplateCatalog {
       if (other) throw new TemplateError(t.file, `template name "${t.name}" is also used by ${other.file}`);
       map.set(t.name, t);
     }
-    this.#byName = new Map([...map].sort(([a], [b]) => a.localeCompare(b)));
+    this.#byName = new Map([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   /** The template of that name, or undefined. */

@@ -3,7 +3,7 @@
  * Pure: text in, a validated template or a TemplateError naming the file out.
  * The file format is described in ffmpeg-templates/README.md.
  */
-import { parseDocument } from 'yaml';
+import { parseDocument } from '../../lib/deps/yaml.js';
 import { isPlaceholderName, mustBeWholeArgument, type PlaceholderName } from './placeholders.js';
 import { normalizeFourcc, v4l2InputFormat } from './formats.js';
 
