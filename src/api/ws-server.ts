@@ -82,6 +82,9 @@ const PROTOCOL_ERRORS: Record<string, Conn['closeReason']> = {
   WS_ERR_INVALID_UTF8: 'invalid_utf8',
 };
 
+/** Every message is a text frame, whether given as a string or as already encoded UTF-8. */
+const TEXT_FRAME = { binary: false } as const;
+
 const BINARY_REPLY =
   '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"reason":"binary frames are not accepted","hint":"send JSON-RPC requests as text frames"}},"id":null}';
 
@@ -192,13 +195,13 @@ export class RpcWebSocketServer {
   }
 
   /** Writes unless the peer is a slow consumer, which is closed instead. False when not written. */
-  #send(ws: WebSocket, conn: Conn, text: string): boolean {
+  #send(ws: WebSocket, conn: Conn, data: string | Buffer): boolean {
     if (ws.readyState !== WebSocket.OPEN || conn.closing) return false;
     if (ws.bufferedAmount > this.#limits.sendBufferLimit) {
       this.#closeSlow(ws, conn);
       return false;
     }
-    ws.send(text);
+    ws.send(data, TEXT_FRAME);
     return true;
   }
 
@@ -248,11 +251,12 @@ export class RpcWebSocketServer {
    */
   notify(method: string, params: unknown, accept: (s: Session) => boolean = () => true): number {
     const started = performance.now();
-    const text = JSON.stringify({ jsonrpc: '2.0', method, params });
+    // Encoded once: ws would otherwise UTF-8 encode a string again for every recipient.
+    const data = Buffer.from(JSON.stringify({ jsonrpc: '2.0', method, params }));
     const now = Date.now();
     let n = 0;
     for (const [ws, conn] of this.#conns) {
-      if (activeRole(conn.session, now) && accept(conn.session) && this.#send(ws, conn, text)) n++;
+      if (activeRole(conn.session, now) && accept(conn.session) && this.#send(ws, conn, data)) n++;
     }
     this.opts.metrics.fanout.observe({ method }, (performance.now() - started) / 1000);
     return n;
