@@ -28,6 +28,14 @@ async function available(svc: RunningService, id: string, timeoutMs = 10000): Pr
   }
 }
 
+/** The id of the session publishing `path` in MediaMTX, or undefined when nothing publishes. */
+async function mediamtxSource(svc: RunningService, path: string): Promise<string | undefined> {
+  const r = await fetch(`${svc.mediamtxApiUrl}/v3/paths/get/${path}`);
+  if (!r.ok) return undefined;
+  const p = (await r.json()) as { ready?: boolean; available?: boolean; source?: { id?: string } | null };
+  return (p.available ?? p.ready) && p.source?.id ? p.source.id : undefined;
+}
+
 /** An RTSP reader that keeps reading until killed. */
 function reader(svc: RunningService, id: string) {
   const p = spawn('ffmpeg', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', url(svc, id), '-f', 'null', '-'], { stdio: 'ignore' });
@@ -113,9 +121,16 @@ describe('streaming', () => {
     const sampler = setInterval(() => (maxSeen = Math.max(maxSeen, publishers(svc, 'camera0').length)), 10);
     t.after(() => clearInterval(sampler));
     const [pid] = publishers(svc, 'camera0');
+    const before = await mediamtxSource(svc, 'camera0');
+    assert.ok(before, 'camera0 has a publisher before the kill');
     process.kill(pid!, 'SIGKILL');
     const t0 = Date.now();
-    // Service side: MediaMTX has the path with a live publisher again.
+    // MediaMTX has the path with a new live publisher (another session than the killed one;
+    // get_stream_url may answer from a snapshot up to 500 ms old, so ask MediaMTX itself).
+    await until(async () => {
+      const now = await mediamtxSource(svc, 'camera0');
+      return now !== undefined && now !== before;
+    }, 10000, 'a new publisher on camera0', 20);
     await available(svc, 'camera0');
     const availableAfter = Date.now() - t0;
     // Reader side: a real RTSP reader gets a frame (it waits for a keyframe, GOP 1 s).
