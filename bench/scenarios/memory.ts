@@ -13,11 +13,15 @@ export async function steadyRss(pid: number, samples = 5, everyMs = 200): Promis
   return spread(v).median;
 }
 
+/** Seconds after ready at which the steady idle figure is read. */
+const IDLE_STEADY_S = 20;
+
 export const memory: Scenario = {
   name: 'memory',
   title: 'Memory (VmRSS of the service process)',
   what:
-    'A fresh service per run, left alone for a few seconds, then VmRSS from /proc/<pid>/status (median of 5 readings): idle with 0 cameras and 0 clients, ' +
+    'A fresh service per run, left alone, then VmRSS from /proc/<pid>/status (median of 5 readings): idle with 0 cameras and 0 clients, ' +
+    `read once a few seconds after ready and again ${IDLE_STEADY_S} s after ready (the steady figure; V8's memory reducer has shrunk the young generation by then), ` +
     'split into RssAnon (heap, stacks, buffers) and RssFile (pages of the node binary and libraries, shared with every Node process and reclaimable), ' +
     'then with N authenticated idle clients. Idle CPU is utime+stime from /proc/<pid>/stat over the readings. ' +
     'MediaMTX (a child) is reported apart and is not included in the service figure.',
@@ -28,6 +32,12 @@ export const memory: Scenario = {
       if (!s.pid) return out.skip('the target process cannot be observed: pass --target-pid PID');
       if (r === 0 && s.kind === 'target') out.notes.push('target: not restarted between runs, so "idle" is whatever state it is in');
       await sleep(settle * 1000);
+      const early = await steadyRss(s.pid, 5, Math.max(100, settle * 250));
+      out.figures.value('memory.idle_rss_early', `idle RSS ${settle} s after ready, before V8's memory reducer has run`, early, 'MB');
+      // V8 shrinks the young generation and collects start-up garbage once allocation has
+      // been quiet for a while (its memory reducer, ~10 s after start here): the steady idle
+      // figure is read after that, which is what a long-running daemon shows.
+      await sleep(Math.max(0, (ctx.opts.smoke ? 0 : IDLE_STEADY_S) - settle - 1) * 1000);
       const cpu = cpuMeter(s.pid);
       const idle = await steadyRss(s.pid, 5, Math.max(100, settle * 250));
       out.figures.value('memory.idle_cpu', 'idle CPU, 0 cameras, 0 clients (100 % = 1 core)', cpu(), '%');
