@@ -49,8 +49,13 @@ export class SystemSampler {
   #cpu = sampleCpu();
   #cpuPercent = 0;
 
-  /** CPU use since the previous call (the first call: since construction). */
+  #cpuAt = performance.now();
+
+  /** CPU use since the previous sample (the first: since construction); sampled at most once a second (os.cpus() reads /proc synchronously). */
   cpuUsage(): number {
+    const at = performance.now();
+    if (at - this.#cpuAt < 1000) return this.#cpuPercent;
+    this.#cpuAt = at;
     const now = sampleCpu();
     // Too short an interval (< ~100 ms of CPU time) says nothing; keep the last figure.
     if (now.total - this.#cpu.total >= 10) {
@@ -110,8 +115,13 @@ export class SystemSampler {
     }
   }
 
-  /** libuv handles and requests in use: timers, sockets, child processes, file system requests. */
+  #resources: { at: number; value: number } | undefined;
+
+  /** libuv handles and requests in use: timers, sockets, child processes, file system requests; sampled at most once a second (one string per handle is built to count them). */
   activeResources(): number {
-    return process.getActiveResourcesInfo().length;
+    const now = performance.now();
+    if (this.#resources && now - this.#resources.at < 1000) return this.#resources.value;
+    this.#resources = { at: now, value: process.getActiveResourcesInfo().length };
+    return this.#resources.value;
   }
 }

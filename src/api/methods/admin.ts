@@ -58,7 +58,7 @@ export function adminMethods(deps: AdminDeps): MethodDef[] {
       minRole: 'admin',
       summary: 'Host, camera, stream and recording figures.',
       description:
-        'CPU, memory and disk use are read from the OS (percent; CPU over the time since the previous call, disk of the recordings file system). `goroutines` keeps its name for older clients and counts in-flight async operations: libuv handles and requests in use plus JSON-RPC calls being handled. Stream and recording figures are zero until those modules report.',
+        'CPU, memory and disk use are read from the OS (percent; CPU over the interval between two samples, disk of the recordings file system). `goroutines` keeps its name for older clients and counts in-flight async operations: libuv handles and requests in use plus JSON-RPC calls being handled. The OS figures and the handle count are sampled at most once a second, so calls within the same second share them. Stream and recording figures are zero until those modules report.',
       params: t.object({}),
       result: t.object({
         timestamp: t.string({ description: 'ISO 8601 UTC' }),
