@@ -17,6 +17,7 @@ import { log } from './lib/log.js';
 import { Figures, gitState, machine, markdown, writeResults, type ResultsDoc, type ScenarioReport, type SubjectReport } from './lib/results.js';
 import { round } from './lib/stats.js';
 import { isLoopback, startSelf, targetSubject, type Subject } from './lib/subject.js';
+import { NODE_FLAGS } from '../src/node-flags.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { Ctx, Out } from './scenarios/types.js';
 
@@ -34,7 +35,7 @@ async function measure(kind: 'self' | 'target', opts: BenchOptions, gen: Generat
       stopping.current = undefined;
       await old?.stop();
       log('starting a fresh service');
-      stopping.current = await startSelf({ ...setup, env: { ...opts.serviceEnv, ...setup?.env } });
+      stopping.current = await startSelf({ ...setup, env: { ...opts.serviceEnv, ...setup?.env }, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}) });
       return stopping.current;
     },
     current: async () => target ?? stopping.current ?? ctx.subject(),
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
     startedAt: new Date().toISOString(),
     ...gitState(ROOT),
     machine: machine(fileLimit()),
-    options: { ...opts, token: opts.token ? '(given)' : undefined },
+    options: { ...opts, token: opts.token ? '(given)' : undefined, nodeFlags: opts.nodeFlags ?? [...NODE_FLAGS] },
     subjects: [],
   };
   const gen = new Generator();

@@ -30,4 +30,4 @@ YAML
 fi
 echo "run: a viewer token for testing (valid 1 h):" >&2
 node dist/src/main.js token --role viewer --config "$CONFIG" >&2
-exec node dist/src/main.js --config "$CONFIG"
+exec node --max-semi-space-size=1 dist/src/main.js --config "$CONFIG"

@@ -32,6 +32,8 @@ export interface BenchOptions {
   settle: number;
   /** NAME=VALUE pairs for the service process (self only), e.g. NODE_OPTIONS=--max-semi-space-size=1. */
   serviceEnv: Record<string, string>;
+  /** Node flags of the started service instead of the shipped src/node-flags.ts ("" for none). */
+  nodeFlags: string[] | undefined;
   smoke: boolean;
 }
 
@@ -53,7 +55,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --fanout-clients a,b  (default 1000,5000)   --fanout-events N (default 30)
   --fanout-trigger M[:JSON]   a request that makes every client get camera_status_update; give two for on/off
   --service-env N=V     environment of the started service (repeatable), for tuning experiments,
-                        e.g. --service-env NODE_OPTIONS=--max-semi-space-size=1 --compare <baseline>
+                        e.g. --service-env MALLOC_ARENA_MAX=2 --compare <baseline>
+  --node-flags="F ..." Node flags of the started service instead of the shipped ones (src/node-flags.ts;
+                        "" for none), e.g. --node-flags="--lite-mode" --compare <baseline>
   --smoke               tiny numbers (seconds): keeps the suite working in CI; figures are meaningless`;
 
 const list = (s: string | undefined, dflt: number[]) => (s ? s.split(',').map(Number).filter((n) => n > 0) : dflt);
@@ -82,6 +86,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'fanout-events': { type: 'string' },
       'fanout-trigger': { type: 'string', multiple: true },
       'service-env': { type: 'string', multiple: true },
+      'node-flags': { type: 'string' },
       smoke: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -120,6 +125,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         return [kv.slice(0, i), kv.slice(i + 1)];
       }),
     ),
+    nodeFlags: values['node-flags']?.split(' ').filter(Boolean),
     smoke,
   };
   if (o.target && !o.token) throw new Error('--target needs --token');

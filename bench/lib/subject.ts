@@ -39,6 +39,8 @@ export interface SelfOptions {
   overrides?: Record<string, unknown>;
   /** Environment for the service process only (e.g. NODE_OPTIONS for tuning experiments). */
   env?: Record<string, string>;
+  /** Node flags instead of the shipped ones (src/node-flags.ts), for tuning experiments. */
+  nodeFlags?: readonly string[];
 }
 
 /** Places `n` one-byte files named `<camera>_<YYYY-MM-DD_HH-MM-SS>.mp4`, one minute apart. */
@@ -91,7 +93,7 @@ export async function startSelf(opts: SelfOptions = {}): Promise<Subject> {
   const saved = Object.fromEntries(Object.keys(opts.env ?? {}).map((k) => [k, process.env[k]]));
   Object.assign(process.env, opts.env);
   try {
-    svc = await startService(merge(benchConfig(), opts.overrides ?? {}) as Record<string, unknown>, { keepDir: dir });
+    svc = await startService(merge(benchConfig(), opts.overrides ?? {}) as Record<string, unknown>, { keepDir: dir, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}) });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

@@ -13,6 +13,7 @@ import { mintToken } from '../../src/api/auth/jwt.js';
 import type { Role } from '../../src/api/auth/roles.js';
 import { CameraServiceClient } from '../../src/client/index.js';
 import { merge } from '../../src/lib/schema.js';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 import { freePorts } from './ports.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,9 +48,9 @@ export interface RunningService {
 /** `dir`: use this state directory; `keep`: leave the directory in place on stop (for restarts). */
 export async function startService(
   overrides: Record<string, unknown> = {},
-  opts: { dir?: string; keep?: boolean; /** @deprecated dir + keep */ keepDir?: string; /** Wait for "service ready" (default 20 s; the VM lane runs slower). */ readyTimeoutMs?: number } = {},
+  opts: { dir?: string; keep?: boolean; /** @deprecated dir + keep */ keepDir?: string; /** Wait for "service ready" (default 20 s; the VM lane runs slower). */ readyTimeoutMs?: number; /** Node flags instead of the shipped NODE_FLAGS (benchmark experiments). */ nodeFlags?: readonly string[] } = {},
 ): Promise<RunningService> {
-  if (opts.keepDir) opts = { dir: opts.keepDir, keep: true };
+  if (opts.keepDir) opts = { ...opts, dir: opts.keepDir, keep: true };
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'camera-service-test-'));
   const [port, apiPort, rtspPort] = (await freePorts(3)) as [number, number, number];
   const config = merge(
@@ -73,7 +74,7 @@ export async function startService(
   ) as Record<string, any>;
   const file = join(dir, 'config.yaml');
   writeFileSync(file, stringify(config));
-  const proc = spawn(process.execPath, [MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? NODE_FLAGS), MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   createInterface({ input: proc.stdout! }).on('line', (text) => {
