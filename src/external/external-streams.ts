@@ -8,7 +8,8 @@ import { dirname } from 'node:path';
 import type { MediaMtxApi, PathInfo } from '../mediamtx/api-client.js';
 import type { PathReconciler } from '../mediamtx/path-reconciler.js';
 import type { Logger } from '../observability/logger.js';
-import { mapLimit, probeRtsp } from './rtsp-probe.js';
+import { mapLimit } from '../lib/map-limit.js';
+import { probeRtsp } from './rtsp-probe.js';
 import { scanTargets, type ScanOptions, type ScanTarget, type StreamType } from './scan-plan.js';
 
 export interface AddedStream {

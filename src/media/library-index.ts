@@ -13,6 +13,7 @@
 import { watch, type Dirent, type FSWatcher } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mapLimit } from '../lib/map-limit.js';
 import type { Logger } from '../observability/logger.js';
 import type { MediaFile, MediaKind } from './library.js';
 import { MediaIndex } from './media-index.js';
@@ -44,19 +45,6 @@ export async function statFile(kind: MediaKind, dir: string, name: string): Prom
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export class DirIndex {
   readonly index: MediaIndex;

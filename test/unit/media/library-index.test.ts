@@ -3,7 +3,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { DirIndex, mapLimit } from '../../../src/media/library-index.js';
+import { mapLimit } from '../../../src/lib/map-limit.js';
+import { DirIndex } from '../../../src/media/library-index.js';
 import { MediaLibrary } from '../../../src/media/library.js';
 import { until } from '../../helpers/service.js';
 
