@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { NODE_FLAGS } from '../../../src/node-flags.js';
 import { freePorts } from '../../helpers/ports.js';
 import { until } from '../../helpers/service.js';
 import { hasSystemdAnalyze, parseUnit, verifyUnit } from './unit-file.js';
@@ -167,8 +168,8 @@ describe('install.sh into a temporary root (managed MediaMTX, the default)', () 
   it('the installed unit starts the installed tree; systemd-analyze verify passes on it', { skip: hasSystemdAnalyze ? false : 'needs systemd-analyze' }, () => {
     const path = join(dest, 'etc/systemd/system/camera-service.service');
     const exec = parseUnit(readFileSync(path, 'utf8')).get('Service')!.get('ExecStart')![0]!.split(' ');
-    assert.deepEqual(exec.slice(1), [`${PREFIX}/dist/src/main.js`, '--config', '/etc/camera-service/config.yaml']);
-    assert.ok(existsSync(join(dest, exec[1]!)), 'ExecStart script exists in the installed tree');
+    assert.deepEqual(exec.slice(1), [...NODE_FLAGS, `${PREFIX}/dist/src/main.js`, '--config', '/etc/camera-service/config.yaml']);
+    assert.ok(existsSync(join(dest, exec[1 + NODE_FLAGS.length]!)), 'ExecStart script exists in the installed tree');
     // The node binary the unit names is the one install.sh ran with.
     const r = verifyUnit(path, [[`ExecStart=${exec[0]} `, `ExecStart=${exec[0]} `]]);
     assert.equal(r.status, 0, r.output);

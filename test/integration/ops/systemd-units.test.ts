@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../../src/node-flags.js';
 import { hasSystemdAnalyze, parseUnit, verifyUnit } from './unit-file.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -32,7 +33,7 @@ describe('systemd units', () => {
     assert.equal(one('Type'), 'notify');
     assert.equal(one('NotifyAccess'), 'all', 'systemd-notify is a child process: NotifyAccess=all');
     assert.match(one('WatchdogSec'), /^\d+$/);
-    assert.match(one('ExecStart'), /^\/usr\/bin\/node \/opt\/camera-service\/dist\/src\/main\.js --config \/etc\/camera-service\/config\.yaml$/);
+    assert.equal(one('ExecStart'), ['/usr/bin/node', ...NODE_FLAGS, '/opt/camera-service/dist/src/main.js', '--config', '/etc/camera-service/config.yaml'].join(' '));
     assert.equal(one('User'), 'camera-service');
     assert.equal(one('SupplementaryGroups'), 'video');
     assert.equal(one('ProtectSystem'), 'strict');
