@@ -62,11 +62,15 @@ export function tmpfs(defer: (fn: () => unknown) => void, dir: string, size: str
  */
 export async function killDaemonTree(svc: RunningService): Promise<void> {
   const pids = new Set([svc.proc.pid!, ...processesMatching(svc.dir), ...processesMatching(`:${svc.rtspPort}/`), ...processesMatching(`127.0.0.1 ${svc.port} `)]);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
+  // Freeze the whole tree first, then kill it: otherwise an FFmpeg may see its pipe to the
+  // dead daemon break before its own SIGKILL arrives and finish its file cleanly.
+  for (const signal of ['SIGSTOP', 'SIGKILL'] as const) {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // gone
+      }
     }
   }
   await svc.exited;
