@@ -15,6 +15,7 @@ import { readdirSync, readlinkSync, renameSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.js';
+import { terminate } from '../process/stale.js';
 import type { JournalEntry, RecordingJournal } from './journal.js';
 import { unlinkQuiet } from './library.js';
 import { truncateToLastFragment } from './mp4-truncate.js';
@@ -70,34 +71,6 @@ export function processesHolding(paths: ReadonlySet<string>): number[] {
   return pids;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function endWriters(pids: number[], graceMs: number): Promise<void> {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // gone
-    }
-  }
-  const deadline = Date.now() + graceMs;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of pids.filter(alive)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-}
-
 async function recoverEntry(e: JournalEntry, o: RecoveryOptions): Promise<RecoveredFile[]> {
   const dir = o.recordingsDir;
   await unlinkQuiet(join(dir, `${e.base}_part1.${e.ext}`)).catch(() => undefined);
@@ -105,7 +78,7 @@ async function recoverEntry(e: JournalEntry, o: RecoveryOptions): Promise<Recove
   const writers = processesHolding(new Set(parts.map((p) => join(dir, p.name))));
   if (writers.length > 0) {
     o.log.warn({ recording: e.base, pids: writers }, 'recovery: a recorder outlived the previous service; stopping it so it finalizes the file');
-    await endWriters(writers, o.writerGraceMs ?? 5000);
+    await terminate(writers, o.writerGraceMs ?? 5000);
     parts = await recordingParts(dir, e.base, e.ext);
   }
   const out: RecoveredFile[] = [];

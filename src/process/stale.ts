@@ -27,12 +27,21 @@ const alive = (pid: number) => {
   }
 };
 
+/** Sends `signal` unless the process is gone (also between the check and the signal). */
+const signal = (pid: number, sig: NodeJS.Signals) => {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone
+  }
+};
+
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once every pid is gone. */
 export async function terminate(pids: number[], graceMs = 2000): Promise<void> {
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
+  for (const pid of pids) signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (pids.some(alive)) {
-    if (Date.now() > deadline) for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (Date.now() > deadline) for (const pid of pids) signal(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 20));
   }
 }
