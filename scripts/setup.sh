@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 runtime_pkgs=(ffmpeg v4l-utils)
 vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod udev linux-headers-amd64 v4l2loopback-dkms)
-# The operations tests: systemd-analyze/-notify/-sysusers/-tmpfiles, python3 for a notify-socket listener.
-ops_test_pkgs=(systemd python3)
+# The operations tests: systemd-analyze/-notify/-sysusers/-tmpfiles, python3 for a notify-socket listener,
+# promtool (Debian's prometheus package) for the alert rules.
+ops_test_pkgs=(systemd python3 prometheus)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--with-vm" ]] && pkgs+=("${vm_pkgs[@]}" "${ops_test_pkgs[@]}")
 

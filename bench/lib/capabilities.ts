@@ -10,7 +10,7 @@ import { configSchema } from '../../src/config/schema.js';
 import type { JsonSchema } from '../../src/lib/schema.js';
 import type { Subject } from './subject.js';
 
-/** Every method of shared/spec/api-contract.md. */
+/** Every method of the API contract (docs/contract.md). */
 export const CONTRACT_METHODS = [
   'ping', 'authenticate', 'get_camera_list', 'get_camera_status', 'get_camera_capabilities', 'take_snapshot',
   'start_recording', 'stop_recording', 'list_recordings', 'list_snapshots', 'get_recording_info', 'get_snapshot_info',

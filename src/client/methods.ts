@@ -1,4 +1,4 @@
-/** Param and result types of the API contract (shared/spec/api-contract.md), for the typed client. */
+/** Param and result types of the API contract (docs/contract.md), for the typed client. */
 
 export type Role = 'viewer' | 'operator' | 'admin';
 export type CameraStatus = 'CONNECTED' | 'DISCONNECTED' | 'ERROR';
