@@ -11,8 +11,10 @@ vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod udev linux-h
 # The operations tests: systemd-analyze/-notify/-sysusers/-tmpfiles, python3 for a notify-socket listener,
 # promtool (Debian's prometheus package) for the alert rules.
 ops_test_pkgs=(systemd python3 prometheus)
+# The MQTT tests: a real broker (mosquitto, with mosquitto_passwd) on a free loopback port.
+mqtt_test_pkgs=(mosquitto)
 pkgs=("${runtime_pkgs[@]}")
-[[ "${1:-}" == "--with-vm" ]] && pkgs+=("${vm_pkgs[@]}" "${ops_test_pkgs[@]}")
+[[ "${1:-}" == "--with-vm" ]] && pkgs+=("${vm_pkgs[@]}" "${ops_test_pkgs[@]}" "${mqtt_test_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

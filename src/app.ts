@@ -37,6 +37,9 @@ import { createMedia, type Media } from './media/setup.js';
 import { registerMediaMetrics } from './media/metrics.js';
 import { registerStreamMetrics } from './streaming/metrics.js';
 import { createStreaming, type Streaming } from './streaming/setup.js';
+import type { Session } from './api/session.js';
+import { TokenBucket } from './api/limits/token-bucket.js';
+import type { MqttBridge } from './mqtt/bridge.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -64,6 +67,9 @@ export class App {
   readonly notifier: Notifier;
   /** Authentication (JWT, API keys), OpenRPC, health, metrics and limits of the API. */
   readonly api: ApiSurface;
+  readonly dispatcher: Dispatcher;
+  /** The MQTT bridge (undefined unless mqtt.url is set; loaded at start). */
+  mqtt: MqttBridge | undefined;
   #started = false;
   #stopping: Promise<void> | undefined;
   port = 0;
@@ -186,11 +192,11 @@ export class App {
     // rpc.discover and get_status/get_metrics; the OpenRPC document covers every method in `registry`.
     registry.add(...this.api.methods(registry));
 
-    const dispatcher = new Dispatcher(registry, {
+    const dispatcher = (this.dispatcher = new Dispatcher(registry, {
       onCall: (method, outcome, seconds) => this.metrics.rpcDuration.observe({ method, outcome }, seconds),
       onInternalError: (method, requestId, err) => log.error({ method, requestId, err }, 'internal error in method'),
       onDependencyError: (method, requestId, err) => log.warn({ method, requestId, data: err.data }, 'dependency failed'),
-    });
+    }));
     this.http = new HttpServer((err) => log.error({ err }, 'http handler failed'));
     this.ws = new RpcWebSocketServer({
       path: config.server.websocket_path,
@@ -248,6 +254,31 @@ export class App {
       this.notifier.publish('stream.error', { stream_name: id, error: exit.summary, exit_code: exit.code, signal: exit.signal }, id);
     });
     this.#routes();
+  }
+
+  /** Loads the MQTT bridge (only now: nothing of MQTT is loaded while mqtt.url is empty) and starts it. */
+  async #startMqtt(): Promise<void> {
+    const { MqttBridge } = await import('./mqtt/bridge.js');
+    // Commands run through the dispatcher as an operator, so they behave exactly like the API.
+    const session: Session = { id: 'mqtt', remote: 'mqtt', auth: { role: 'operator', userId: 'mqtt-bridge', expiresAt: Infinity, method: 'internal' } };
+    const limiter = new TokenBucket(this.config.limits.request_burst, this.config.limits.requests_per_second);
+    this.mqtt = new MqttBridge({
+      config: this.config.mqtt,
+      version: packageVersion(),
+      cameras: this.cameras,
+      streamUrls: (id) => this.streamUrls(id),
+      activeRecordings: () => this.media.recordings.active(),
+      observe: (o) => this.notifier.observe(o),
+      call: async (method, params) => {
+        const text = await this.dispatcher.handleFrame(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), session, limiter);
+        const reply = JSON.parse(text ?? '{}') as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+        return reply.error ? { error: reply.error } : { result: reply.result };
+      },
+      snapshotPath: (name) => join(this.config.storage.snapshots_path, name),
+      metrics: this.metrics.registry,
+      log: this.log.child({ module: 'mqtt' }),
+    });
+    await this.mqtt.start();
   }
 
   streamUrls(id: string) {
@@ -330,6 +361,7 @@ export class App {
     this.paths.start();
     this.#started = true;
     this.api.start();
+    if (this.config.mqtt.url !== '') await this.#startMqtt();
     this.log.info({ host: addr.address, port: addr.port, path: this.config.server.websocket_path }, 'service ready');
   }
 
@@ -342,6 +374,8 @@ export class App {
       this.api.stopping();
       // Recordings end (finalized, STOPPED sent) while clients are still connected.
       await this.media.close();
+      // After the recordings' final notifications, before the API and notifier go.
+      await this.mqtt?.stop();
       this.streaming.demand.closeAll();
       await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
       await this.http.close();

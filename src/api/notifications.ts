@@ -41,18 +41,40 @@ export interface NotificationSink {
   notify(method: string, params: unknown, accept?: (s: Session) => boolean): number;
 }
 
+/**
+ * Sees every notification once, after the WebSocket sessions (e.g. the MQTT bridge). It must
+ * not throw and must not keep the caller waiting: it runs on the notifying module's stack.
+ */
+export type NotificationObserver = (method: string, params: Record<string, unknown>, device: string | undefined) => void;
+
 export class Notifier {
+  readonly #observers = new Set<NotificationObserver>();
+
   constructor(private readonly sink: NotificationSink) {}
+
+  /** Adds an observer of every notification; returns the function that removes it. */
+  observe(observer: NotificationObserver): () => void {
+    this.#observers.add(observer);
+    return () => void this.#observers.delete(observer);
+  }
 
   /** A default notification: every authenticated client. */
   broadcast(method: 'camera_status_update' | 'recording_status_update', params: Record<string, unknown>): number {
-    return this.sink.notify(method, params);
+    const n = this.sink.notify(method, params);
+    this.#tell(method, params, typeof params.device === 'string' ? params.device : undefined);
+    return n;
   }
 
   /** A topic notification: params are `{device?, timestamp, ...fields}`. */
   publish(topic: Topic, fields: Record<string, unknown>, device?: string): number {
     const params = { ...(device !== undefined ? { device } : {}), timestamp: new Date().toISOString(), ...fields };
-    return this.sink.notify(topic, params, (s) => subscribed(s, topic, device));
+    const n = this.sink.notify(topic, params, (s) => subscribed(s, topic, device));
+    this.#tell(topic, params, device);
+    return n;
+  }
+
+  #tell(method: string, params: Record<string, unknown>, device: string | undefined): void {
+    for (const o of this.#observers) o(method, params, device);
   }
 }
 

@@ -11,7 +11,8 @@ export interface Session {
     userId: string;
     /** Epoch milliseconds after which the session must authenticate again (Infinity: never). */
     expiresAt: number;
-    method: 'jwt' | 'api_key';
+    /** `internal`: a module of the service acting for its users (the MQTT bridge). */
+    method: 'jwt' | 'api_key' | 'internal';
     /** API key id, when authenticated with a key (revocation ends such sessions). */
     keyId?: string;
   };

@@ -49,6 +49,8 @@ const HISTORY = 20;
 export interface RegistryEvents {
   /** A camera was added or changed; `previous` is undefined for a new camera. */
   change: [camera: Camera, previous: Camera | undefined];
+  /** A camera was forgotten (its id released); it is no longer listed. */
+  removed: [camera: Camera];
 }
 
 export class CameraRegistry extends EventEmitter<RegistryEvents> {
@@ -85,7 +87,11 @@ export class CameraRegistry extends EventEmitter<RegistryEvents> {
   }
 
   remove(id: string): boolean {
-    return this.#cameras.delete(id);
+    const camera = this.#cameras.get(id);
+    if (!camera) return false;
+    this.#cameras.delete(id);
+    this.emit('removed', camera);
+    return true;
   }
 }
 
