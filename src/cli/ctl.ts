@@ -30,6 +30,10 @@ commands:
                                    print notifications as they arrive
   token --role viewer|operator|admin [--ttl S]
                                    mint a JWT from the configuration's secret
+  fleet --mqtt URL [--prefix ROOT] [--watch [--count N]] [--ca FILE] [--user U]
+                                   every host and camera on an MQTT broker (retained topics under
+                                   ROOT, default camera-service); --watch follows events;
+                                   password from $CAMERA_SERVICE_MQTT_PASSWORD
 authentication: --token, or $CAMERA_SERVICE_TOKEN, or an admin token minted from --config
 ($CAMERA_SERVICE_CONFIG, /etc/camera-service/config.yaml) when that file is readable.`;
 
@@ -47,6 +51,11 @@ const opts = {
   count: { type: 'string' },
   role: { type: 'string' },
   ttl: { type: 'string' },
+  mqtt: { type: 'string' },
+  prefix: { type: 'string' },
+  watch: { type: 'boolean' },
+  ca: { type: 'string' },
+  user: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -99,6 +108,25 @@ async function run(argv: string[]): Promise<void> {
     if (!isRole(values.role)) throw new UsageError('--role must be viewer, operator or admin');
     const token = await mintToken(cfg.security.jwt_secret, { role: values.role, user_id: `ctl-${values.role}` }, int(values.ttl, '--ttl') ?? 3600);
     return out(token, { token });
+  }
+
+  if (command === 'fleet') {
+    if (!values.mqtt) throw new UsageError('fleet needs --mqtt URL (mqtt://, mqtts://, ws://, wss://)');
+    if (!/^(mqtts?|wss?):\/\//.test(values.mqtt)) throw new UsageError('--mqtt must be an mqtt://, mqtts://, ws:// or wss:// URL');
+    const { runFleet } = await import('./fleet.js');
+    const count = int(values.count, '--count');
+    const password = process.env.CAMERA_SERVICE_MQTT_PASSWORD;
+    return runFleet({
+      url: values.mqtt,
+      json: values.json ?? false,
+      watch: values.watch ?? false,
+      write: (line) => void process.stdout.write(`${line}\n`),
+      ...(values.prefix !== undefined ? { root: values.prefix } : {}),
+      ...(count !== undefined ? { count } : {}),
+      ...(values.ca ? { ca: values.ca } : {}),
+      ...(values.user ? { username: values.user } : {}),
+      ...(password ? { password } : {}),
+    });
   }
 
   const known = ['cameras', 'status', 'diagnose', 'streams', 'snapshot', 'record', 'recordings', 'snapshots', 'watch'];

@@ -208,7 +208,7 @@ export const configSchema = t.object({
         default: '',
         description: 'Broker URL (mqtt://host:1883, mqtts://host:8883, ws://host:9001/mqtt, wss://...). Empty: the MQTT bridge is off and its client library is never loaded.',
       }),
-      client_id: t.string({ pattern: '^[A-Za-z0-9._:-]{0,128}$', default: '', description: 'MQTT client id; empty: camera-service-<hostname>. Must be unique on the broker (a second client with the same id disconnects the first).' }),
+      client_id: t.string({ pattern: '^[A-Za-z0-9._:-]{0,128}$', default: '', description: 'MQTT client id; empty: the topic prefix with / replaced by - (camera-service-<hostname> by default). Must be unique on the broker (a second client with the same id disconnects the first).' }),
       topic_prefix: t.string({
         pattern: '^([^#+\\s/][^#+\\s]*[^#+\\s/]|[^#+\\s/])?$',
         default: '',

@@ -68,7 +68,7 @@ export class MqttBridge {
     this.#d = deps;
     const host = deps.hostname ?? hostname();
     this.prefix = prefixOf(deps.config.topic_prefix, host);
-    this.clientId = clientIdOf(deps.config.client_id, host);
+    this.clientId = clientIdOf(deps.config.client_id, this.prefix);
     this.topics = topics(this.prefix);
     this.#queue = new DropOldestQueue(deps.config.queue_max);
     this.#metrics = registerMqttMetrics(deps.metrics);

@@ -24,9 +24,13 @@ export function prefixOf(configured: string, host: string = hostname()): string 
   return configured !== '' ? configured : `${DEFAULT_ROOT}/${topicLevel(host)}`;
 }
 
-/** The configured client id, or `camera-service-<hostname>` (at most 128 characters). */
-export function clientIdOf(configured: string, host: string = hostname()): string {
-  return (configured !== '' ? configured : `camera-service-${topicLevel(host)}`).slice(0, 128);
+/**
+ * The configured client id, or one made of the prefix (`camera-service/<hostname>` gives
+ * `camera-service-<hostname>`), so instances with different prefixes never share an id.
+ * At most 128 characters.
+ */
+export function clientIdOf(configured: string, prefix: string): string {
+  return (configured !== '' ? configured : prefix.replace(/[^A-Za-z0-9._:-]+/g, '-')).slice(0, 128);
 }
 
 export function topics(prefix: string) {

@@ -8,8 +8,9 @@ describe('mqtt topics', () => {
     assert.equal(prefixOf('site/a/host', 'x'), 'site/a/host');
     assert.equal(topicLevel('a/b+c#d e'), 'a_b_c_d_e');
     assert.equal(topicLevel('///'), 'host');
-    assert.equal(clientIdOf('', 'h1'), 'camera-service-h1');
-    assert.equal(clientIdOf('mine', 'h1'), 'mine');
+    assert.equal(clientIdOf('', prefixOf('', 'h1')), 'camera-service-h1');
+    assert.equal(clientIdOf('', 'site/a b/h2'), 'site-a-b-h2');
+    assert.equal(clientIdOf('mine', 'x/y'), 'mine');
     assert.equal(clientIdOf('', 'h'.repeat(300)).length, 128);
   });
 
