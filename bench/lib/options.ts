@@ -44,7 +44,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --side-by-side        with --target: measure this service too, in the same run
   --compare FILE        print each figure beside the same figure of an older results file
   --out DIR             where results go (default bench/results)
-  --only a,b / --skip a,b   scenarios by name: memory, latency, connections, fanout, cameras
+  --only a,b / --skip a,b   scenarios by name: memory, latency, connections, fanout, cameras, mqtt
   --repeats N           runs per figure (default 3)
   --duration S          seconds per latency cell (default 2)
   --rates a,b,c         req/s (default 500,1000,2000)

@@ -4,6 +4,7 @@ import { connections } from './connections.js';
 import { fanout } from './fanout.js';
 import { latency } from './latency.js';
 import { memory } from './memory.js';
+import { mqtt } from './mqtt.js';
 import type { Scenario } from './types.js';
 
-export const SCENARIOS: Scenario[] = [memory, latency, fanout, connections, controlPath, cameraCycles, cameraScale, mediaLatency];
+export const SCENARIOS: Scenario[] = [memory, latency, fanout, connections, controlPath, cameraCycles, cameraScale, mediaLatency, mqtt];

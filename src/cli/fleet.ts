@@ -48,6 +48,7 @@ export async function runFleet(o: FleetOptions): Promise<void> {
     clientId: `camera-service-ctl-${randomUUID().slice(0, 8)}`,
     clean: true,
     reconnectPeriod: 0,
+    writeCache: false,
     connectTimeout: o.timeoutMs ?? 10000,
     ...(o.ca ? { ca: readFileSync(o.ca), rejectUnauthorized: true } : {}),
     ...(o.username ? { username: o.username } : {}),

@@ -44,7 +44,7 @@ describe('benchmark suite (smoke)', () => {
     const scenarios = doc.subjects[0]!.scenarios;
     assert.deepEqual(
       scenarios.map((s) => s.name),
-      ['memory', 'latency', 'fanout', 'connections', 'control-path', 'camera-cycles', 'camera-scale', 'media-latency'],
+      ['memory', 'latency', 'fanout', 'connections', 'control-path', 'camera-cycles', 'camera-scale', 'media-latency', 'mqtt'],
     );
     for (const s of scenarios) {
       assert.notEqual(s.status, 'failed', `${s.name} failed: ${s.reason}`);
@@ -58,6 +58,7 @@ describe('benchmark suite (smoke)', () => {
     assert.ok(figure('connections.held'));
     // Run-time test cameras: the real camera_status_update fan-out timed from the registry event, path ready, cycles.
     for (const id of ['fanout.20.event.last', 'control.camera_to_path', 'camera_cycles.add.path', 'camera_cycles.remove.notification']) assert.ok(figure(id), id);
+    if (scenarios.find((s) => s.name === 'mqtt')!.status === 'ran') for (const id of ['mqtt.add.event', 'mqtt.remove.state', 'mqtt.idle_rss_on']) assert.ok(figure(id), id);
     assert.equal(figure('fanout_standin.20.last'), undefined, 'no stand-in trigger when test cameras can be added');
     assert.match(readFileSync(file.replace(/\.json$/, '.md'), 'utf8'), /Machine: \d+ cores/);
     assert.match(r.stdout, /## camera-service/);
