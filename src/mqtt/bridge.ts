@@ -143,6 +143,8 @@ export class MqttBridge {
   #connected(): void {
     const client = this.#client!;
     const c = this.#d.config;
+    // Events are small and latency matters more than packet count: no Nagle delay.
+    (client.stream as { setNoDelay?: (v: boolean) => void } | undefined)?.setNoDelay?.(true);
     this.#failedAttempts = 0;
     client.options.reconnectPeriod = c.reconnect_min_ms;
     this.#metrics.connected.set(1);

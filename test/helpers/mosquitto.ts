@@ -77,6 +77,7 @@ export async function startBroker(bin: string, opts: BrokerOptions = {}): Promis
   const lines = [
     `listener ${port} 127.0.0.1`,
     'persistence false',
+    'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
     'log_type warning',

@@ -11,29 +11,22 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadMqtt } from '../../../src/lib/deps/mqtt.js';
 import { needMosquitto, startBroker, subscriber } from '../../helpers/mosquitto.js';
-import { startService } from '../../helpers/service.js';
+import { ROOT, startService } from '../../helpers/service.js';
 
-// The ACL of README "Many hosts": each host writes its own subtree (user name = host level)
-// and command replies; operators command; viewers read.
-const ACL = `user camhost
-topic readwrite camera-service/camhost/#
-topic write camera-service-replies/#
-
-user operator
-topic read camera-service/#
-topic write camera-service/+/cameras/+/set/#
-topic read camera-service-replies/operator/#
-
-user viewer
-topic read camera-service/#
-`;
+/** The ACL of README "Many hosts", read from the README so the documented policy is the tested one. */
+function readmeAcl(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('# /etc/mosquitto/camera-service.acl\n');
+  assert.ok(start > 0, 'README has the mosquitto ACL example');
+  return readme.slice(start, readme.indexOf('```', start));
+}
 
 describe('MQTT over TLS with users and an ACL', () => {
   it('host on mqtts:// with CA and password file; operator commands, viewer refused by the broker, anonymous refused', async (t) => {
     const bin = needMosquitto(t);
     if (!bin) return;
     const users = { camhost: 'host-pw-1', operator: 'op-pw-2', viewer: 'view-pw-3' };
-    const broker = await startBroker(bin, { tls: true, users, acl: ACL });
+    const broker = await startBroker(bin, { tls: true, users, acl: readmeAcl() });
     t.after(() => broker.close());
     assert.match(broker.url, /^mqtts:/);
     const pwFile = join(broker.dir, 'host-password');
