@@ -276,18 +276,28 @@ export class MqttBridge {
 
   async #password(): Promise<{ password?: string }> {
     const c = this.#d.config;
-    if (c.password_file !== '') return { password: (await readFile(c.password_file, 'utf8')).split('\n')[0]!.trimEnd() };
+    if (c.password_file !== '') return { password: (await readConfigFile('password_file', c.password_file)).toString('utf8').split('\n')[0]!.trimEnd() };
     return c.password !== '' ? { password: c.password } : {};
   }
 
   async #tls(): Promise<{ ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean }> {
     const c = this.#d.config;
+    if ((c.cert_file === '') !== (c.key_file === '')) throw new Error('mqtt.cert_file and mqtt.key_file go together: set both or neither');
     const out: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } = {};
-    if (c.ca_file !== '') out.ca = await readFile(c.ca_file);
-    if (c.cert_file !== '') out.cert = await readFile(c.cert_file);
-    if (c.key_file !== '') out.key = await readFile(c.key_file);
+    if (c.ca_file !== '') out.ca = await readConfigFile('ca_file', c.ca_file);
+    if (c.cert_file !== '') out.cert = await readConfigFile('cert_file', c.cert_file);
+    if (c.key_file !== '') out.key = await readConfigFile('key_file', c.key_file);
     if (Object.keys(out).length > 0) out.rejectUnauthorized = true;
     return out;
+  }
+}
+
+/** A file named by an mqtt.* key; a failure names the key and the path (never the contents). */
+async function readConfigFile(key: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new Error(`mqtt.${key} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
 }
 

@@ -55,6 +55,8 @@ export interface BrokerOptions {
   users?: Record<string, string>;
   /** Contents of an ACL file (mosquitto acl_file syntax). */
   acl?: string;
+  /** Keep sessions, queued messages and retained messages across a restart (saved on SIGTERM). */
+  persistent?: boolean;
 }
 
 export interface Broker {
@@ -76,7 +78,7 @@ export async function startBroker(bin: string, opts: BrokerOptions = {}): Promis
   const tls = opts.tls ? makeTls(dir) : undefined;
   const lines = [
     `listener ${port} 127.0.0.1`,
-    'persistence false',
+    ...(opts.persistent ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
     'set_tcp_nodelay true',
     'log_dest stderr',
     'log_type error',
