@@ -61,7 +61,13 @@ export class MqttBridge {
   #unobserve: (() => void) | undefined;
   #failedAttempts = 0;
   #stopping = false;
-  readonly #onChange = (c: Camera) => this.#publishState(c);
+  readonly #onChange = (c: Camera) => {
+    try {
+      this.#publishState(c);
+    } catch (err) {
+      this.#d.log.error({ err, camera: c.id }, 'mqtt: publishing a camera state failed');
+    }
+  };
   readonly #onRemoved = (c: Camera) => this.#forget(c.id, c.name);
 
   constructor(deps: BridgeDeps) {
@@ -111,7 +117,14 @@ export class MqttBridge {
     client.on('offline', () => this.#d.log.warn({ url: redact(c.url) }, 'mqtt broker unreachable; reconnecting'));
     client.on('error', (err) => this.#d.log.warn({ err: err.message, url: redact(c.url) }, 'mqtt client error'));
     client.on('message', (topic, payload, packet) => void this.#message(topic, payload, packet).catch((err: unknown) => this.#d.log.error({ err, topic }, 'mqtt message handler failed')));
-    this.#unobserve = this.#d.observe((method, params, device) => this.#notification(method, params, device));
+    // Observers run on the notifying module's stack: a failure here must never reach it.
+    this.#unobserve = this.#d.observe((method, params, device) => {
+      try {
+        this.#notification(method, params, device);
+      } catch (err) {
+        this.#d.log.error({ err, method }, 'mqtt: publishing a notification failed');
+      }
+    });
     this.#d.cameras.on('change', this.#onChange);
     this.#d.cameras.on('removed', this.#onRemoved);
     this.#d.log.info({ url: redact(c.url), client_id: this.clientId, prefix: this.prefix, commands: c.commands, homeassistant: c.homeassistant }, 'mqtt bridge started');

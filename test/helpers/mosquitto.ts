@@ -15,7 +15,10 @@ import { freePort } from './ports.js';
 
 const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
 
-export function mosquittoBinary(): string | undefined {
+/** The mosquitto binary: $CAMERA_SERVICE_MOSQUITTO if set, else Debian's locations. */
+export function mosquittoBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const chosen = env.CAMERA_SERVICE_MOSQUITTO;
+  if (chosen !== undefined) return existsSync(chosen) ? chosen : undefined;
   return CANDIDATES.find((p) => existsSync(p));
 }
 
@@ -23,11 +26,11 @@ export function mosquittoBinary(): string | undefined {
  * The mosquitto binary; when it is missing the test is skipped, except under CI=true where it
  * fails naming the package (nothing may be skipped in CI).
  */
-export function needMosquitto(t: TestContext): string | undefined {
-  const bin = mosquittoBinary();
+export function needMosquitto(t: Pick<TestContext, 'skip'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const bin = mosquittoBinary(env);
   if (bin) return bin;
   const why = 'mosquitto is not installed (apt-get install mosquitto; scripts/setup.sh --with-vm installs it)';
-  if (process.env.CI === 'true') throw new Error(why);
+  if (env.CI === 'true') throw new Error(why);
   t.skip(why);
   return undefined;
 }
