@@ -56,6 +56,13 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   f('recording_bytes_total', 'counter', ['camera'], 'media (issue 5): bytes written to recordings'),
   f('storage_free_bytes', 'gauge', [], 'media (issue 5): free bytes on the recordings file system'),
   f('storage_total_bytes', 'gauge', [], 'media (issue 5): size of the recordings file system'),
+  // The MQTT bridge (src/mqtt/metrics.ts; registered only when mqtt.url is set)
+  f('mqtt_connected', 'gauge', [], 'mqtt (only when mqtt.url is set)'),
+  f('mqtt_connects_total', 'counter', [], 'mqtt (only when mqtt.url is set)'),
+  f('mqtt_published_total', 'counter', ['kind'], 'mqtt (only when mqtt.url is set)'),
+  f('mqtt_dropped_events_total', 'counter', [], 'mqtt (only when mqtt.url is set)'),
+  f('mqtt_queued_events', 'gauge', [], 'mqtt (only when mqtt.url is set)'),
+  f('mqtt_commands_total', 'counter', ['command', 'outcome'], 'mqtt (only when mqtt.url is set)'),
   // The service's control group (src/observability/resource-metrics.ts)
   f('memory_usage_bytes', 'gauge', [], 'observability'),
   f('memory_limit_bytes', 'gauge', [], 'observability'),

@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { METRIC_FAMILIES } from '../../../src/observability/metric-names.js';
 import { needMosquitto, startBroker, subscriber, type Subscriber } from '../../helpers/mosquitto.js';
 import { startService } from '../../helpers/service.js';
 
@@ -115,6 +116,18 @@ describe('MQTT commands', () => {
     await v3.client.publishAsync(set('record', 'camera9'), JSON.stringify({ state: 'ON', token: TOKEN, id: 42 }), { qos: 1 });
     assert.equal((await v3reply).json().error.code, -32010);
     assert.equal(svc.proc.exitCode, null, 'the service is alive');
+
+    // The bridge's metric families, as listed in metric-names.ts (type and labels).
+    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    for (const family of METRIC_FAMILIES.filter((f) => f.name.includes('_mqtt_'))) {
+      assert.match(metrics, new RegExp(`^# TYPE ${family.name} ${family.type}$`, 'm'), family.name);
+      for (const line of metrics.split('\n').filter((l) => l.startsWith(`${family.name}{`))) {
+        assert.deepEqual([...line.slice(line.indexOf('{') + 1, line.indexOf('}')).matchAll(/(\w+)="/g)].map((m) => m[1]).sort(), [...family.labels].sort(), line);
+      }
+    }
+    assert.match(metrics, /^camera_service_mqtt_commands_total\{command="record",outcome="ok"\} 2$/m);
+    assert.match(metrics, /^camera_service_mqtt_commands_total\{command="unknown",outcome="refused"\} 1$/m);
+    assert.match(metrics, /^camera_service_mqtt_connected 1$/m);
   });
 
   it('commands disabled (the default) → every command is refused with -32030 and nothing runs', async (t) => {
