@@ -166,7 +166,7 @@ describe('the metric list', () => {
     for (const m of METRIC_FAMILIES) {
       assert.match(m.name, /^camera_service_[a-z0-9_]+$/);
       assert.equal(m.type === 'counter', m.name.endsWith('_total'), `${m.name}: _total iff counter`);
-      for (const l of m.labels) assert.ok(['method', 'outcome', 'camera', 'template', 'code', 'reason', 'source', 'change', 'kind', 'result'].includes(l), `${m.name}: label ${l} is one of the bounded ones`);
+      for (const l of m.labels) assert.ok(['method', 'outcome', 'camera', 'template', 'code', 'reason', 'source', 'change', 'kind', 'result', 'command'].includes(l), `${m.name}: label ${l} is one of the bounded ones`);
     }
   });
 
