@@ -14,6 +14,7 @@ import { KEYS_USAGE, runKeysCommand } from './api/auth/keys-cli.js';
 import { isRole } from './api/auth/roles.js';
 import { App, packageVersion } from './app.js';
 import { loadConfig } from './config/load.js';
+import { checkMqttSettings } from './config/mqtt-check.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './observability/logger.js';
 import { TemplateLoadError } from './streaming/templates/catalog.js';
@@ -37,10 +38,10 @@ function configOrExit(file: string | undefined): Config {
   return loaded.config;
 }
 
-/** configOrExit plus the checks that read files (the JWT public key). */
+/** configOrExit plus the checks that read files (the JWT public key, the MQTT certificates). */
 async function checkedConfigOrExit(file: string | undefined): Promise<Config> {
   const config = configOrExit(file);
-  const { problems } = await checkJwtSettings(config.security);
+  const problems = [...(await checkJwtSettings(config.security)).problems, ...checkMqttSettings(config.mqtt)];
   if (problems.length > 0) fail(2, ['camera-service: invalid configuration:', ...problems.map((p) => `  ${p}`)]);
   return config;
 }

@@ -39,6 +39,9 @@ export interface TlsFiles {
   ca: string;
   cert: string;
   key: string;
+  /** A client certificate (CN=camhost) and key signed by the same CA. */
+  clientCert: string;
+  clientKey: string;
 }
 
 /** A CA and a server certificate for 127.0.0.1/localhost, made with openssl in `dir`. */
@@ -49,7 +52,9 @@ export function makeTls(dir: string): TlsFiles {
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1');
   writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '2', '-extfile', f('ext.cnf'));
-  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('client.key'), '-out', f('client.csr'), '-subj', '/CN=camhost');
+  ssl('x509', '-req', '-in', f('client.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('client.crt'), '-days', '2');
+  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key'), clientCert: f('client.crt'), clientKey: f('client.key') };
 }
 
 export interface BrokerOptions {
@@ -60,11 +65,17 @@ export interface BrokerOptions {
   acl?: string;
   /** Keep sessions, queued messages and retained messages across a restart (saved on SIGTERM). */
   persistent?: boolean;
+  /** With tls: clients must present a certificate of the CA; its CN is the user name. */
+  clientCertificates?: boolean;
+  /** A second listener speaking MQTT over WebSocket (`wsUrl`). */
+  websockets?: boolean;
 }
 
 export interface Broker {
   port: number;
   url: string;
+  /** ws://127.0.0.1:<port> when started with `websockets`. */
+  wsUrl: string | undefined;
   dir: string;
   tls: TlsFiles | undefined;
   /** Starts mosquitto again on the same port (after stop or kill). */
@@ -92,6 +103,9 @@ export async function startBroker(bin: string, opts: BrokerOptions = {}): Promis
     ...(process.getuid?.() === 0 ? ['user root'] : []),
   ];
   if (tls) lines.push(`cafile ${tls.ca}`, `certfile ${tls.cert}`, `keyfile ${tls.key}`);
+  if (tls && opts.clientCertificates) lines.push('require_certificate true', 'use_identity_as_username true');
+  const wsPort = opts.websockets ? await freePort() : undefined;
+  if (wsPort) lines.push(`listener ${wsPort} 127.0.0.1`, 'protocol websockets');
   if (opts.users) {
     const pw = join(dir, 'passwords');
     writeFileSync(pw, '');
@@ -131,6 +145,7 @@ export async function startBroker(bin: string, opts: BrokerOptions = {}): Promis
   return {
     port,
     url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
+    wsUrl: wsPort ? `ws://127.0.0.1:${wsPort}` : undefined,
     dir,
     tls,
     start,
