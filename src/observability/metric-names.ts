@@ -16,9 +16,11 @@ export interface MetricFamily {
   labels: readonly string[];
   /** Module or issue that registers it. */
   from: string;
+  /** Registered only under this configuration (a daemon without it does not export the family). */
+  when?: string;
 }
 
-const f = (name: string, type: MetricType, labels: readonly string[], from: string): MetricFamily => ({ name: `camera_service_${name}`, type, labels, from });
+const f = (name: string, type: MetricType, labels: readonly string[], from: string, when?: string): MetricFamily => ({ name: `camera_service_${name}`, type, labels, from, ...(when ? { when } : {}) });
 
 export const METRIC_FAMILIES: readonly MetricFamily[] = [
   // API (src/observability/metrics.ts, src/api)
@@ -57,12 +59,12 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   f('storage_free_bytes', 'gauge', [], 'media (issue 5): free bytes on the recordings file system'),
   f('storage_total_bytes', 'gauge', [], 'media (issue 5): size of the recordings file system'),
   // The MQTT bridge (src/mqtt/metrics.ts; registered only when mqtt.url is set)
-  f('mqtt_connected', 'gauge', [], 'mqtt (only when mqtt.url is set)'),
-  f('mqtt_connects_total', 'counter', [], 'mqtt (only when mqtt.url is set)'),
-  f('mqtt_published_total', 'counter', ['kind'], 'mqtt (only when mqtt.url is set)'),
-  f('mqtt_dropped_events_total', 'counter', [], 'mqtt (only when mqtt.url is set)'),
-  f('mqtt_queued_events', 'gauge', [], 'mqtt (only when mqtt.url is set)'),
-  f('mqtt_commands_total', 'counter', ['command', 'outcome'], 'mqtt (only when mqtt.url is set)'),
+  f('mqtt_connected', 'gauge', [], 'mqtt', 'mqtt.url set'),
+  f('mqtt_connects_total', 'counter', [], 'mqtt', 'mqtt.url set'),
+  f('mqtt_published_total', 'counter', ['kind'], 'mqtt', 'mqtt.url set'),
+  f('mqtt_dropped_events_total', 'counter', [], 'mqtt', 'mqtt.url set'),
+  f('mqtt_queued_events', 'gauge', [], 'mqtt', 'mqtt.url set'),
+  f('mqtt_commands_total', 'counter', ['command', 'outcome'], 'mqtt', 'mqtt.url set'),
   // The service's control group (src/observability/resource-metrics.ts)
   f('memory_usage_bytes', 'gauge', [], 'observability'),
   f('memory_limit_bytes', 'gauge', [], 'observability'),

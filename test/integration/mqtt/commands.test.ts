@@ -119,7 +119,7 @@ describe('MQTT commands', () => {
 
     // The bridge's metric families, as listed in metric-names.ts (type and labels).
     const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-    for (const family of METRIC_FAMILIES.filter((f) => f.name.includes('_mqtt_'))) {
+    for (const family of METRIC_FAMILIES.filter((f) => f.from === 'mqtt')) {
       assert.match(metrics, new RegExp(`^# TYPE ${family.name} ${family.type}$`, 'm'), family.name);
       for (const line of metrics.split('\n').filter((l) => l.startsWith(`${family.name}{`))) {
         assert.deepEqual([...line.slice(line.indexOf('{') + 1, line.indexOf('}')).matchAll(/(\w+)="/g)].map((m) => m[1]).sort(), [...family.labels].sort(), line);

@@ -154,7 +154,8 @@ describe('/metrics of the running daemon', () => {
   });
 
   it('every listed family is exported', (t) => {
-    const missing = METRIC_FAMILIES.filter((f) => !expo.types.has(f.name)).map((f) => `${f.name} (${f.from})`);
+    // Families registered only under a configuration this daemon does not have (`when`) are checked by their module's tests.
+    const missing = METRIC_FAMILIES.filter((f) => !f.when && !expo.types.has(f.name)).map((f) => `${f.name} (${f.from})`);
     if (missing.length) t.todo(`not exported yet: ${missing.join('; ')}`);
   });
 });
