@@ -25,6 +25,23 @@ describe('MQTT transports', () => {
     await sub.waitFor((m) => m.text === 'online', 15000, 'online over ws://');
   });
 
+  it('protocol_version 4 (MQTT 3.1.1): state and Last Will as with 5; command replies go to <prefix>/replies', async (t) => {
+    const bin = needMosquitto(t);
+    if (!bin) return;
+    const broker = await startBroker(bin);
+    t.after(() => broker.close());
+    const prefix = `cs-test/${randomBytes(3).toString('hex')}/v311`;
+    const svc = await startService({ mqtt: { url: broker.url, topic_prefix: prefix, protocol_version: 4, commands: true }, test_cameras: { patterns: [{ name: 'cfg', width: 160, height: 120, fps: 10 }] } });
+    t.after(() => svc.stop());
+    const sub = await subscriber(broker.url, [`${prefix}/#`]);
+    t.after(() => sub.close());
+    await sub.waitFor((m) => m.topic === `${prefix}/cameras/camera0/state` && m.text !== '', 15000, 'state over 3.1.1');
+    // A 3.1.1 session sees no response topic, even from an MQTT 5 requester.
+    await sub.client.publishAsync(`${prefix}/cameras/camera0/set/stream`, JSON.stringify({ state: 'bogus', id: 'v311' }), { qos: 1, properties: { responseTopic: `${prefix}-elsewhere` } });
+    const reply = await sub.waitFor((m) => m.topic === `${prefix}/replies`, 15000, 'reply on <prefix>/replies');
+    assert.deepEqual([reply.json().id, reply.json().error.code], ['v311', -32602]);
+  });
+
   it('mqtts:// with a client certificate; without one the broker refuses the host', async (t) => {
     const bin = needMosquitto(t);
     if (!bin) return;
