@@ -25,7 +25,7 @@ describe('MQTT transports', () => {
     await sub.waitFor((m) => m.text === 'online', 15000, 'online over ws://');
   });
 
-  it('protocol_version 4 (MQTT 3.1.1): state and Last Will as with 5; command replies go to <prefix>/replies', async (t) => {
+  it('protocol_version 4 (MQTT 3.1.1): state as with 5; command replies go to <prefix>/replies', async (t) => {
     const bin = needMosquitto(t);
     if (!bin) return;
     const broker = await startBroker(bin);
