@@ -130,21 +130,25 @@ describe('MQTT commands', () => {
     assert.match(metrics, /^camera_service_mqtt_connected 1$/m);
   });
 
-  it('commands disabled (the default) → every command is refused with -32030 and nothing runs', async (t) => {
+  it('commands disabled (the default) → every command is refused with -32030 and nothing runs; a retained command is never run', async (t) => {
     const bin = needMosquitto(t);
     if (!bin) return;
     const broker = await startBroker(bin);
     t.after(() => broker.close());
     const prefix = `cs-test/${randomBytes(3).toString('hex')}/nocmd`;
-    const svc = await startService({ mqtt: { url: broker.url, topic_prefix: prefix }, test_cameras: { patterns: [{ name: 'cfg', ...small }] } });
-    t.after(() => svc.stop());
     const replyTopic = `replies-${prefix}`;
     const sub = await subscriber(broker.url, [`${prefix}/#`, replyTopic]);
     t.after(() => sub.close());
+    // A retained command left on the broker is not run when the host (re)subscribes: were it
+    // handled, its refusal (synchronous, like every refusal) would be answered first.
+    await sub.client.publishAsync(`${prefix}/cameras/camera0/set/record`, JSON.stringify({ state: 'ON', id: 'retained' }), { qos: 1, retain: true });
+    const svc = await startService({ mqtt: { url: broker.url, topic_prefix: prefix }, test_cameras: { patterns: [{ name: 'cfg', ...small }] } });
+    t.after(() => svc.stop());
     await sub.waitFor((m) => m.topic === `${prefix}/status` && m.text === 'online', 15000, 'online');
     const r = await command(sub, replyTopic, `${prefix}/cameras/camera0/set/record`, 'ON');
     assert.equal(r.error?.code, -32030, JSON.stringify(r));
     assert.match(r.error!.data.reason, /mqtt\.commands/);
+    assert.deepEqual(sub.messages.filter((m) => m.topic === `${prefix}/replies` || m.topic === replyTopic).map((m) => m.json().id ?? null), [null], 'one reply: to the live command only');
     const viewer = await svc.client('viewer');
     t.after(() => viewer.close());
     assert.equal((await viewer.call('list_recordings')).total, 0);
