@@ -59,6 +59,8 @@ export interface DiscoveryReport {
   latencies: Latency[];
   metrics: string[];
   errors: string[];
+  /** Processes that held a video node open when a module was unloaded. */
+  holders: string[];
   totalMs: number;
 }
 
@@ -71,6 +73,12 @@ const steps: Record<string, Step> = {};
 const latencies: Latency[] = [];
 const WAIT = 30_000;
 
+
+/** Who held a video node open when a module was unloaded (the service's probes may, for a moment). */
+const holders: string[] = [];
+async function unloaded(module: string): Promise<void> {
+  for (const h of await unloadModule(module)) holders.push(`${module}: ${h}`);
+}
 
 async function must(cmd: string, args: string[]): Promise<RunResult> {
   const r = await run(cmd, args);
@@ -367,7 +375,7 @@ async function main(): Promise<NodeTruth[]> {
       await stopWriter(writer);
       const seen = await r.expect(since, [['camera2', 'DISCONNECTED']]);
       await serviceLatencies(s, from, 'loopback_writer_stop', seen);
-      await unloadModule('v4l2loopback');
+      await unloaded('v4l2loopback');
       return { seen };
     });
 
@@ -375,7 +383,7 @@ async function main(): Promise<NodeTruth[]> {
     await step('vivid_remove', async () => {
       const from = s.logs.length;
       const since = performance.now();
-      await unloadModule('vivid');
+      await unloaded('vivid');
       const seen = await r.expect(since, [['camera0', 'DISCONNECTED'], ['camera1', 'DISCONNECTED']]);
       await serviceLatencies(s, from, 'vivid_rmmod', seen);
       return { seen };
@@ -432,7 +440,7 @@ async function main(): Promise<NodeTruth[]> {
       await stopWriter(writer);
       const seen = await r.expect(since, [['camera2', 'DISCONNECTED']]);
       // v4l2loopback 0.12.7 (exclusive_caps=1) accepts no second writer once the first closed: reload it.
-      await unloadModule('v4l2loopback');
+      await unloaded('v4l2loopback');
       await v.close();
       saveLogs(s, 'service-1.log');
       await s.stop();
@@ -457,7 +465,7 @@ async function main(): Promise<NodeTruth[]> {
       await stopWriter(writer);
       const gone = await rec!.expect(since2, [['camera2', 'DISCONNECTED']]);
       await serviceLatencies(s2, from2, 'loopback_writer_stop', gone);
-      await unloadModule('v4l2loopback');
+      await unloaded('v4l2loopback');
       return { seen: [...seen, ...gone] };
     });
 
@@ -469,7 +477,7 @@ async function main(): Promise<NodeTruth[]> {
     saveLogs(svc!, 'service-2.log');
     await svc!.stop();
     svc = undefined;
-    await unloadModule('vivid');
+    await unloaded('vivid');
     await step('unprivileged_inotify', unprivileged);
     steps['topics'] = { ok: true, data: { topics } };
   } finally {
@@ -490,7 +498,7 @@ try {
   errors.push(`scenario crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
 }
 const metricsStep = steps['metrics']?.data?.['lines'] as string[] | undefined;
-const report: DiscoveryReport = { truth, steps, latencies, metrics: metricsStep ?? [], errors, totalMs: round(performance.now() - t0) };
+const report: DiscoveryReport = { truth, steps, latencies, metrics: metricsStep ?? [], errors, holders, totalMs: round(performance.now() - t0) };
 writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
 console.log(JSON.stringify({ errors, totalMs: report.totalMs, latencies }));
 process.exit(0);

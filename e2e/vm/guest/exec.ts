@@ -58,13 +58,16 @@ export function videoNodeHolders(): string[] {
  * the module is open ("in use"), and the service legitimately opens nodes for a moment (a probe,
  * a rescan's re-check of a v4l2loopback node), so this waits for the module's use count to drop
  * (kmod's own --wait, which retries the removal atomically against the refcount) for at most
- * `waitMs`; a holder that keeps it open longer is a real leak, reported by name.
+ * `waitMs`; a holder that keeps it open longer is a real leak, reported by name. Returns who held
+ * a video node open just before the removal (for the report).
  */
-export async function unloadModule(name: string, waitMs = 15_000): Promise<void> {
-  if (!existsSync(`/sys/module/${name}`)) return;
+export async function unloadModule(name: string, waitMs = 15_000): Promise<string[]> {
+  if (!existsSync(`/sys/module/${name}`)) return [];
+  const heldBefore = videoNodeHolders();
   const r = await run('modprobe', ['-r', `--wait=${waitMs}`, name], waitMs + 10_000);
   if (r.code !== 0) {
     const holders = videoNodeHolders();
     throw new Error(`modprobe -r ${name} exited ${r.code}: ${r.stderr.trim()}; video nodes held open by: ${holders.join(', ') || 'nobody now'}`);
   }
+  return heldBefore;
 }
