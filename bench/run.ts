@@ -35,7 +35,7 @@ async function measure(kind: 'self' | 'target', opts: BenchOptions, gen: Generat
       stopping.current = undefined;
       await old?.stop();
       log('starting a fresh service');
-      stopping.current = await startSelf({ ...setup, env: { ...opts.serviceEnv, ...setup?.env }, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}) });
+      stopping.current = await startSelf({ ...setup, env: { ...opts.serviceEnv, ...setup?.env }, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}), ...(opts.node ? { node: opts.node } : {}) });
       return stopping.current;
     },
     current: async () => target ?? stopping.current ?? ctx.subject(),

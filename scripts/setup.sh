@@ -2,7 +2,8 @@
 # Installs what camera-service needs on a fresh machine, idempotently:
 #   Debian packages (when root and missing), npm packages, the TypeScript build, and MediaMTX.
 # Usage: scripts/setup.sh [--with-vm]   (--with-vm adds QEMU, a kernel and v4l2loopback for the VM test lane,
-#                                       and what the operations tests need; scripts/test.sh passes it)
+#                                       what the operations tests need, and the second Node (the LTS) the
+#                                       unit and integration suites also run on; scripts/test.sh passes it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,3 +40,4 @@ fi
 echo "setup: building" >&2
 npx tsc -p tsconfig.json >&2
 scripts/provision-mediamtx.sh >/dev/null
+if [[ "${1:-}" == "--with-vm" ]]; then scripts/provision-node.sh >/dev/null; fi

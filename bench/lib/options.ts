@@ -34,6 +34,8 @@ export interface BenchOptions {
   serviceEnv: Record<string, string>;
   /** Node flags of the started service instead of the shipped src/node-flags.ts ("" for none). */
   nodeFlags: string[] | undefined;
+  /** Node binary of the started service (default: the one running the bench). */
+  node: string | undefined;
   smoke: boolean;
 }
 
@@ -58,6 +60,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                         e.g. --service-env MALLOC_ARENA_MAX=2 --compare <baseline>
   --node-flags="F ..." Node flags of the started service instead of the shipped ones (src/node-flags.ts;
                         "" for none), e.g. --node-flags="--lite-mode" --compare <baseline>
+  --node PATH           Node binary of the started service (default: the one running the bench), e.g.
+                        --node "$(scripts/provision-node.sh)" for the Node LTS
   --smoke               tiny numbers (seconds): keeps the suite working in CI; figures are meaningless`;
 
 const list = (s: string | undefined, dflt: number[]) => (s ? s.split(',').map(Number).filter((n) => n > 0) : dflt);
@@ -87,6 +91,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'fanout-trigger': { type: 'string', multiple: true },
       'service-env': { type: 'string', multiple: true },
       'node-flags': { type: 'string' },
+      node: { type: 'string' },
       smoke: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -126,6 +131,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       }),
     ),
     nodeFlags: values['node-flags']?.split(' ').filter(Boolean),
+    node: values['node'],
     smoke,
   };
   if (o.target && !o.token) throw new Error('--target needs --token');

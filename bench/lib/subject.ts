@@ -41,6 +41,8 @@ export interface SelfOptions {
   env?: Record<string, string>;
   /** Node flags instead of the shipped ones (src/node-flags.ts), for tuning experiments. */
   nodeFlags?: readonly string[];
+  /** Node binary of the started service (default: the bench's own). */
+  node?: string;
 }
 
 /** Places `n` one-byte files named `<camera>_<YYYY-MM-DD_HH-MM-SS>.mp4`, one minute apart. */
@@ -93,7 +95,7 @@ export async function startSelf(opts: SelfOptions = {}): Promise<Subject> {
   const saved = Object.fromEntries(Object.keys(opts.env ?? {}).map((k) => [k, process.env[k]]));
   Object.assign(process.env, opts.env);
   try {
-    svc = await startService(merge(benchConfig(), opts.overrides ?? {}) as Record<string, unknown>, { keepDir: dir, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}) });
+    svc = await startService(merge(benchConfig(), opts.overrides ?? {}) as Record<string, unknown>, { keepDir: dir, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}), ...(opts.node ? { node: opts.node } : {}) });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

@@ -30,6 +30,7 @@ test('VM discovery: real vivid and v4l2loopback devices through the real service
 
   t.diagnostic(`detection latency (ms; service = event seen -> notification written, client = command start -> notification received): ${JSON.stringify(r.latencies)}`);
   t.diagnostic(`vm timings ${JSON.stringify({ ...res.timings, scenarioMs: r.totalMs, steps: Object.fromEntries(Object.entries(r.steps).map(([k, v]) => [k, v.ms])) })}`);
+  t.diagnostic(`video nodes held open when a module was unloaded: ${r.holders.join('; ') || 'none'}`);
   t.diagnostic(`discovery metrics ${JSON.stringify(r.metrics.filter((l) => !/_bucket\{/.test(l)))}`);
 
   await t.test('cold start: exactly the capture devices, with their real capabilities', () => {

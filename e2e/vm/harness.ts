@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { skipUnlessPresent } from '../../test/helpers/required.js';
 
 export interface VmRunOptions {
   /** Hard limit for the whole VM (boot + script + power-off); qemu is killed after it. */
@@ -199,13 +200,13 @@ export async function runInVm(script: string, opts: VmRunOptions): Promise<VmRun
  * to skip (no VM, or no MediaMTX build), or false.
  */
 export function serviceLane(): { skip: string | false; mediamtx: string } {
-  const unavailable = vmUnavailableReason();
+  const unavailable = skipUnlessPresent(vmUnavailableReason());
   if (unavailable) return { skip: unavailable, mediamtx: '' };
   try {
     const mediamtx = execFileSync(join(projectDir(), 'scripts', 'provision-mediamtx.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
     return { skip: false, mediamtx };
   } catch {
-    return { skip: 'no MediaMTX binary (run scripts/provision-mediamtx.sh)', mediamtx: '' };
+    return { skip: skipUnlessPresent('no MediaMTX binary (run scripts/provision-mediamtx.sh)'), mediamtx: '' };
   }
 }
 

@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { nodeScenarioScript, runInVm, vmUnavailableReason } from './harness.js';
 import type { SmokeReport } from './guest/smoke-scenario.js';
+import { skipUnlessPresent } from '../../test/helpers/required.js';
 
-const unavailable = vmUnavailableReason();
+const unavailable = skipUnlessPresent(vmUnavailableReason());
 
 const guestScript = nodeScenarioScript('dist/e2e/vm/guest/smoke-scenario.js');
 
-test('VM smoke: vivid and v4l2loopback in a real kernel', { skip: unavailable ?? false, timeout: 300_000 }, async (t) => {
+test('VM smoke: vivid and v4l2loopback in a real kernel', { skip: unavailable, timeout: 300_000 }, async (t) => {
   const res = await runInVm(guestScript, { timeoutMs: 120_000 });
   const where = `(out dir ${res.outDir})\n--- output.log\n${res.log.slice(-3000)}\n--- run-vm stderr\n${res.stderr.slice(-2000)}`;
   assert.equal(res.exitCode, 0, `guest script failed ${where}`);

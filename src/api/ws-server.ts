@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from '../lib/deps/ws.js';
+import { Rounds } from '../lib/rounds.js';
 import type { Logger } from '../observability/logger.js';
 import { Gauge } from '../lib/deps/prom-client.js';
 import { METRIC_PREFIX, type Metrics } from '../observability/metrics.js';
@@ -78,6 +79,9 @@ interface Conn {
 
 /** Abnormal ends by close code (when no reason was recorded before). */
 const CLOSE_REASONS: Record<number, string> = { 1006: 'error' };
+
+/** The heartbeat interval is cut into this many ticks, each pinging 1/HEARTBEAT_SLICES of the connections. */
+const HEARTBEAT_SLICES = 100;
 /** Protocol errors ws reports (and closes the connection for), by ws error code. */
 const PROTOCOL_ERRORS: Record<string, Conn['closeReason']> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'oversize_message',
@@ -107,6 +111,8 @@ export class RpcWebSocketServer {
   readonly #counter = new ConnectionCounter();
   readonly #limits: WsLimits;
   #heartbeat: NodeJS.Timeout | undefined;
+  /** Connections dealt into heartbeat slices: each tick pings one slice, a round covers all. */
+  readonly #beats = new Rounds<WebSocket>(HEARTBEAT_SLICES);
   #sweep: NodeJS.Timeout | undefined;
   #state: ServerState = 'STARTING';
 
@@ -142,7 +148,7 @@ export class RpcWebSocketServer {
 
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
-    this.#heartbeat = setInterval(() => this.#beat(), this.opts.heartbeatMs).unref();
+    this.#heartbeat = setInterval(() => this.#beat(), Math.max(1, Math.floor(this.opts.heartbeatMs / HEARTBEAT_SLICES))).unref();
     const sweepMs = Math.max(50, Math.min(1000, Math.floor(this.#limits.unauthenticatedTimeoutMs / 4)));
     this.#sweep = setInterval(() => this.#closeUnauthenticated(), sweepMs).unref();
     this.#state = 'RUNNING';
@@ -182,6 +188,7 @@ export class RpcWebSocketServer {
       socket,
     };
     this.#conns.set(ws, conn);
+    this.#beats.add(ws);
     this.opts.metrics.connections.set(this.#conns.size);
     this.opts.metrics.connectionsTotal.inc();
     ws.on('pong', () => (conn.alive = true));
@@ -203,6 +210,7 @@ export class RpcWebSocketServer {
     });
     ws.on('close', (code) => {
       this.#conns.delete(ws);
+      this.#beats.delete(ws);
       this.opts.metrics.connections.set(this.#conns.size);
       this.opts.metrics.disconnects.inc({ reason: conn.closeReason ?? CLOSE_REASONS[code] ?? 'client_close' });
     });
@@ -266,8 +274,15 @@ export class RpcWebSocketServer {
     }
   }
 
+  /**
+   * One heartbeat tick: pings the connections of the next slice and cuts off those that did not
+   * answer the previous ping, one round (heartbeat_ms) ago. Spread so no event-loop turn pings
+   * every connection at once (10,000 pings in one turn held every reply back ~150 ms).
+   */
   #beat(): void {
-    for (const [ws, conn] of this.#conns) {
+    for (const ws of this.#beats.tick()) {
+      const conn = this.#conns.get(ws);
+      if (!conn) continue;
       if (!conn.alive) {
         conn.closeReason = 'heartbeat_timeout';
         ws.terminate();

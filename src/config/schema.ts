@@ -27,7 +27,7 @@ export const configSchema = t.object({
       port: t.integer({ minimum: 0, maximum: 65535, default: 8002, description: 'Port of the WebSocket/HTTP listener (0 picks a free port and logs it).' }),
       websocket_path: t.string({ pattern: '^/[A-Za-z0-9._~/-]*$', default: '/ws', description: 'HTTP path of the JSON-RPC WebSocket endpoint.' }),
       max_payload_bytes: t.integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'Largest accepted WebSocket message; a larger one closes the connection with code 1009.' }),
-      heartbeat_interval_s: t.integer({ minimum: 1, maximum: 3600, default: 30, description: 'Seconds between WebSocket pings; a client that has not answered the previous ping is disconnected.' }),
+      heartbeat_interval_s: t.integer({ minimum: 1, maximum: 3600, default: 30, description: 'Seconds between two WebSocket pings to the same client (the pings to all clients are spread over this interval); a client that has not answered the previous ping is disconnected.' }),
       public_host: t.string({ minLength: 1, default: 'localhost', description: 'Host name clients use to reach this machine; used to build stream URLs.' }),
       metrics_access: t.enum(['public', 'localhost', 'authenticated'] as const, {
         default: 'public',

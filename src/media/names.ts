@@ -74,9 +74,12 @@ export function snapshotExtension(format: SnapshotFormat): 'jpg' | 'jpeg' | 'png
   return format;
 }
 
-/** Default snapshot name: `camera0_2026-01-15_14-30-00_123.jpg` (milliseconds keep bursts apart). */
-export function defaultSnapshotName(camera: string, at: Date, format: SnapshotFormat): string {
-  return `${camera}_${fileTimestamp(at)}_${pad(at.getUTCMilliseconds(), 3)}.${snapshotExtension(format)}`;
+/**
+ * Default snapshot name: `camera0_2026-01-15_14-30-00_123.jpg` (milliseconds keep bursts apart);
+ * a second one in the same millisecond is `…_123-2.jpg`, and so on (`seq`).
+ */
+export function defaultSnapshotName(camera: string, at: Date, format: SnapshotFormat, seq = 1): string {
+  return `${camera}_${fileTimestamp(at)}_${pad(at.getUTCMilliseconds(), 3)}${seq > 1 ? `-${seq}` : ''}.${snapshotExtension(format)}`;
 }
 
 const IMAGE_EXT = /\.(jpe?g|png)$/i;

@@ -149,9 +149,20 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     await tap.stop();
   }
 
+  /** Last default-name millisecond per camera and how many names it gave out: bursts never share a name. */
+  #lastDefault = new Map<string, { ms: number; seq: number }>();
+
+  #defaultName(device: string, format: SnapshotFormat): string {
+    const now = Date.now();
+    const last = this.#lastDefault.get(device);
+    const seq = last && last.ms === now ? last.seq + 1 : 1;
+    this.#lastDefault.set(device, { ms: now, seq });
+    return defaultSnapshotName(device, new Date(now), format, seq);
+  }
+
   async take(device: string, req: { filename?: string; format?: SnapshotFormat; quality?: number }): Promise<SnapshotResult> {
     const started = performance.now();
-    const resolved = resolveSnapshotName(req.filename, req.format, (f) => defaultSnapshotName(device, new Date(), f));
+    const resolved = resolveSnapshotName(req.filename, req.format, (f) => this.#defaultName(device, f));
     if (!resolved.ok) throw new SnapshotError('invalid_param', `filename ${resolved.problem}`, { param: resolved.param });
     const { name, format } = resolved;
     const camera = this.d.registry.get(device);

@@ -3,8 +3,8 @@
  * the code, the Prometheus alert rules (deploy/prometheus/) and the Grafana dashboard
  * (deploy/grafana/). Tests check that every metric the rules and the dashboard query is listed
  * here, and that what a running daemon exposes matches each entry's type and labels (labels are
- * bounded: camera ids, method names, template names, small enums). A family a module has not
- * registered yet is reported by the test as missing, with `from` saying who adds it.
+ * bounded: camera ids, method names, template names, small enums). A listed family that is not
+ * exported, or an exported one that is not listed, fails that test; `from` names the module.
  */
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 

@@ -48,7 +48,7 @@ export interface RunningService {
 /** `dir`: use this state directory; `keep`: leave the directory in place on stop (for restarts). */
 export async function startService(
   overrides: Record<string, unknown> = {},
-  opts: { dir?: string; keep?: boolean; /** @deprecated dir + keep */ keepDir?: string; /** Wait for "service ready" (default 20 s; the VM lane runs slower). */ readyTimeoutMs?: number; /** Node flags instead of the shipped NODE_FLAGS (benchmark experiments). */ nodeFlags?: readonly string[] } = {},
+  opts: { dir?: string; keep?: boolean; /** @deprecated dir + keep */ keepDir?: string; /** Wait for "service ready" (default 20 s; the VM lane runs slower). */ readyTimeoutMs?: number; /** Node flags instead of the shipped NODE_FLAGS (benchmark experiments). */ nodeFlags?: readonly string[]; /** Node binary of the service (default: this process's). */ node?: string } = {},
 ): Promise<RunningService> {
   if (opts.keepDir) opts = { ...opts, dir: opts.keepDir, keep: true };
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'camera-service-test-'));
@@ -74,7 +74,7 @@ export async function startService(
   ) as Record<string, any>;
   const file = join(dir, 'config.yaml');
   writeFileSync(file, stringify(config));
-  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? NODE_FLAGS), MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(opts.node ?? process.execPath, [...(opts.nodeFlags ?? NODE_FLAGS), MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   createInterface({ input: proc.stdout! }).on('line', (text) => {

@@ -13,7 +13,7 @@ import { mintToken } from '../../../src/api/auth/jwt.js';
 import { CameraServiceClient } from '../../../src/client/index.js';
 import { freePorts } from '../../../test/helpers/ports.js';
 import { MAIN, processesMatching, SECRET, startService, type LogLine, type RunningService } from '../../../test/helpers/service.js';
-import { run, type RunResult } from './exec.js';
+import { run, unloadModule, type RunResult } from './exec.js';
 
 export interface Seen {
   device: string;
@@ -59,6 +59,8 @@ export interface DiscoveryReport {
   latencies: Latency[];
   metrics: string[];
   errors: string[];
+  /** Processes that held a video node open when a module was unloaded. */
+  holders: string[];
   totalMs: number;
 }
 
@@ -71,6 +73,12 @@ const steps: Record<string, Step> = {};
 const latencies: Latency[] = [];
 const WAIT = 30_000;
 
+
+/** Who held a video node open when a module was unloaded (the service's probes may, for a moment). */
+const holders: string[] = [];
+async function unloaded(module: string): Promise<void> {
+  for (const h of await unloadModule(module)) holders.push(`${module}: ${h}`);
+}
 
 async function must(cmd: string, args: string[]): Promise<RunResult> {
   const r = await run(cmd, args);
@@ -251,13 +259,16 @@ async function unprivileged(): Promise<Omit<Step, 'ok' | 'ms'>> {
     const r = new Recorder(client);
     const uid = readFileSync(`/proc/${proc.pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1]; // setpriv execs node
 
+    // The premise: no video node exists yet, so every node listed below is one this modprobe made
+    // while udev's rule execution is held (a module an earlier step failed to unload would show up
+    // here with udev's permissions).
+    const before = videoNodes();
+    if (before.length > 0) throw new Error(`video nodes left over from earlier steps: ${before.join(', ')}`);
     await must('udevadm', ['control', '--stop-exec-queue']);
     held = true;
     const since = performance.now();
     await must('modprobe', ['vivid', 'n_devs=2', 'node_types=0x20001,0x1']);
-    const modes = videoNodes().map((n) => {
-      return `${n} ${spawnStat(`/dev/${n}`)}`;
-    });
+    const modes = videoNodes().map((n) => `${n} ${spawnStat(`/dev/${n}`)}`);
     // Both capture nodes wait; the timed retries give up (~3 s) before udev is let go.
     await log((l) => l.msg === 'no permission to open the device node (is the service user in the video group?)');
     const listWhileHeld = (await client.call('get_camera_list')).cameras.map((c) => `${c.device} ${c.status}`);
@@ -364,7 +375,7 @@ async function main(): Promise<NodeTruth[]> {
       await stopWriter(writer);
       const seen = await r.expect(since, [['camera2', 'DISCONNECTED']]);
       await serviceLatencies(s, from, 'loopback_writer_stop', seen);
-      await must('modprobe', ['-r', 'v4l2loopback']);
+      await unloaded('v4l2loopback');
       return { seen };
     });
 
@@ -372,7 +383,7 @@ async function main(): Promise<NodeTruth[]> {
     await step('vivid_remove', async () => {
       const from = s.logs.length;
       const since = performance.now();
-      await must('modprobe', ['-r', 'vivid']);
+      await unloaded('vivid');
       const seen = await r.expect(since, [['camera0', 'DISCONNECTED'], ['camera1', 'DISCONNECTED']]);
       await serviceLatencies(s, from, 'vivid_rmmod', seen);
       return { seen };
@@ -429,7 +440,7 @@ async function main(): Promise<NodeTruth[]> {
       await stopWriter(writer);
       const seen = await r.expect(since, [['camera2', 'DISCONNECTED']]);
       // v4l2loopback 0.12.7 (exclusive_caps=1) accepts no second writer once the first closed: reload it.
-      await must('modprobe', ['-r', 'v4l2loopback']);
+      await unloaded('v4l2loopback');
       await v.close();
       saveLogs(s, 'service-1.log');
       await s.stop();
@@ -454,7 +465,7 @@ async function main(): Promise<NodeTruth[]> {
       await stopWriter(writer);
       const gone = await rec!.expect(since2, [['camera2', 'DISCONNECTED']]);
       await serviceLatencies(s2, from2, 'loopback_writer_stop', gone);
-      await must('modprobe', ['-r', 'v4l2loopback']);
+      await unloaded('v4l2loopback');
       return { seen: [...seen, ...gone] };
     });
 
@@ -466,7 +477,7 @@ async function main(): Promise<NodeTruth[]> {
     saveLogs(svc!, 'service-2.log');
     await svc!.stop();
     svc = undefined;
-    await must('modprobe', ['-r', 'vivid']);
+    await unloaded('vivid');
     await step('unprivileged_inotify', unprivileged);
     steps['topics'] = { ok: true, data: { topics } };
   } finally {
@@ -474,8 +485,8 @@ async function main(): Promise<NodeTruth[]> {
     if (svc) saveLogs(svc, 'service-2.log');
     await viewer?.close().catch(() => undefined);
     await svc?.stop().catch(() => undefined);
-    await run('modprobe', ['-r', 'v4l2loopback']);
-    await run('modprobe', ['-r', 'vivid']);
+    await unloadModule('v4l2loopback').catch((err: Error) => errors.push(`cleanup: ${err.message}`));
+    await unloadModule('vivid').catch((err: Error) => errors.push(`cleanup: ${err.message}`));
   }
   return truth;
 }
@@ -487,7 +498,7 @@ try {
   errors.push(`scenario crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
 }
 const metricsStep = steps['metrics']?.data?.['lines'] as string[] | undefined;
-const report: DiscoveryReport = { truth, steps, latencies, metrics: metricsStep ?? [], errors, totalMs: round(performance.now() - t0) };
+const report: DiscoveryReport = { truth, steps, latencies, metrics: metricsStep ?? [], errors, holders, totalMs: round(performance.now() - t0) };
 writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
 console.log(JSON.stringify({ errors, totalMs: report.totalMs, latencies }));
 process.exit(0);

@@ -48,7 +48,7 @@ describe('snapshots', () => {
     assert.equal(jpeg.length, last!.file_size);
     assert.deepEqual([jpeg[0], jpeg[1], jpeg.at(-2), jpeg.at(-1)], [0xff, 0xd8, 0xff, 0xd9]);
     assert.deepEqual(jpegSize(jpeg), { width: CAM.width, height: CAM.height });
-    assert.match(last!.filename, /^camera0_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_\d{3}\.jpg$/);
+    assert.match(last!.filename, /^camera0_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_\d{3}(-\d+)?\.jpg$/);
     const taken = await notes.wait('snapshot.taken', (p) => p.filename === last!.filename);
     assert.deepEqual([taken.device, taken.file_size, taken.source], ['camera0', jpeg.length, 'live']);
 
@@ -60,6 +60,12 @@ describe('snapshots', () => {
     assert.equal(listed.files[0]!.filename, last!.filename, 'newest first');
     const info = await c.call('get_snapshot_info', { filename: last!.filename });
     assert.deepEqual([info.file_size, info.download_url], [jpeg.length, listed.files[0]!.download_url]);
+
+    // A burst of concurrent snapshots: each its own file, none refused (names share the millisecond).
+    const burst = (await Promise.all(Array.from({ length: 8 }, () => c.call('take_snapshot', { device: 'camera0' })))) as unknown as Snap[];
+    assert.deepEqual(burst.map((b) => b.status), Array(8).fill('SUCCESS'));
+    assert.equal(new Set(burst.map((b) => b.filename)).size, 8, burst.map((b) => b.filename).join(' '));
+    assert.equal((await c.call('list_snapshots', { limit: 1 })).total, 39);
   });
 
   it('not streaming: the stream starts for the snapshot and stops after; PNG and other qualities; custom names', async (t) => {

@@ -10,8 +10,9 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runInVm, vmUnavailableReason } from '../../../e2e/vm/harness.js';
+import { skipUnlessPresent } from '../../helpers/required.js';
 
-const unavailable = vmUnavailableReason();
+const unavailable = skipUnlessPresent(vmUnavailableReason());
 
 /** The guest script (run as root in the VM, in the project dir; writes $OUT/report.json). */
 const SCRIPT = readFileSync(fileURLToPath(new URL('../../../../test/integration/ops/hardware-vm.guest.sh', import.meta.url)), 'utf8');
@@ -21,7 +22,7 @@ interface Report {
   otherMarked: string;
 }
 
-describe('udev rule and modprobe.d example on a real kernel (VM lane)', { skip: unavailable ?? false }, () => {
+describe('udev rule and modprobe.d example on a real kernel (VM lane)', { skip: unavailable }, () => {
   it('v4l2loopback from the example: /dev/video20 and /dev/video21, labelled; the rule sets group video, 0660, the systemd tag and CAMERA_SERVICE=1', { timeout: 300_000 }, async () => {
     const res = await runInVm(SCRIPT, { timeoutMs: 150_000 });
     const where = `(out dir ${res.outDir})\n--- output.log\n${res.log.slice(-3000)}\n--- run-vm stderr\n${res.stderr.slice(-2000)}`;

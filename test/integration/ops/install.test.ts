@@ -17,6 +17,9 @@ import { NODE_FLAGS } from '../../../src/node-flags.js';
 import { freePorts } from '../../helpers/ports.js';
 import { until } from '../../helpers/service.js';
 import { hasSystemdAnalyze, parseUnit, verifyUnit } from './unit-file.js';
+import { skipUnlessPresent } from '../../helpers/required.js';
+
+const noAnalyze = skipUnlessPresent(hasSystemdAnalyze ? false : 'needs systemd-analyze (Debian package systemd)');
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const PREFIX = '/opt/camera-service';
@@ -165,7 +168,7 @@ describe('install.sh into a temporary root (managed MediaMTX, the default)', () 
     assert.equal(check.stdout, 'configuration ok\n');
   });
 
-  it('the installed unit starts the installed tree; systemd-analyze verify passes on it', { skip: hasSystemdAnalyze ? false : 'needs systemd-analyze' }, () => {
+  it('the installed unit starts the installed tree; systemd-analyze verify passes on it', { skip: noAnalyze }, () => {
     const path = join(dest, 'etc/systemd/system/camera-service.service');
     const exec = parseUnit(readFileSync(path, 'utf8')).get('Service')!.get('ExecStart')![0]!.split(' ');
     assert.deepEqual(exec.slice(1), [...NODE_FLAGS, `${PREFIX}/dist/src/main.js`, '--config', '/etc/camera-service/config.yaml']);
@@ -260,7 +263,7 @@ describe('install.sh --external-mediamtx', () => {
     }
   });
 
-  it('systemd-analyze verify passes on the installed mediamtx.service (binary rebased into DESTDIR)', { skip: hasSystemdAnalyze ? false : 'needs systemd-analyze' }, () => {
+  it('systemd-analyze verify passes on the installed mediamtx.service (binary rebased into DESTDIR)', { skip: noAnalyze }, () => {
     const r = verifyUnit(join(dest, 'etc/systemd/system/mediamtx.service'), [['ExecStart=/usr/local/bin/mediamtx ', `ExecStart=${join(dest, 'usr/local/bin/mediamtx')} `]]);
     assert.equal(r.status, 0, r.output);
   });

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { processesMatching, startService } from '../../helpers/service.js';
 import { python3Available, startNotifyListener, type NotifyListener } from './notify-listener.js';
+import { skipUnlessPresent } from '../../helpers/required.js';
 
 const missing = [
   spawnSync('systemd-notify', ['--version'], { stdio: 'ignore' }).status === 0 ? undefined : 'systemd-notify (Debian package systemd)',
   python3Available() ? undefined : 'python3',
 ].filter(Boolean);
-const skip = missing.length ? `needs ${missing.join(' and ')}` : false;
+const skip = skipUnlessPresent(missing.length ? `needs ${missing.join(' and ')}` : false);
 
 /** Sets the variables systemd would set for the daemon started next (it inherits this process's environment). */
 function systemdEnv(listener: NotifyListener, watchdogUsec?: number): () => void {

@@ -12,10 +12,11 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS } from '../../../src/node-flags.js';
 import { hasSystemdAnalyze, parseUnit, verifyUnit } from './unit-file.js';
+import { skipUnlessPresent } from '../../helpers/required.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const SYSTEMD = join(ROOT, 'systemd');
-const noAnalyze = hasSystemdAnalyze ? false : 'needs systemd-analyze (Debian package systemd)';
+const noAnalyze = skipUnlessPresent(hasSystemdAnalyze ? false : 'needs systemd-analyze (Debian package systemd)');
 
 function unit(name: string) {
   return parseUnit(readFileSync(join(SYSTEMD, name), 'utf8'));

@@ -15,10 +15,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runInVm, vmUnavailableReason } from '../../../e2e/vm/harness.js';
+import { skipUnlessPresent } from '../../helpers/required.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const SCRIPT = readFileSync(fileURLToPath(new URL('../../../../test/integration/ops/systemd-vm.guest.sh', import.meta.url)), 'utf8');
-const unavailable = vmUnavailableReason();
+const unavailable = skipUnlessPresent(vmUnavailableReason());
 
 interface Report {
   error?: string;
@@ -40,7 +41,7 @@ interface Report {
   stoppingSeen: string;
 }
 
-describe('camera-service.service under a real systemd (VM lane)', { skip: unavailable ?? false }, () => {
+describe('camera-service.service under a real systemd (VM lane)', { skip: unavailable }, () => {
   it('notify start, hardening, watchdog restart and clean stop', { timeout: 600_000 }, async (t) => {
     const mtx = spawnSync(join(ROOT, 'scripts', 'provision-mediamtx.sh'), { encoding: 'utf8' });
     assert.equal(mtx.status, 0, mtx.stderr);

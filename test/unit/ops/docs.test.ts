@@ -64,12 +64,12 @@ describe('README', () => {
   });
 
   it('the README commands exist and are executable; its single-suite commands are the suites test.sh runs', () => {
-    for (const script of ['scripts/run.sh', 'scripts/test.sh', 'scripts/setup.sh', 'scripts/provision-mediamtx.sh', 'scripts/install.sh', 'scripts/uninstall.sh']) {
+    for (const script of ['scripts/run.sh', 'scripts/test.sh', 'scripts/setup.sh', 'scripts/provision-mediamtx.sh', 'scripts/provision-node.sh', 'scripts/install.sh', 'scripts/uninstall.sh']) {
       assert.ok(statSync(join(ROOT, script)).mode & 0o111, `${script} is executable`);
     }
     const readme = read('README.md');
     const testSh = read('scripts/test.sh');
-    const run = /node scripts\/run-tests\.mjs ((?:\w+ ?)+)/.exec(testSh);
+    const run = /node scripts\/run-tests\.mjs (?:--node-lts "[^"]*" )?((?:\w+ ?)+)/.exec(testSh);
     assert.ok(run, 'test.sh runs scripts/run-tests.mjs');
     const suites = run[1]!.trim().split(/\s+/);
     for (const suite of suites) {

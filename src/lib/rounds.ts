@@ -1,0 +1,45 @@
+/**
+ * Spreads periodic work over a period: members are dealt into `slices` buckets as they join,
+ * and each tick hands out the next bucket, so one round of `slices` ticks visits every member
+ * exactly once while no single tick touches more than about 1/slices of them. Used by the
+ * WebSocket heartbeat so 10,000 connections are pinged in small batches, not in one event-loop
+ * turn. Pure: the caller owns the timer.
+ */
+export class Rounds<T> {
+  readonly #buckets: Set<T>[];
+  readonly #slot = new Map<T, number>();
+  #next = 0;
+  #deal = 0;
+
+  constructor(readonly slices: number) {
+    if (!Number.isInteger(slices) || slices < 1) throw new RangeError(`slices must be a positive integer, got ${slices}`);
+    this.#buckets = Array.from({ length: slices }, () => new Set<T>());
+  }
+
+  get size(): number {
+    return this.#slot.size;
+  }
+
+  /** Adds a member to the bucket after the last one dealt (buckets stay within one member of each other). */
+  add(member: T): void {
+    if (this.#slot.has(member)) return;
+    const slot = this.#deal;
+    this.#deal = (this.#deal + 1) % this.slices;
+    this.#buckets[slot]!.add(member);
+    this.#slot.set(member, slot);
+  }
+
+  delete(member: T): void {
+    const slot = this.#slot.get(member);
+    if (slot === undefined) return;
+    this.#buckets[slot]!.delete(member);
+    this.#slot.delete(member);
+  }
+
+  /** The members due this tick (a copy: the caller may delete members while visiting them). */
+  tick(): T[] {
+    const bucket = this.#buckets[this.#next]!;
+    this.#next = (this.#next + 1) % this.slices;
+    return [...bucket];
+  }
+}
