@@ -29,13 +29,16 @@ export class TestPatternCameras {
   constructor(
     private readonly registry: CameraRegistry,
     private readonly ids: CameraIdStore,
+    /** A mode an operator set for this identity (set_camera_mode); it wins over the spec's size and rate. */
+    private readonly modeOf?: (identity: string) => { width: number; height: number; fps: number } | undefined,
   ) {}
 
   /** Adds (or updates) a test-pattern camera; returns its id. */
   add(spec: TestPatternSpec): string {
     const identity = identityOf(spec.name);
     const id = this.ids.assign([{ identity, name: spec.name }]).get(identity)!;
-    const src: TestPatternSource = { width: spec.width ?? 1280, height: spec.height ?? 720, fps: spec.fps ?? 30, loop: !spec.encode_live };
+    const chosen = this.modeOf?.(identity);
+    const src: TestPatternSource = { width: chosen?.width ?? spec.width ?? 1280, height: chosen?.height ?? spec.height ?? 720, fps: chosen?.fps ?? spec.fps ?? 30, loop: !spec.encode_live };
     this.#byName.set(spec.name, id);
     this.registry.upsert({
       id,

@@ -44,6 +44,8 @@ export interface StreamManagerOptions {
 
 export interface StreamEvents {
   started: [cameraId: string, info: { pid: number | null; template: string; afterMs: number }];
+  /** A publisher process was spawned (each start and restart); it is opening the device. */
+  spawned: [cameraId: string, pid: number | null];
   stopped: [cameraId: string, reason: string];
   /** A publisher exited without being asked to (the supervisor restarts it with backoff). */
   crash: [cameraId: string, exit: ProcessExit];
@@ -215,7 +217,10 @@ export class StreamManager extends EventEmitter<StreamEvents> {
         this.o.log.warn({ camera: e.id, code: exit.code, signal: exit.signal, summary: exit.summary }, 'ffmpeg publisher exited');
         this.emit('crash', e.id, exit);
       });
-      sup.on('spawn', ({ pid }) => this.o.log.info({ camera: e.id, pid, template: plan.template }, 'ffmpeg publisher started'));
+      sup.on('spawn', ({ pid }) => {
+        this.o.log.info({ camera: e.id, pid, template: plan.template }, 'ffmpeg publisher started');
+        this.emit('spawned', e.id, pid);
+      });
       sup.start();
     });
   }
