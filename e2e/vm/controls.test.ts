@@ -59,6 +59,11 @@ test('VM camera settings: controls, persistence across re-plug and restart, mode
     assert.deepEqual(r.restart?.mode, { format: 'YUYV', width: 640, height: 360, fps: 5, source: 'operator' });
   });
 
+  await t.test('saved values the camera rejects are dropped from the saved set and reported', () => {
+    assert.deepEqual(Object.fromEntries(Object.entries(r.restart?.rejected ?? {}).map(([k, v]) => [k, v.rule])), { hue: 'maximum', no_such_control: 'unknown' });
+    assert.deepEqual(r.restart?.savedAfter, ['brightness', 'contrast', 'gain', 'gain_automatic', 'menu']);
+  });
+
   await t.test('reset → device defaults, nothing saved', () => {
     const v = r.reset!.v4l2ctl;
     assert.deepEqual([v.brightness, v.contrast, v.gain_automatic, v.menu], ['128', '128', '1', '3 (Menu Item 3)']);

@@ -5,7 +5,7 @@
 // mode (an RTSP reader sees the new size), and publishes an MJPEG v4l2loopback camera.
 // Results go to $OUT/report.json; the host-side test (../controls.test.ts) judges.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,7 +27,7 @@ export interface ControlsReport {
   invalid?: { code: number | null; details: Record<string, { rule: string }>; before: Record<string, string>; after: Record<string, string> };
   rebind?: { reason: string | null; v4l2ctl: Record<string, string>; ms: number };
   mode?: { before: string; result: Record<string, unknown>; status: Record<string, unknown> | null; read: { width: number; height: number; codec: string }; reapplied: string | null };
-  restart?: { cleared: Record<string, string>; v4l2ctl: Record<string, string>; mode: Record<string, unknown> | null };
+  restart?: { cleared: Record<string, string>; v4l2ctl: Record<string, string>; mode: Record<string, unknown> | null; rejected: Record<string, { rule: string }> | null; savedAfter: string[] };
   reset?: { v4l2ctl: Record<string, string>; persisted: string[] };
   mjpeg?: { camera: string; formats: string[]; template: string | null; read: { width: number; height: number; codec: string; frames: number } };
   timings: Record<string, number>;
@@ -134,12 +134,19 @@ async function main(ref: { svc?: RunningService }): Promise<void> {
   ref.svc = undefined;
   await run('v4l2-ctl', ['-d', dev, '--set-ctrl=gain_automatic=1,brightness=128,contrast=128,saturation=128,menu=3']);
   const cleared = await getCtrls(dev, ['brightness', 'contrast', 'gain_automatic', 'menu']);
+  // Values this camera does not accept (as after a firmware change, or another model on the port).
+  const file = join(dir, 'state', 'camera-settings.json');
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { cameras: Record<string, { controls: Record<string, unknown> }> };
+  for (const entry of Object.values(doc.cameras)) Object.assign(entry.controls, { hue: 500, no_such_control: 1 });
+  writeFileSync(file, JSON.stringify(doc));
   svc = await startServiceInVm({}, { dir, keep: true });
   ref.svc = svc;
   await svc.waitForLog((l) => l.msg === 'saved camera settings re-applied', 120_000);
+  const rejected = await svc.waitForLog((l) => l.msg === 'saved camera settings rejected by the device: dropped', 10_000).catch(() => undefined);
+  const savedAfter = Object.values((JSON.parse(readFileSync(file, 'utf8')) as typeof doc).cameras).flatMap((e) => Object.keys(e.controls)).sort();
   op = await svc.client('operator');
   const st2 = await op.call('get_camera_status', { device });
-  report.restart = { cleared, v4l2ctl: await getCtrls(dev), mode: (st2.mode as Record<string, unknown> | undefined) ?? null };
+  report.restart = { cleared, v4l2ctl: await getCtrls(dev), mode: (st2.mode as Record<string, unknown> | undefined) ?? null, rejected: (rejected?.['rejected'] as Record<string, { rule: string }> | undefined) ?? null, savedAfter };
   mark('restart_done');
 
   // ---- reset: device defaults, nothing saved ----

@@ -325,7 +325,8 @@ export class CameraSettings extends EventEmitter<SettingsEvents> {
       const applied = valuesOf(after, Object.keys(wanted).filter((n) => !(n in rejected)));
       if (Object.keys(applied).length === 0) return;
       this.d.log.info({ camera: id, reason, controls: applied }, 'saved camera settings re-applied');
-      this.emit('changed', { device: id, controls: applied as Record<string, ControlValue>, persisted: true, by: 'camera-service', reason });
+      const saved = this.d.store.get(identity).controls;
+      this.emit('changed', { device: id, controls: applied as Record<string, ControlValue>, persisted: Object.keys(applied).every((n) => n in saved), by: 'camera-service', reason });
     }).catch((err: Error) => this.d.log.warn({ camera: id, err: err.message }, 're-applying camera settings failed'));
   }
 
