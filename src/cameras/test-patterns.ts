@@ -25,6 +25,7 @@ export function testPatternSource(camera: Camera): TestPatternSource | undefined
 
 export class TestPatternCameras {
   readonly #byName = new Map<string, string>();
+  readonly #specs = new Map<string, TestPatternSpec>();
 
   constructor(
     private readonly registry: CameraRegistry,
@@ -40,6 +41,7 @@ export class TestPatternCameras {
     const chosen = this.modeOf?.(identity);
     const src: TestPatternSource = { width: chosen?.width ?? spec.width ?? 1280, height: chosen?.height ?? spec.height ?? 720, fps: chosen?.fps ?? spec.fps ?? 30, loop: !spec.encode_live };
     this.#byName.set(spec.name, id);
+    this.#specs.set(spec.name, { ...spec });
     this.registry.upsert({
       id,
       kind: 'test_pattern',
@@ -50,6 +52,15 @@ export class TestPatternCameras {
       debug: { identity, test_pattern: src },
     });
     return id;
+  }
+
+  /** Builds a connected test-pattern camera again from its spec (after its operator mode changed). */
+  refresh(name: string): boolean {
+    const spec = this.#specs.get(name);
+    const id = this.#byName.get(name);
+    if (!spec || !id || this.registry.get(id)?.status !== 'CONNECTED') return false;
+    this.add(spec);
+    return true;
   }
 
   /** The id of the test-pattern camera named `name` (added since start, connected or not). */

@@ -28,8 +28,8 @@ commands:
   recordings | snapshots           list files
   controls ID [--set NAME=VALUE ...] [--reset [NAME ...]] [--persist]
                                    list V4L2 controls, set them (all or nothing), or reset to defaults
-  mode ID WxH@FPS [--format F] [--persist]
-                                   change the capture mode (the stream restarts)
+  mode ID WxH@FPS [--format F] [--persist] | mode ID --reset
+                                   change the capture mode (the stream restarts), or back to the policy's
   watch [--topics T1,T2] [--count N]
                                    print notifications as they arrive
   token --role viewer|operator|admin [--ttl S]
@@ -112,7 +112,7 @@ async function run(argv: string[]): Promise<void> {
   // Usage errors before connecting.
   const sets = command === 'controls' ? parseSets(values.set ?? []) : undefined;
   if (command === 'controls' && values.reset && sets && Object.keys(sets).length > 0) throw new UsageError('controls takes --set or --reset, not both');
-  const mode = command === 'mode' ? parseMode(rest[1]) : undefined;
+  const mode = command === 'mode' && !values.reset ? parseMode(rest[1]) : undefined;
   if (!known.includes(command)) throw new UsageError(`unknown command '${command}'`);
   const c = await connect(values);
   try {
@@ -188,6 +188,10 @@ async function run(argv: string[]): Promise<void> {
       }
       case 'mode': {
         const device = need(rest[0], 'camera id');
+        if (values.reset) {
+          const r = await c.call('reset_camera_mode', { device });
+          return out(`${r.device}: ${r.format} ${r.width}x${r.height}@${r.fps} (mode policy)`, r);
+        }
         const r = await c.call('set_camera_mode', { device, ...mode!, ...(values.format ? { format: values.format } : {}), ...(values.persist ? { persist: true } : {}) });
         return out(`${r.device}: ${r.format} ${r.width}x${r.height}@${r.fps}${r.persisted ? ' (saved for this camera)' : ''}`, r);
       }

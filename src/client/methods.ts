@@ -231,6 +231,8 @@ export interface Methods {
     params: Device & { format?: string; width: number; height: number; fps: number; persist?: boolean };
     result: { device: string; format: string; width: number; height: number; fps: number; source: 'operator'; persisted: boolean };
   };
+  /** Extension beyond the contract (operator): back to the mode policy's choice. */
+  reset_camera_mode: { params: Device; result: { device: string; format: string; width: number; height: number; fps: number; source: 'policy' } };
   /** The OpenRPC document (also GET /openrpc.json). */
   'rpc.discover': { params: {}; result: { openrpc: string; info: { title: string; version: string }; methods: { name: string; summary: string }[] } & Record<string, unknown> };
 }

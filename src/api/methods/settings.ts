@@ -145,5 +145,15 @@ export function settingsMethods(settings: CameraSettings): MethodDef[] {
           return { device: p.device, ...r };
         }),
     }),
+    defineMethod({
+      name: 'reset_camera_mode',
+      minRole: 'operator',
+      summary: 'Extension beyond the contract: drops the operator\'s capture mode (saved or not); the mode policy (or a test pattern\'s configured size) chooses again.',
+      description: 'The publisher restarts when the mode changes. Refused while the camera records (-32020, state RECORDING). Returns the mode now in use.',
+      params: t.object({ device: deviceParam }),
+      result: t.object({ device: t.string(), format: t.string(), width: t.integer(), height: t.integer(), fps: t.number(), source: t.enum(['policy'] as const) }),
+      errors: [ErrorCode.NotFound, ErrorCode.InvalidState],
+      handler: (p, ctx) => mapped(async () => ({ device: p.device, ...(await settings.resetMode(p.device, actorOf(ctx))) })),
+    }),
   ];
 }

@@ -260,15 +260,39 @@ export class CameraSettings extends EventEmitter<SettingsEvents> {
       this.#modes.set(identity, mode);
       if (persist) this.d.store.saveMode(identity, mode);
       else this.d.store.removeMode(identity);
-      if (pattern) {
-        const name = this.d.testPatterns.nameOf(id);
-        if (name) this.d.testPatterns.add({ name, width: mode.width, height: mode.height, fps: mode.fps, encode_live: !pattern.loop });
-      } else {
-        this.d.refreshModes();
-      }
+      this.#rebuild(id, camera);
       this.#changed({ device: id, mode: { ...mode, source: 'operator' }, persisted: persist, by: who.user, reason: 'set' }, who);
       return { ...mode, source: 'operator' as const, persisted: persist };
     });
+  }
+
+  /** reset_camera_mode: back to the policy's (or the test pattern's configured) mode; the saved mode is removed. */
+  resetMode(id: string, who: Actor): Promise<SavedMode & { source: 'policy' }> {
+    const camera = this.#connected(id);
+    const identity = identityOf(camera) ?? id;
+    return this.#serial(id, async () => {
+      const operatorMode = this.#modes.has(identity) || this.d.store.get(identity).mode !== undefined;
+      if (operatorMode && this.d.recording(id)) {
+        throw new SettingsError('invalid_state', `camera ${id} is recording; stop the recording before changing the capture mode`, { state: 'RECORDING', allowed: ['CONNECTED'] });
+      }
+      this.#modes.delete(identity);
+      this.d.store.removeMode(identity);
+      if (operatorMode) this.#rebuild(id, camera);
+      const now = this.d.registry.get(id)?.mode ?? camera.mode;
+      const mode: SavedMode = { format: now?.format ?? '', width: now?.width ?? 0, height: now?.height ?? 0, fps: now?.fps ?? 0 };
+      this.#changed({ device: id, mode: { ...mode, source: 'policy' }, persisted: true, by: who.user, reason: 'reset' }, who);
+      return { ...mode, source: 'policy' as const };
+    });
+  }
+
+  /** Makes the camera's source build it again with the current mode choice (the stream manager restarts the publisher). */
+  #rebuild(id: string, camera: Camera): void {
+    if (camera.kind === 'test_pattern') {
+      const name = this.d.testPatterns.nameOf(id);
+      if (name) this.d.testPatterns.refresh(name);
+    } else {
+      this.d.refreshModes();
+    }
   }
 
   /**

@@ -80,5 +80,12 @@ describe('camera settings on a test-pattern camera', () => {
     const restarted = await v2.call('get_camera_status', { device: 'camera0' });
     assert.deepEqual([restarted.resolution, restarted.mode?.source], ['160x120', 'operator']);
     assert.deepEqual(await ffprobe(`rtsp://127.0.0.1:${svc.rtspPort}/camera0`), { codec_name: 'h264', width: 160, height: 120 });
+
+    // Back to the configured size; nothing saved any more.
+    const op2 = await svc.client('operator');
+    t.after(() => op2.close());
+    assert.deepEqual(await op2.call('reset_camera_mode', { device: 'camera0' }), { device: 'camera0', format: 'H264', width: 320, height: 240, fps: 10, source: 'policy' });
+    assert.deepEqual((await v2.call('get_camera_status', { device: 'camera0' })).mode, { format: 'H264', width: 320, height: 240, fps: 10, source: 'policy' });
+    await until(async () => (await ffprobe(`rtsp://127.0.0.1:${svc.rtspPort}/camera0`).catch(() => undefined))?.width === 320, 20_000, 'the stream back at 320x240');
   });
 });

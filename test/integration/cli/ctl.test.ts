@@ -111,6 +111,9 @@ describe('camera-service-ctl', () => {
     assert.equal(mode.stdout.trim(), 'camera0: H264 160x120@10 (saved for this camera)');
     assert.match(ctl('cameras').stdout, /camera0\s+CONNECTED\s+Test pattern cli\s+160x120\s+10/);
     assert.equal(ctl('mode', 'camera0', '160x120').status, 2);
+    const reset = ctl('mode', 'camera0', '--reset');
+    assert.equal(reset.status, 0, reset.stderr);
+    assert.equal(reset.stdout.trim(), 'camera0: H264 320x240@15 (mode policy)');
     const bad = ctl('mode', 'camera0', '161x120@10');
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /-32602/);
