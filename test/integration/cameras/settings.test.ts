@@ -61,7 +61,7 @@ describe('camera settings on a test-pattern camera', () => {
     const after = await viewer.call('get_camera_status', { device: 'camera0' });
     assert.deepEqual([after.resolution, after.mode?.source], ['160x120', 'operator']);
     // The publisher restarts with the new mode: a new reader gets the new size.
-    await until(async () => (await ffprobe(url).catch(() => undefined))?.width === 160, 20_000, 'the stream at 160x120');
+    await until(async () => (await ffprobe(url).catch(() => undefined))?.width === 160, 45_000, 'the stream at 160x120');
     assert.deepEqual(await ffprobe(url), { codec_name: 'h264', width: 160, height: 120 });
 
     // Refused while recording.
@@ -86,6 +86,6 @@ describe('camera settings on a test-pattern camera', () => {
     t.after(() => op2.close());
     assert.deepEqual(await op2.call('reset_camera_mode', { device: 'camera0' }), { device: 'camera0', format: 'H264', width: 320, height: 240, fps: 10, source: 'policy' });
     assert.deepEqual((await v2.call('get_camera_status', { device: 'camera0' })).mode, { format: 'H264', width: 320, height: 240, fps: 10, source: 'policy' });
-    await until(async () => (await ffprobe(`rtsp://127.0.0.1:${svc.rtspPort}/camera0`).catch(() => undefined))?.width === 320, 20_000, 'the stream back at 320x240');
+    await until(async () => (await ffprobe(`rtsp://127.0.0.1:${svc.rtspPort}/camera0`).catch(() => undefined))?.width === 320, 45_000, 'the stream back at 320x240');
   });
 });
