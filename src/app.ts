@@ -130,6 +130,9 @@ export class App {
       mediamtx: this.mediamtxApi,
       log: log.child({ module: 'streaming' }),
       servicePort: () => this.port,
+      // Saved camera controls go back before the publisher opens the device, and again once it
+      // runs (some drivers reset controls when streaming starts).
+      beforePublish: (id) => (this.cameras.get(id)?.kind === 'v4l2' ? this.settings.reapply(id, 'reapplied_before_publisher_start') : Promise.resolve()),
     });
     this.media = createMedia({
       config,

@@ -36,6 +36,11 @@ export interface StreamManagerOptions {
   modeOf(cameraId: string): StreamMode;
   /** The runOnDemand command of an on-demand path. */
   onDemandCommand(cameraId: string): string;
+  /**
+   * Awaited before a publisher process is started (not before the supervisor's own restarts):
+   * camera controls are put back so the first frames have them. Must not reject.
+   */
+  beforePublish?(cameraId: string): Promise<void>;
   readerCloseAfterS: number;
   autoCloseAfterS: number;
   stopGraceMs: number;
@@ -201,6 +206,8 @@ export class StreamManager extends EventEmitter<StreamEvents> {
     return this.#serial(e, async () => {
       if (e.supervisor || !e.source || e.users.size === 0 || this.#closed) return;
       const plan = await this.o.plan(e.id, e.source);
+      if (e.supervisor || !e.source || e.users.size === 0 || this.#closed) return;
+      await this.o.beforePublish?.(e.id);
       if (e.supervisor || !e.source || e.users.size === 0 || this.#closed) return;
       e.plan = plan;
       const sup = new FfmpegSupervisor({

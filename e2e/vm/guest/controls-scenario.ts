@@ -174,7 +174,7 @@ async function main(ref: { svc?: RunningService }): Promise<void> {
     return template !== null;
   }, 5_000, 'stream template').catch(() => undefined);
   if (template === null) {
-    const line = svc.logs.find((l) => l.msg === 'ffmpeg publisher started' && l['camera'] === loopCam.device);
+    const line = await svc.waitForLog((l) => l.msg === 'ffmpeg publisher started' && l['camera'] === loopCam.device, 10_000).catch(() => undefined);
     template = (line?.['template'] as string | undefined) ?? null;
   }
   report.mjpeg = { camera: loopCam.device, formats: caps.formats, template, read: loopRead };

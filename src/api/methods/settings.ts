@@ -80,7 +80,7 @@ export function settingsMethods(settings: CameraSettings): MethodDef[] {
         '(`auto_exposure` 1 before `exposure_time_absolute`, `focus_automatic_continuous` false before `focus_absolute`, `white_balance_automatic`, `gain_automatic`): ' +
         'the automatic one is written first when it enables the manual ones, last when it disables them. Menu controls take the index or the item label. ' +
         'With `persist: true` the values (and the current value of the automatic control governing a manual one) are saved for this physical camera and re-applied when it is ' +
-        're-plugged, after a service restart and after each publisher start; without it they are re-applied the same way until the service stops. ' +
+        're-plugged, after a service restart, before each publisher start and once it runs; without it they are re-applied the same way until the service stops. ' +
         'Every change is published on `camera.settings_changed` and written to the log as an audit line. If the device refuses a write, the previous values are put back and the answer is -32050.',
       params: t.object({
         device: deviceParam,

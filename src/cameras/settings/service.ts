@@ -32,7 +32,7 @@ export interface SettingsChange {
   persisted: boolean;
   /** Who: the user id, or "camera-service" when saved settings were re-applied. */
   by: string;
-  reason: 'set' | 'reset' | 'reapplied_on_connect' | 'reapplied_after_publisher_start';
+  reason: 'set' | 'reset' | 'reapplied_on_connect' | 'reapplied_before_publisher_start' | 'reapplied_after_publisher_start';
 }
 
 export interface SettingsEvents {
@@ -296,11 +296,12 @@ export class CameraSettings extends EventEmitter<SettingsEvents> {
   }
 
   /**
-   * Puts the saved (and unsaved) control values back: when the camera connects, and after
-   * its publisher started (some drivers reset controls at stream start). Values the device
+   * Puts the saved (and unsaved) control values back: when the camera connects, before its
+   * publisher starts (so the first frames have them) and once the publisher runs (some
+   * drivers reset controls at stream start). Values the device
    * now rejects are dropped and reported.
    */
-  reapply(id: string, reason: 'reapplied_on_connect' | 'reapplied_after_publisher_start'): Promise<void> {
+  reapply(id: string, reason: 'reapplied_on_connect' | 'reapplied_before_publisher_start' | 'reapplied_after_publisher_start'): Promise<void> {
     return this.#serial(id, async () => {
       const camera = this.d.registry.get(id);
       const devnode = camera && camera.status === 'CONNECTED' ? deviceOf(camera) : undefined;

@@ -55,7 +55,8 @@ describe('camera settings on a test-pattern camera', () => {
     assert.deepEqual(r, { device: 'camera0', format: 'H264', width: 160, height: 120, fps: 10, source: 'operator', persisted: true });
     const n = await changed;
     assert.deepEqual([n.mode, n.by, n.reason, n.persisted], [{ format: 'H264', width: 160, height: 120, fps: 10, source: 'operator' }, 'test-operator', 'set', true]);
-    const audit = svc.logs.find((l) => l.msg === 'camera settings changed' && l['audit'] === true);
+    // The log line travels over the daemon's stdout, which may arrive after the notification.
+    const audit = await svc.waitForLog((l) => l.msg === 'camera settings changed' && l['audit'] === true);
     assert.deepEqual([audit?.['user'], audit?.['role'], audit?.['camera']], ['test-operator', 'operator', 'camera0']);
 
     const after = await viewer.call('get_camera_status', { device: 'camera0' });
