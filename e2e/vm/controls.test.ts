@@ -49,7 +49,7 @@ test('VM camera settings: controls, persistence across re-plug and restart, mode
     assert.equal(r.mode?.before, '320x180', 'the policy\'s mode before');
     assert.deepEqual([r.mode?.read.width, r.mode?.read.height, r.mode?.read.codec], [640, 360, 'h264']);
     assert.deepEqual(r.mode?.status, { format: 'YUYV', width: 640, height: 360, fps: 5, source: 'operator' });
-    assert.equal(r.mode?.reapplied, 'reapplied_after_publisher_start', 'controls re-applied after the publisher started');
+    assert.deepEqual(r.mode?.reapplied, ['reapplied_before_publisher_start', 'reapplied_after_publisher_start'], 'controls re-applied before and after the publisher started');
   });
 
   await t.test('restart → saved values and mode re-applied; unsaved ones not', () => {

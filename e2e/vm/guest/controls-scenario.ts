@@ -26,7 +26,7 @@ export interface ControlsReport {
   latency?: { n: number; p50: number; p95: number; max: number };
   invalid?: { code: number | null; details: Record<string, { rule: string }>; before: Record<string, string>; after: Record<string, string> };
   rebind?: { reason: string | null; v4l2ctl: Record<string, string>; ms: number };
-  mode?: { before: string; result: Record<string, unknown>; status: Record<string, unknown> | null; read: { width: number; height: number; codec: string }; reapplied: string | null };
+  mode?: { before: string; result: Record<string, unknown>; status: Record<string, unknown> | null; read: { width: number; height: number; codec: string }; reapplied: string[] };
   restart?: { cleared: Record<string, string>; v4l2ctl: Record<string, string>; mode: Record<string, unknown> | null; rejected: Record<string, { rule: string }> | null; savedAfter: string[] };
   reset?: { v4l2ctl: Record<string, string>; persisted: string[] };
   mjpeg?: { camera: string; formats: string[]; template: string | null; read: { width: number; height: number; codec: string; frames: number } };
@@ -119,11 +119,12 @@ async function main(ref: { svc?: RunningService }): Promise<void> {
 
   // ---- capture mode at run time: a reader sees the new size ----
   const st0 = await viewer.call('get_camera_status', { device });
+  const beforeStart = op.waitForNotification<{ device: string; reason: string }>('camera.settings_changed', (p) => p.device === device && p.reason === 'reapplied_before_publisher_start', 180_000);
   const afterStart = op.waitForNotification<{ device: string; reason: string }>('camera.settings_changed', (p) => p.device === device && p.reason === 'reapplied_after_publisher_start', 180_000);
   const modeResult = await op.call('set_camera_mode', { device, format: 'YUYV', width: 640, height: 360, fps: 5, persist: true });
   const st1 = await viewer.call('get_camera_status', { device });
   const read = await rtspRead(`rtsp://127.0.0.1:${svc.rtspPort}/${device}`);
-  const pub = await afterStart.then((p) => p.reason, () => null);
+  const pub = (await Promise.all([beforeStart, afterStart].map((w) => w.then((p) => p.reason, () => 'missing'))));
   report.mode = { before: st0.resolution, result: modeResult, status: (st1.mode as Record<string, unknown> | undefined) ?? null, read, reapplied: pub };
   mark('mode_done');
 

@@ -164,8 +164,14 @@ export class CameraSettings extends EventEmitter<SettingsEvents> {
     const identity = identityOf(camera) ?? id;
     if (Object.keys(request).length === 0) return Promise.reject(new SettingsError('invalid_params', 'controls must name at least one control', { param: 'controls', rule: 'minProperties:1' }));
     return this.#serial(id, async () => {
-      const current = devnode ? (this.#cache.get(id) ?? (await this.#read(id, devnode))) : [];
-      const plan = planControlWrites(current, request);
+      const cached = devnode ? this.#cache.get(id) : undefined;
+      let current = cached ?? (devnode ? await this.#read(id, devnode) : []);
+      let plan = planControlWrites(current, request);
+      if (!plan.ok && cached) {
+        // The cached flags may be stale (another program switched an automatic mode): judge again on a fresh read.
+        current = await this.#read(id, devnode!);
+        plan = planControlWrites(current, request);
+      }
       if (!plan.ok) throw invalidControls(plan.details);
       const after = await this.#write(id, devnode!, plan.batches, current);
       const readBack = valuesOf(after, Object.keys(request));

@@ -148,6 +148,15 @@ describe('CameraSettings with a device double', () => {
     assert.equal(device.value('brightness'), 128);
   });
 
+  it('validation judges again on a fresh read when the cached flags refuse (an automatic mode switched by another program)', async () => {
+    const { device, settings, plug } = setup('h');
+    plug('CONNECTED');
+    await settings.setControls('camera0', { brightness: 1 }, false, who); // caches gain as inactive
+    await device.write('/dev/video0', [{ name: 'gain_automatic', text: '0', value: false }]); // behind the service's back
+    const r = await settings.setControls('camera0', { gain: 5 }, false, who);
+    assert.deepEqual(r.controls, { gain: 5 });
+  });
+
   it('a disconnected camera: invalid state; an unknown one: not found', async () => {
     const { settings, plug } = setup('g');
     plug('DISCONNECTED');
