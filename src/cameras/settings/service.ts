@@ -135,13 +135,10 @@ export class CameraSettings extends EventEmitter<SettingsEvents> {
   /** Writes batches; on a device failure, puts the previous values back (best effort) and throws. */
   async #write(id: string, devnode: string, batches: ControlWrite[][], before: readonly V4l2Control[]): Promise<V4l2Control[]> {
     let after: V4l2Control[] | undefined;
-    const written: ControlWrite[] = [];
     try {
-      for (const batch of batches) {
-        after = await this.d.device.write(devnode, batch);
-        written.push(...batch);
-      }
+      for (const batch of batches) after = await this.d.device.write(devnode, batch);
     } catch (err) {
+      // Batches already written (and the failed one, which may be half applied) get their previous values back.
       const failed = batches.flat();
       const previous = (name: string) => {
         const c = before.find((x) => x.name === name);
