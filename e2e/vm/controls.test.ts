@@ -16,7 +16,7 @@ test('VM camera settings: controls, persistence across re-plug and restart, mode
   const r = res.report as ControlsReport;
   assert.ok(r, `no report ${res.reportError ?? ''} ${where}`);
   t.diagnostic(`vm controls timings ${JSON.stringify(r.timings)}`);
-  t.diagnostic(`set_camera_controls latency on vivid in the VM (ms, not asserted): ${JSON.stringify(r.latency)}`);
+  t.diagnostic(`set_camera_controls latency on vivid in the VM (ms, not asserted): ${JSON.stringify(r.latency)}; v4l2-ctl alone: ${JSON.stringify(r.v4l2ctlAlone)}`);
   assert.ok(r.ok, `scenario failed: ${r.error} ${where}`);
 
   await t.test('get_camera_controls lists vivid\'s controls of every type', () => {
@@ -47,6 +47,7 @@ test('VM camera settings: controls, persistence across re-plug and restart, mode
 
   await t.test('mode change → the RTSP reader sees the new size; status says operator', () => {
     assert.equal(r.mode?.before, '320x180', 'the policy\'s mode before');
+    assert.equal(r.mode?.notified, '640x360', 'clients got camera_status_update with the new resolution');
     assert.deepEqual([r.mode?.read.width, r.mode?.read.height, r.mode?.read.codec], [640, 360, 'h264']);
     assert.deepEqual(r.mode?.status, { format: 'YUYV', width: 640, height: 360, fps: 5, source: 'operator' });
     assert.deepEqual(r.mode?.reapplied, ['reapplied_before_publisher_start', 'reapplied_after_publisher_start'], 'controls re-applied before and after the publisher started');

@@ -24,9 +24,11 @@ export interface ControlsReport {
   set?: { api: Record<string, unknown>; v4l2ctl: Record<string, string> };
   /** set_camera_controls latency (ms) over repeated calls. */
   latency?: { n: number; p50: number; p95: number; max: number };
+  /** The same write done by v4l2-ctl alone in the guest (process start + ioctls + listing), for comparison. */
+  v4l2ctlAlone?: { n: number; p50: number; p95: number; max: number };
   invalid?: { code: number | null; details: Record<string, { rule: string }>; before: Record<string, string>; after: Record<string, string> };
   rebind?: { reason: string | null; v4l2ctl: Record<string, string>; ms: number };
-  mode?: { before: string; result: Record<string, unknown>; status: Record<string, unknown> | null; read: { width: number; height: number; codec: string }; reapplied: string[] };
+  mode?: { before: string; notified: string | null; result: Record<string, unknown>; status: Record<string, unknown> | null; read: { width: number; height: number; codec: string }; reapplied: string[] };
   restart?: { cleared: Record<string, string>; v4l2ctl: Record<string, string>; mode: Record<string, unknown> | null; rejected: Record<string, { rule: string }> | null; savedAfter: string[] };
   reset?: { v4l2ctl: Record<string, string>; persisted: string[] };
   mjpeg?: { camera: string; formats: string[]; template: string | null; read: { width: number; height: number; codec: string; frames: number } };
@@ -88,15 +90,21 @@ async function main(ref: { svc?: RunningService }): Promise<void> {
   mark('set_done');
 
   // ---- latency (not asserted) ----
+  const stats = (ms: number[]) => {
+    ms.sort((a, b) => a - b);
+    const q = (p: number) => Math.round(ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]! * 10) / 10;
+    return { n: ms.length, p50: q(0.5), p95: q(0.95), max: q(1) };
+  };
   const ms: number[] = [];
+  const alone: number[] = [];
   for (let i = 0; i < 20; i++) {
     const s = performance.now();
     await op.call('set_camera_controls', { device, controls: { saturation: 100 + i } });
     ms.push(performance.now() - s);
+    alone.push((await run('v4l2-ctl', ['-d', dev, `--set-ctrl=saturation=${100 + i}`, '--list-ctrls-menus'])).ms);
   }
-  ms.sort((a, b) => a - b);
-  const q = (p: number) => Math.round(ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]! * 10) / 10;
-  report.latency = { n: ms.length, p50: q(0.5), p95: q(0.95), max: q(1) };
+  report.latency = stats(ms);
+  report.v4l2ctlAlone = stats(alone);
   mark('latency_done');
 
   // ---- invalid: refused with details, nothing changed on the device ----
@@ -121,11 +129,13 @@ async function main(ref: { svc?: RunningService }): Promise<void> {
   const st0 = await viewer.call('get_camera_status', { device });
   const beforeStart = op.waitForNotification<{ device: string; reason: string }>('camera.settings_changed', (p) => p.device === device && p.reason === 'reapplied_before_publisher_start', 180_000);
   const afterStart = op.waitForNotification<{ device: string; reason: string }>('camera.settings_changed', (p) => p.device === device && p.reason === 'reapplied_after_publisher_start', 180_000);
+  const resized = viewer.waitForNotification<{ device: string; resolution: string }>('camera_status_update', (p) => p.device === device && p.resolution === '640x360', 60_000);
   const modeResult = await op.call('set_camera_mode', { device, format: 'YUYV', width: 640, height: 360, fps: 5, persist: true });
+  const notified = await resized.then((p) => p.resolution, () => null);
   const st1 = await viewer.call('get_camera_status', { device });
   const read = await rtspRead(`rtsp://127.0.0.1:${svc.rtspPort}/${device}`);
   const pub = (await Promise.all([beforeStart, afterStart].map((w) => w.then((p) => p.reason, () => 'missing'))));
-  report.mode = { before: st0.resolution, result: modeResult, status: (st1.mode as Record<string, unknown> | undefined) ?? null, read, reapplied: pub };
+  report.mode = { before: st0.resolution, notified, result: modeResult, status: (st1.mode as Record<string, unknown> | undefined) ?? null, read, reapplied: pub };
   mark('mode_done');
 
   // ---- restart: the device forgets (values reset by hand), the service puts them back ----
