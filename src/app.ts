@@ -23,6 +23,10 @@ import { ApiSurface, wsLimitsOf } from './api/surface.js';
 import { RpcWebSocketServer } from './api/ws-server.js';
 import { CameraIdStore } from './cameras/id-store.js';
 import { CameraRegistry } from './cameras/registry.js';
+import { CameraSettings } from './cameras/settings/service.js';
+import { SettingsStore } from './cameras/settings/store.js';
+import { V4l2CtlDevice } from './cameras/settings/v4l2-ctl.js';
+import { settingsMethods } from './api/methods/settings.js';
 import { TestPatternCameras } from './cameras/test-patterns.js';
 import type { Config } from './config/schema.js';
 import { DiscoveryService } from './discovery/service.js';
@@ -56,6 +60,8 @@ export class App {
   readonly paths: PathReconciler;
   readonly cameraIds: CameraIdStore;
   readonly testPatterns: TestPatternCameras;
+  /** V4L2 controls and capture modes set at run time, kept per physical camera. */
+  readonly settings: CameraSettings;
   /** V4L2 discovery (undefined when discovery.enabled is false). */
   readonly discovery: DiscoveryService | undefined;
   readonly streaming: Streaming;
@@ -101,10 +107,28 @@ export class App {
 
     this.paths = new PathReconciler(this.mediamtxApi, this.reachability, log.child({ module: 'paths' }));
     this.cameraIds = new CameraIdStore(join(config.storage.state_path, 'camera-ids.json'));
-    this.testPatterns = new TestPatternCameras(this.cameras, this.cameraIds);
+    this.testPatterns = new TestPatternCameras(this.cameras, this.cameraIds, (identity) => this.settings.testPatternMode(identity));
     this.discovery = config.discovery.enabled
-      ? new DiscoveryService({ config: config.discovery, registry: this.cameras, ids: this.cameraIds, metrics: this.metrics.registry, log: log.child({ module: 'discovery' }) })
+      ? new DiscoveryService({
+          config: config.discovery,
+          registry: this.cameras,
+          ids: this.cameraIds,
+          metrics: this.metrics.registry,
+          log: log.child({ module: 'discovery' }),
+          modeOverride: (identity, formats) => this.settings.modeOverride(identity, formats),
+        })
       : undefined;
+    this.settings = new CameraSettings({
+      registry: this.cameras,
+      store: new SettingsStore(join(config.storage.state_path, 'camera-settings.json')),
+      device: new V4l2CtlDevice({ timeoutMs: config.discovery.probe_timeout_ms }),
+      testPatterns: this.testPatterns,
+      log: log.child({ module: 'settings' }),
+      formatsOf: (id) => this.discovery?.formatsOf(id),
+      refreshModes: () => this.discovery?.refreshModes(),
+      recording: (id) => this.media.recordings.session(id) !== undefined,
+      preferredFormats: config.discovery.preferred_formats,
+    });
     this.streaming = createStreaming({
       config,
       registry: this.cameras,
@@ -112,6 +136,9 @@ export class App {
       mediamtx: this.mediamtxApi,
       log: log.child({ module: 'streaming' }),
       servicePort: () => this.port,
+      // Saved camera controls go back before the publisher opens the device, and again once it
+      // runs (some drivers reset controls when streaming starts).
+      beforePublish: (id) => (this.cameras.get(id)?.kind === 'v4l2' ? this.settings.reapply(id, 'reapplied_before_publisher_start') : Promise.resolve()),
     });
     this.media = createMedia({
       config,
@@ -171,6 +198,7 @@ export class App {
       ...cameraMethods({
         registry: this.cameras,
         streamUrls: (id) => this.streamUrls(id),
+        modeSource: (camera) => this.settings.modeSource(camera),
         pathFigures: (id) =>
           this.streaming.streams.recentPaths().then(
             (paths) => ({ bytes_sent: paths.get(id)?.outboundBytes ?? 0, readers: paths.get(id)?.readers.length ?? 0 }),
@@ -188,6 +216,7 @@ export class App {
       ...externalMethods({ external: this.external, nameTaken: (name) => this.cameras.get(name) !== undefined }),
       ...diagnosticsMethods({ registry: this.cameras, streams: this.streaming.streams, mediamtxUp: () => this.reachability.up }),
       ...testCameraMethods({ registry: this.cameras, testPatterns: this.testPatterns }),
+      ...settingsMethods(this.settings),
     );
     // rpc.discover and get_status/get_metrics; the OpenRPC document covers every method in `registry`.
     registry.add(...this.api.methods(registry));
@@ -224,6 +253,10 @@ export class App {
       this.notifier.publish('camera.capability_detected', { ...cameraView(c, this.streamUrls(c.id)), ...caps, frame_rates: caps.fps_options }, c.id);
     });
     this.discovery?.on('capability_error', (c, reason) => this.notifier.publish('camera.capability_error', { ...cameraView(c, this.streamUrls(c.id)), error: reason }, c.id));
+    this.settings.on('rejected', (c, reason, details) =>
+      this.notifier.publish('camera.capability_error', { ...cameraView(c, this.streamUrls(c.id)), error: reason, rejected: details }, c.id),
+    );
+    this.settings.on('changed', (change) => this.notifier.publish('camera.settings_changed', { ...change }, change.device));
     this.api.providers.cameraMonitor = () => (!this.discovery?.active ? 'STOPPED' : this.discovery.enumerated ? 'RUNNING' : 'STARTING');
     this.api.providers.recordingMetrics = () => this.media.figures();
     registerMediaMetrics(this.metrics.registry, this.media);
@@ -245,6 +278,10 @@ export class App {
       );
     const streams = this.streaming.streams;
     this.paths.on('restored', () => void streams.retryBackedOff());
+    // Some drivers reset controls when streaming starts: put the saved values back.
+    streams.on('spawned', (id) => {
+      if (this.cameras.get(id)?.kind === 'v4l2') void this.settings.reapply(id, 'reapplied_after_publisher_start');
+    });
     streams.on('started', (id, info) => this.notifier.publish('stream.started', { stream_name: id, template: info.template, pid: info.pid }, id));
     streams.on('stopped', (id, reason) => this.notifier.publish('stream.stopped', { stream_name: id, reason }, id));
     const streamMetrics = registerStreamMetrics(this.metrics.registry, this.cameras, streams);

@@ -11,6 +11,7 @@ export const TOPICS = [
   'camera.status_change',
   'camera.capability_detected',
   'camera.capability_error',
+  'camera.settings_changed',
   'recording.start',
   'recording.stop',
   'recording.progress',

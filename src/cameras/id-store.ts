@@ -3,8 +3,8 @@
  * every camera source (V4L2 discovery, test patterns). Assignment rules live in the pure
  * discovery/id-assignment module; this adapter loads and saves the JSON file atomically.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeJsonAtomic } from '../lib/state-file.js';
 import { assignIds, forgetId, type PresentDevice, type RegistryEntry } from '../discovery/id-assignment.js';
 
 export class CameraIdStore {
@@ -39,10 +39,7 @@ export class CameraIdStore {
   }
 
   #save(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ version: 1, cameras: this.#entries }, null, 2)}\n`);
-    renameSync(tmp, this.file);
+    writeJsonAtomic(this.file, { version: 1, cameras: this.#entries });
   }
 }
 

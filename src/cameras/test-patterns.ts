@@ -25,18 +25,23 @@ export function testPatternSource(camera: Camera): TestPatternSource | undefined
 
 export class TestPatternCameras {
   readonly #byName = new Map<string, string>();
+  readonly #specs = new Map<string, TestPatternSpec>();
 
   constructor(
     private readonly registry: CameraRegistry,
     private readonly ids: CameraIdStore,
+    /** A mode an operator set for this identity (set_camera_mode); it wins over the spec's size and rate. */
+    private readonly modeOf?: (identity: string) => { width: number; height: number; fps: number } | undefined,
   ) {}
 
   /** Adds (or updates) a test-pattern camera; returns its id. */
   add(spec: TestPatternSpec): string {
     const identity = identityOf(spec.name);
     const id = this.ids.assign([{ identity, name: spec.name }]).get(identity)!;
-    const src: TestPatternSource = { width: spec.width ?? 1280, height: spec.height ?? 720, fps: spec.fps ?? 30, loop: !spec.encode_live };
+    const chosen = this.modeOf?.(identity);
+    const src: TestPatternSource = { width: chosen?.width ?? spec.width ?? 1280, height: chosen?.height ?? spec.height ?? 720, fps: chosen?.fps ?? spec.fps ?? 30, loop: !spec.encode_live };
     this.#byName.set(spec.name, id);
+    this.#specs.set(spec.name, { ...spec });
     this.registry.upsert({
       id,
       kind: 'test_pattern',
@@ -47,6 +52,15 @@ export class TestPatternCameras {
       debug: { identity, test_pattern: src },
     });
     return id;
+  }
+
+  /** Builds a connected test-pattern camera again from its spec (after its operator mode changed). */
+  refresh(name: string): boolean {
+    const spec = this.#specs.get(name);
+    const id = this.#byName.get(name);
+    if (!spec || !id || this.registry.get(id)?.status !== 'CONNECTED') return false;
+    this.add(spec);
+    return true;
   }
 
   /** The id of the test-pattern camera named `name` (added since start, connected or not). */

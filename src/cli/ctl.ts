@@ -26,6 +26,10 @@ commands:
   record start ID [--duration S] [--format fmp4|mp4|mkv]
   record stop ID
   recordings | snapshots           list files
+  controls ID [--set NAME=VALUE ...] [--reset [NAME ...]] [--persist]
+                                   list V4L2 controls, set them (all or nothing), or reset to defaults
+  mode ID WxH@FPS [--format F] [--persist] | mode ID --reset
+                                   change the capture mode (the stream restarts), or back to the policy's
   watch [--topics T1,T2] [--count N]
                                    print notifications as they arrive
   token --role viewer|operator|admin [--ttl S]
@@ -49,6 +53,9 @@ const opts = {
   duration: { type: 'string' },
   topics: { type: 'string' },
   count: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  reset: { type: 'boolean' },
+  persist: { type: 'boolean' },
   role: { type: 'string' },
   ttl: { type: 'string' },
   mqtt: { type: 'string' },
@@ -129,7 +136,11 @@ async function run(argv: string[]): Promise<void> {
     });
   }
 
-  const known = ['cameras', 'status', 'diagnose', 'streams', 'snapshot', 'record', 'recordings', 'snapshots', 'watch'];
+  const known = ['cameras', 'status', 'diagnose', 'streams', 'snapshot', 'record', 'recordings', 'snapshots', 'controls', 'mode', 'watch'];
+  // Usage errors before connecting.
+  const sets = command === 'controls' ? parseSets(values.set ?? []) : undefined;
+  if (command === 'controls' && values.reset && sets && Object.keys(sets).length > 0) throw new UsageError('controls takes --set or --reset, not both');
+  const mode = command === 'mode' && !values.reset ? parseMode(rest[1]) : undefined;
   if (!known.includes(command)) throw new UsageError(`unknown command '${command}'`);
   const c = await connect(values);
   try {
@@ -180,6 +191,38 @@ async function run(argv: string[]): Promise<void> {
         }
         throw new UsageError('record takes start or stop');
       }
+      case 'controls': {
+        const device = need(rest[0], 'camera id');
+        if (values.reset) {
+          const names = rest.slice(1);
+          const r = await c.call('reset_camera_controls', { device, ...(names.length ? { names } : {}) });
+          return out(`${table(Object.entries(r.controls).map(([name, value]) => ({ name, value: String(value) })), ['name', 'value'])}\nreset to defaults${r.skipped.length ? `; left as they are: ${r.skipped.join(', ')}` : ''}`, r);
+        }
+        if (sets && Object.keys(sets).length > 0) {
+          const r = await c.call('set_camera_controls', { device, controls: sets, ...(values.persist ? { persist: true } : {}) });
+          return out(`${table(Object.entries(r.controls).map(([name, value]) => ({ name, value: String(value) })), ['name', 'value'])}\n${r.persisted ? 'saved for this camera' : 'not saved (until the service stops)'}`, r);
+        }
+        const r = await c.call('get_camera_controls', { device });
+        const rows = r.controls.map((x) => ({
+          name: x.name,
+          type: x.type,
+          value: x.value === null ? '' : String(x.value),
+          default: x.default === null ? '' : String(x.default),
+          range: x.menu.length ? x.menu.map((m) => `${m.index}:${m.label}`).join(' ') : x.min !== null || x.max !== null ? `${x.min ?? ''}..${x.max ?? ''}${x.step && x.step !== 1 ? ` step ${x.step}` : ''}` : '',
+          flags: x.flags.join(','),
+          saved: x.persisted ? 'yes' : '',
+        }));
+        return out(rows.length ? table(rows, ['name', 'type', 'value', 'default', 'range', 'flags', 'saved']) : 'this camera has no V4L2 controls', r);
+      }
+      case 'mode': {
+        const device = need(rest[0], 'camera id');
+        if (values.reset) {
+          const r = await c.call('reset_camera_mode', { device });
+          return out(`${r.device}: ${r.format} ${r.width}x${r.height}@${r.fps} (mode policy)`, r);
+        }
+        const r = await c.call('set_camera_mode', { device, ...mode!, ...(values.format ? { format: values.format } : {}), ...(values.persist ? { persist: true } : {}) });
+        return out(`${r.device}: ${r.format} ${r.width}x${r.height}@${r.fps}${r.persisted ? ' (saved for this camera)' : ''}`, r);
+      }
       case 'watch': {
         const topics = values.topics?.split(',').filter(Boolean) ?? [];
         if (topics.length) await c.call('subscribe_events', { topics });
@@ -200,6 +243,26 @@ async function run(argv: string[]): Promise<void> {
   } finally {
     await c.close();
   }
+}
+
+/** `--set name=value`: true/false → boolean, integers → number, anything else (menu labels, strings, big int64) as text. */
+function parseSets(items: readonly string[]): Record<string, number | boolean | string> {
+  const out: Record<string, number | boolean | string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set takes NAME=VALUE, got '${item}'`);
+    const name = item.slice(0, eq);
+    const raw = item.slice(eq + 1);
+    out[name] = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+$/.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+  }
+  return out;
+}
+
+/** `WxH@FPS` (e.g. 1280x720@30, 640x480@7.5). */
+function parseMode(text: string | undefined): { width: number; height: number; fps: number } {
+  const m = /^(\d+)x(\d+)@(\d+(?:\.\d+)?)$/.exec(text ?? '');
+  if (!m) throw new UsageError(`mode takes WxH@FPS (e.g. 1280x720@30), got '${text ?? ''}'`);
+  return { width: Number(m[1]), height: Number(m[2]), fps: Number(m[3]) };
 }
 
 /** Downloads an HTTP file route of the service to `file`, streamed. */

@@ -36,6 +36,36 @@ export interface ExternalStream {
   capabilities: Record<string, unknown>;
 }
 
+/** A V4L2 control as get_camera_controls reports it (extension beyond the contract). */
+export interface CameraControl {
+  name: string;
+  label: string;
+  type: 'int' | 'bool' | 'menu' | 'intmenu' | 'button' | 'bitmask' | 'int64' | 'string';
+  /** Numbers; string length limits for strings; int64 beyond ±2^53 as decimal strings. */
+  min: number | string | null;
+  max: number | string | null;
+  step: number | null;
+  default: ControlValue | null;
+  value: ControlValue | null;
+  menu: { index: number; label: string }[];
+  /** inactive, read-only, write-only, volatile, grabbed, update, slider, … */
+  flags: string[];
+  /** A saved value exists (re-applied on re-plug and restart). */
+  persisted: boolean;
+}
+
+/** A control value: integer, boolean, menu index (or label when setting), string; int64 beyond ±2^53 as a decimal string. */
+export type ControlValue = number | boolean | string;
+
+/** The capture mode in use and who chose it (get_camera_status, extension). */
+export interface CameraModeInUse {
+  format: string;
+  width: number;
+  height: number;
+  fps: number;
+  source: 'policy' | 'operator';
+}
+
 type Device = { device: string };
 type Page = { limit?: number; offset?: number };
 
@@ -51,6 +81,8 @@ export interface Methods {
     result: Camera & {
       metrics: { bytes_sent: number; readers: number; uptime: number };
       capabilities: { formats: string[]; resolutions: string[] };
+      /** Extension: the capture mode in use and whether the policy or an operator chose it. */
+      mode?: CameraModeInUse;
       /** Admins only: device nodes, identity, driver, why this mode. */
       debug?: Record<string, unknown>;
     };
@@ -185,6 +217,22 @@ export interface Methods {
     params: { name: string } | { device: string };
     result: { device: string; name: string; status: 'DISCONNECTED'; event_monotonic_ms: number; timestamp: string };
   };
+  /** Extension beyond the contract (viewer): every V4L2 control of a connected camera (test patterns: none). */
+  get_camera_controls: { params: Device; result: { device: string; controls: CameraControl[] } };
+  /** Extension beyond the contract (operator): all or nothing; -32602 with data.details per control. */
+  set_camera_controls: {
+    params: Device & { controls: Record<string, ControlValue>; persist?: boolean };
+    result: { device: string; controls: Record<string, ControlValue | null>; persisted: boolean };
+  };
+  /** Extension beyond the contract (operator): device defaults, saved values forgotten. */
+  reset_camera_controls: { params: Device & { names?: string[] }; result: { device: string; controls: Record<string, ControlValue | null>; skipped: string[] } };
+  /** Extension beyond the contract (operator): the capture mode at run time (refused while recording). */
+  set_camera_mode: {
+    params: Device & { format?: string; width: number; height: number; fps: number; persist?: boolean };
+    result: { device: string; format: string; width: number; height: number; fps: number; source: 'operator'; persisted: boolean };
+  };
+  /** Extension beyond the contract (operator): back to the mode policy's choice. */
+  reset_camera_mode: { params: Device; result: { device: string; format: string; width: number; height: number; fps: number; source: 'policy' } };
   /** The OpenRPC document (also GET /openrpc.json). */
   'rpc.discover': { params: {}; result: { openrpc: string; info: { title: string; version: string }; methods: { name: string; summary: string }[] } & Record<string, unknown> };
 }

@@ -23,12 +23,11 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { assembleCameras, capabilitiesFor, isV4l2IdentityKey, modeFor, verdictOf, type AssembledCamera, type ProbedNode } from './assemble.js';
 import { DiscoveryMetrics } from './metrics.js';
-import type { ModePolicy } from './mode-policy.js';
+import type { ModeChoice, ModePolicy } from './mode-policy.js';
 import { listVideoNodes, readSysfsNode, SYS_CLASS_V4L, type SysfsNode } from './sysfs.js';
-import type { V4l2Control } from './v4l2-controls.js';
 import type { PixelFormat } from './v4l2-formats.js';
 import type { V4l2Info } from './v4l2-info.js';
-import { listControls, probeNode, type ProbeResult } from './v4l2-probe.js';
+import { probeNode, type ProbeResult } from './v4l2-probe.js';
 import { DeviceWatcher, watchNodeFile, type EventSource, type NodeEvent } from './watcher.js';
 
 export type DiscoveryConfig = Config['discovery'];
@@ -39,6 +38,11 @@ export interface DiscoveryDeps {
   ids: CameraIdStore;
   metrics: Registry;
   log: Logger;
+  /**
+   * A capture mode an operator chose for the camera with this identity (set_camera_mode),
+   * checked against the primary node's formats; undefined: the policy chooses.
+   */
+  modeOverride?(identity: string, formats: readonly PixelFormat[]): ModeChoice | undefined;
   /** Overrides for tests and unusual systems. */
   paths?: { sysClass?: string; dev?: string; udevControl?: string; v4l2ctl?: string; udevadm?: string };
 }
@@ -84,7 +88,6 @@ interface NodeRecord {
   lastWriteProbe: number;
   /** performance.now() of the last write seen on the node file. */
   lastWriteAt: number;
-  controls: V4l2Control[] | null | undefined;
 }
 
 interface Trigger {
@@ -146,11 +149,16 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     return this.#watcher?.monitorPid;
   }
 
-  /** Controls (`v4l2-ctl --list-ctrls`) of a connected camera's primary node, when read. */
-  controlsOf(id: string): V4l2Control[] | undefined {
+  /** Formats (`v4l2-ctl --list-formats-ext`) of a connected camera's primary node, when probed. */
+  formatsOf(id: string): PixelFormat[] | undefined {
     const primary = this.#d.registry.get(id)?.debug?.device;
     const rec = typeof primary === 'string' ? this.#nodes.get(primary.replace(/^.*\//, '')) : undefined;
-    return rec?.controls ?? undefined;
+    return rec?.probe?.formats;
+  }
+
+  /** Applies the mode choices again (after an operator changed a camera's mode). */
+  refreshModes(): void {
+    if (this.#started) this.#reconcile();
   }
 
   get #policy(): Partial<ModePolicy> {
@@ -271,7 +279,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
         quietTimer: undefined,
         lastWriteProbe: 0,
         lastWriteAt: 0,
-        controls: undefined,
       };
       this.#nodes.set(e.name, fresh);
       this.#triggers.push({ action: 'add', name: e.name, source: e.source, at: e.at });
@@ -355,7 +362,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       const capture = isCaptureNode(rec);
       if (before !== undefined && before !== capture) {
         this.#log.info({ node: rec.name, capture }, 'node capabilities changed');
-        rec.controls = undefined;
       }
       this.#log.debug({ node: rec.name, ms: result.durationMs, capture, driver: result.info.driver, formats: result.formats.length }, 'node probed');
       this.#watchActivity(rec, capture);
@@ -437,15 +443,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       this.#triggers.push({ action: 'remove', name: rec.name, source: 'idle', at: rec.lastWriteAt || performance.now() });
       this.#enqueue(rec);
     }, LOOPBACK_QUIET_MS);
-  }
-
-  #readControls(rec: NodeRecord): void {
-    if (rec.controls !== undefined) return;
-    rec.controls = null;
-    const gen = rec.gen;
-    void listControls(rec.devnode, { timeoutMs: this.#d.config.probe_timeout_ms, binary: this.#d.paths?.v4l2ctl ?? 'v4l2-ctl' }).then((controls) => {
-      if (this.#nodes.get(rec.name) === rec && rec.gen === gen) rec.controls = controls;
-    });
   }
 
   #pending(): boolean {
@@ -598,11 +595,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     const waiting = new Set(unsettled.map((r) => r.name));
     const horizon = performance.now() - 60_000;
     this.#triggers = this.#triggers.filter((t) => t.action === 'add' && waiting.has(t.name) && t.at > horizon);
-    for (const a of ready) {
-      if (a.status !== 'CONNECTED' || !a.primary) continue;
-      const rec = this.#nodes.get(a.primary.replace(/^.*\//, ''));
-      if (rec) this.#readControls(rec);
-    }
   }
 
   #cameraOf(id: string, a: AssembledCamera): Omit<Camera, 'since'> {
@@ -615,16 +607,20 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       bus_info: a.busInfo,
     };
     if (a.primary) debug.device = a.primary;
-    if (a.mode) {
-      debug.frame_interval = a.mode.interval;
-      debug.mode_reason = a.mode.reason;
+    const formats = a.primary ? this.#nodes.get(a.primary.replace(/^.*\//, ''))?.probe?.formats : undefined;
+    const chosen = a.mode && formats && a.status === 'CONNECTED' ? this.#d.modeOverride?.(a.identity.key, formats) : undefined;
+    const mode = chosen ?? a.mode;
+    if (mode) {
+      debug.frame_interval = mode.interval;
+      debug.mode_reason = mode.reason;
+      debug.mode_source = chosen ? 'operator' : 'policy';
     }
     return {
       id,
       kind: 'v4l2',
       name: a.name,
       status: a.status,
-      ...(a.mode ? { mode: { format: a.mode.format, width: a.mode.width, height: a.mode.height, fps: a.mode.fps } } : {}),
+      ...(mode ? { mode: { format: mode.format, width: mode.width, height: mode.height, fps: mode.fps } } : {}),
       ...(a.capabilities ? { capabilities: a.capabilities } : {}),
       ...(a.error !== undefined ? { error: a.error } : {}),
       debug,

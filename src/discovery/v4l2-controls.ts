@@ -32,6 +32,11 @@ export interface V4l2Control {
   menu: ControlMenuItem[];
   /** Class header the control was listed under ("User Controls"), or null. */
   controlClass: string | null;
+  /**
+   * Decimal text of `min`/`max`/`default`/`value` when the number is not a safe integer
+   * (64-bit controls): the numbers above are then rounded, these are exact.
+   */
+  exact?: Partial<Record<'min' | 'max' | 'default' | 'value', string>>;
 }
 
 const RE_CONTROL = /^\s*([A-Za-z0-9_]+)\s+(?:(0x[0-9a-fA-F]+)\s+)?\(([a-z0-9]+)\)\s*:\s?(.*)$/;
@@ -44,8 +49,10 @@ function parseNumber(s: string): number | null {
   return null;
 }
 
-function parseAttributes(rest: string): Pick<V4l2Control, 'min' | 'max' | 'step' | 'default' | 'value' | 'valueLabel' | 'flags'> {
-  const out: Pick<V4l2Control, 'min' | 'max' | 'step' | 'default' | 'value' | 'valueLabel' | 'flags'> = {
+type Attributes = Pick<V4l2Control, 'min' | 'max' | 'step' | 'default' | 'value' | 'valueLabel' | 'flags' | 'exact'>;
+
+function parseAttributes(rest: string): Attributes {
+  const out: Attributes = {
     min: null, max: null, step: null, default: null, value: null, valueLabel: null, flags: [],
   };
   let text = rest;
@@ -61,6 +68,9 @@ function parseAttributes(rest: string): Pick<V4l2Control, 'min' | 'max' | 'step'
     const key = m[1]!;
     const raw = m[2]!;
     const num = parseNumber(raw);
+    if (num !== null && !Number.isSafeInteger(num) && /^-?\d+$/.test(raw) && (key === 'min' || key === 'max' || key === 'default' || key === 'value')) {
+      (out.exact ??= {})[key] = raw;
+    }
     switch (key) {
       case 'min': out.min = num; break;
       case 'max': out.max = num; break;
@@ -73,6 +83,7 @@ function parseAttributes(rest: string): Pick<V4l2Control, 'min' | 'max' | 'step'
       default: break; // elems=, dims=, …: not needed
     }
   }
+  if (out.exact === undefined) delete out.exact;
   return out;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Probes a V4L2 node with `v4l2-ctl` (adapter): `--info --list-formats-ext` in one run, and
- * `--list-ctrls` separately (off the detection path). Each run has a time limit after which
+ * Probes a V4L2 node with `v4l2-ctl` (adapter): `--info --list-formats-ext` in one run
+ * (controls are read by the camera settings module, src/cameras/settings/). Each run has a time limit after which
  * the process group is killed. Failures are classified so the caller can tell a node that
  * vanished mid-probe or is not yet accessible (udev has not fixed its permissions) from a
  * real probe failure.
@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { parseListCtrls, type V4l2Control } from './v4l2-controls.js';
 import { parseListFormatsExt, type PixelFormat } from './v4l2-formats.js';
 import { parseV4l2Info, type V4l2Info } from './v4l2-info.js';
 
@@ -125,16 +124,5 @@ export async function probeNode(devnode: string, opts: ProbeOptions): Promise<Pr
     return { ok: true, info, formats, durationMs: took() };
   } catch (err) {
     return { ok: false, failure: 'parse', message: `unexpected v4l2-ctl output: ${(err as Error).message}`, durationMs: took() };
-  }
-}
-
-/** `v4l2-ctl -d <node> --list-ctrls`, parsed; null when it fails. */
-export async function listControls(devnode: string, opts: ProbeOptions): Promise<V4l2Control[] | null> {
-  const r = await runWithTimeout([opts.binary ?? 'v4l2-ctl', '-d', devnode, '--list-ctrls'], opts.timeoutMs);
-  if (r.spawnError || r.timedOut || r.code !== 0) return null;
-  try {
-    return parseListCtrls(r.stdout);
-  } catch {
-    return null;
   }
 }

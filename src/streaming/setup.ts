@@ -27,6 +27,8 @@ export interface StreamingDeps {
   log: Logger;
   /** Port of the service's HTTP listener, known once it listens. */
   servicePort(): number;
+  /** Awaited before a publisher starts (camera settings re-applied). */
+  beforePublish?(cameraId: string): Promise<void>;
 }
 
 export interface Streaming {
@@ -78,6 +80,7 @@ export function createStreaming(d: StreamingDeps): Streaming {
       return planPublish(source, catalog, ctx);
     },
     onDemandCommand: (id) => [HOOK, serviceHost, String(d.servicePort()), demand!.token, id].map(quote).join(' '),
+    ...(d.beforePublish ? { beforePublish: d.beforePublish } : {}),
     readerCloseAfterS: cfg.reader_close_after_s,
     autoCloseAfterS: cfg.auto_close_after_s,
     stopGraceMs: cfg.stop_grace_ms,

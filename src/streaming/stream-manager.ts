@@ -36,6 +36,11 @@ export interface StreamManagerOptions {
   modeOf(cameraId: string): StreamMode;
   /** The runOnDemand command of an on-demand path. */
   onDemandCommand(cameraId: string): string;
+  /**
+   * Awaited before a publisher process is started (not before the supervisor's own restarts):
+   * camera controls are put back so the first frames have them. Must not reject.
+   */
+  beforePublish?(cameraId: string): Promise<void>;
   readerCloseAfterS: number;
   autoCloseAfterS: number;
   stopGraceMs: number;
@@ -44,6 +49,8 @@ export interface StreamManagerOptions {
 
 export interface StreamEvents {
   started: [cameraId: string, info: { pid: number | null; template: string; afterMs: number }];
+  /** A publisher process was spawned (each start and restart); it is opening the device. */
+  spawned: [cameraId: string, pid: number | null];
   stopped: [cameraId: string, reason: string];
   /** A publisher exited without being asked to (the supervisor restarts it with backoff). */
   crash: [cameraId: string, exit: ProcessExit];
@@ -200,6 +207,8 @@ export class StreamManager extends EventEmitter<StreamEvents> {
       if (e.supervisor || !e.source || e.users.size === 0 || this.#closed) return;
       const plan = await this.o.plan(e.id, e.source);
       if (e.supervisor || !e.source || e.users.size === 0 || this.#closed) return;
+      await this.o.beforePublish?.(e.id);
+      if (e.supervisor || !e.source || e.users.size === 0 || this.#closed) return;
       e.plan = plan;
       const sup = new FfmpegSupervisor({
         argv: plan.argv,
@@ -215,7 +224,10 @@ export class StreamManager extends EventEmitter<StreamEvents> {
         this.o.log.warn({ camera: e.id, code: exit.code, signal: exit.signal, summary: exit.summary }, 'ffmpeg publisher exited');
         this.emit('crash', e.id, exit);
       });
-      sup.on('spawn', ({ pid }) => this.o.log.info({ camera: e.id, pid, template: plan.template }, 'ffmpeg publisher started'));
+      sup.on('spawn', ({ pid }) => {
+        this.o.log.info({ camera: e.id, pid, template: plan.template }, 'ffmpeg publisher started');
+        this.emit('spawned', e.id, pid);
+      });
       sup.start();
     });
   }

@@ -74,6 +74,8 @@ record() {
   run_to "$d" info.txt v4l2-ctl -d "$dev" --info
   run_to "$d" list-formats-ext.txt v4l2-ctl -d "$dev" --list-formats-ext
   run_to "$d" list-ctrls.txt v4l2-ctl -d "$dev" --list-ctrls
+  run_to "$d" list-ctrls-menus.txt v4l2-ctl -d "$dev" --list-ctrls-menus
+  run_to "$d" all.txt v4l2-ctl -d "$dev" --all
   caps=$(device_caps "$(< "$d/info.txt")")
   if [[ $caps == *"Metadata Capture"* ]]; then
     run_to "$d" list-formats-meta.txt v4l2-ctl -d "$dev" --list-formats-meta

@@ -30,12 +30,12 @@ export async function loadOneVivid(): Promise<void> {
   await run('udevadm', ['settle', '-t', '10'], 60_000);
 }
 
-/** Starts the service in the VM with settings TCG needs, plus `overrides`. */
-export function startServiceInVm(overrides: Record<string, unknown> = {}): Promise<RunningService> {
+/** Starts the service in the VM with settings TCG needs, plus `overrides`; `opts.dir`/`keep` reuse a state directory (restarts). */
+export function startServiceInVm(overrides: Record<string, unknown> = {}, opts: { dir?: string; keep?: boolean } = {}): Promise<RunningService> {
   const base = {
     mediamtx: { binary: process.env['MEDIAMTX_BIN'] ?? '' },
     // TCG is slow: a small mode keeps libx264 realtime; probes of vivid can take seconds.
     discovery: { probe_timeout_ms: 20_000, max_width: 320, max_height: 240 },
   };
-  return startService(merge(base, overrides) as Record<string, unknown>, { readyTimeoutMs: 90_000 });
+  return startService(merge(base, overrides) as Record<string, unknown>, { readyTimeoutMs: 90_000, ...opts });
 }

@@ -23,6 +23,8 @@ export interface CameraDeps {
   streamUrls(id: string): StreamUrls;
   /** MediaMTX runtime info of the camera's path; absent: zeros. */
   pathFigures?(id: string): Promise<PathFigures>;
+  /** Whether the camera's mode is the policy's choice or an operator's (set_camera_mode). */
+  modeSource?(camera: Camera): 'operator' | 'policy';
 }
 
 const deviceParam = t.string({ pattern: '^camera[0-9]+$', description: 'Camera id, e.g. camera0.' });
@@ -84,6 +86,12 @@ export function cameraMethods(deps: CameraDeps): MethodDef[] {
         ...cameraSchema.properties!,
         metrics: t.object({ bytes_sent: t.integer(), readers: t.integer(), uptime: t.integer({ description: 'Seconds since the camera connected; 0 when it is not connected.' }) }),
         capabilities: t.object({ formats: t.array(t.string()), resolutions: t.array(t.string()) }),
+        mode: t.optional(
+          t.object(
+            { format: t.string(), width: t.integer(), height: t.integer(), fps: t.number({ description: 'as offered by the device (may be fractional)' }), source: t.enum(['policy', 'operator'] as const) },
+            { description: 'Extension: the capture mode in use and who chose it (the mode policy, or an operator with set_camera_mode); absent when unknown.' },
+          ),
+        ),
         debug: t.optional(t.unknown({ description: 'Admins only: device nodes, identity key, driver, mode choice.' })),
       }),
       handler: async (p, ctx) => {
@@ -94,6 +102,7 @@ export function cameraMethods(deps: CameraDeps): MethodDef[] {
           ...cameraView(camera, deps.streamUrls(camera.id)),
           metrics: { bytes_sent: figures.bytes_sent, readers: figures.readers, uptime },
           capabilities: { formats: camera.capabilities?.formats ?? [], resolutions: camera.capabilities?.resolutions ?? [] },
+          ...(camera.mode ? { mode: { ...camera.mode, source: deps.modeSource?.(camera) ?? 'policy' } } : {}),
           ...(isAdmin(ctx) && camera.debug ? { debug: camera.debug } : {}),
         };
       },

@@ -100,12 +100,15 @@ function scrubValue(v: unknown, depth = 0): unknown {
 /**
  * The `data` of an error as the caller may see it. Admins get everything plus `details`
  * (raw dependency output, the internal error's message). Everyone else gets data without
- * stack traces or file paths, and a dependency error's `detail` replaced by a generic one.
+ * stack traces or file paths, and a dependency error's `detail` replaced by a generic one;
+ * the per-field `details` object of an invalid-params error (e.g. one entry per camera
+ * control) is kept for everyone.
  */
 export function errorDataFor(err: RpcError, admin: boolean, requestId: string): ErrorData {
   if (admin) return err.adminDetails !== undefined ? { ...err.data, details: err.adminDetails } : err.data;
   const data = scrubValue(err.data) as ErrorData;
-  delete data.details;
+  // Per-field details of invalid params describe the caller's own input: everyone sees them.
+  if (!(err.code === ErrorCode.InvalidParams && typeof err.data.details === 'object')) delete data.details;
   if (err.code === ErrorCode.DependencyFailed) {
     data.detail = `${String(err.data.dependency ?? 'a dependency')} failed; an admin can see the details, and the service log has them under request_id`;
     data.request_id = requestId;

@@ -123,6 +123,21 @@ describe('conformance', () => {
     await c.close();
   });
 
+  it('camera settings methods: roles in the matrix, results matching their schemas (a test-pattern camera)', async () => {
+    const roles = Object.fromEntries(doc.methods.filter((m) => /camera_(controls|mode)$/.test(m.name)).map((m) => [m.name, m['x-required-role']]));
+    assert.deepEqual(roles, { get_camera_controls: 'viewer', set_camera_controls: 'operator', reset_camera_controls: 'operator', set_camera_mode: 'operator', reset_camera_mode: 'operator' });
+    const c = await svc.client('admin');
+    const { device } = await c.call('add_test_camera', { name: 'settings-schema', width: 320, height: 240, fps: 10 });
+    check('get_camera_controls', await c.call('get_camera_controls', { device }));
+    check('set_camera_mode', await c.call('set_camera_mode', { device, width: 160, height: 120, fps: 10 }));
+    const status = await c.call('get_camera_status', { device });
+    check('get_camera_status', status);
+    assert.deepEqual(status.mode, { format: 'H264', width: 160, height: 120, fps: 10, source: 'operator' });
+    check('reset_camera_mode', await c.call('reset_camera_mode', { device }));
+    await c.call('remove_test_camera', { device });
+    await c.close();
+  });
+
   it('authenticate: result fields and types; failures are -32001 with a reason', async () => {
     const c = await svc.client();
     check('authenticate', await c.authenticate(await svc.token('operator')));

@@ -96,4 +96,26 @@ describe('camera-service-ctl', () => {
     await op.call('stop_streaming', { device: 'camera0' });
     await op.close();
   });
+
+  it('controls and mode: a test pattern has no controls; --set is all or nothing; mode WxH@FPS; usage errors', () => {
+    const list = ctl('controls', 'camera0');
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /this camera has no V4L2 controls/);
+    const set = ctl('controls', 'camera0', '--set', 'brightness=10', '--set', 'contrast=true');
+    assert.equal(set.status, 1);
+    assert.match(set.stderr, /-32602.*brightness: unknown, contrast: unknown/);
+    assert.equal(ctl('controls', 'camera0', '--set', 'oops').status, 2);
+    assert.equal(ctl('controls', 'camera0', '--set', 'a=1', '--reset').status, 2);
+    const mode = ctl('mode', 'camera0', '160x120@10', '--persist');
+    assert.equal(mode.status, 0, mode.stderr);
+    assert.equal(mode.stdout.trim(), 'camera0: H264 160x120@10 (saved for this camera)');
+    assert.match(ctl('cameras').stdout, /camera0\s+CONNECTED\s+Test pattern cli\s+160x120\s+10/);
+    assert.equal(ctl('mode', 'camera0', '160x120').status, 2);
+    const reset = ctl('mode', 'camera0', '--reset');
+    assert.equal(reset.status, 0, reset.stderr);
+    assert.equal(reset.stdout.trim(), 'camera0: H264 320x240@15 (mode policy)');
+    const bad = ctl('mode', 'camera0', '161x120@10');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /-32602/);
+  });
 });

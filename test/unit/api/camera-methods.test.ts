@@ -42,6 +42,7 @@ describe('get_camera_status', () => {
         device: 'camera0', status: 'CONNECTED', name: 'vivid', resolution: '640x480', fps: 30, streams: urls('camera0'),
         metrics: { bytes_sent: 1234, readers: 2, uptime: true },
         capabilities: { formats: ['YUYV', 'MJPG'], resolutions: ['1920x1080', '640x480'] },
+        mode: { format: 'YUYV', width: 640, height: 480, fps: 29.97, source: 'policy' },
       },
     );
     assert.deepEqual(asked, ['camera0']);
