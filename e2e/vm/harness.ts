@@ -204,6 +204,8 @@ export function serviceLane(): { skip: string | false; mediamtx: string } {
   if (unavailable) return { skip: unavailable, mediamtx: '' };
   try {
     const mediamtx = execFileSync(join(projectDir(), 'scripts', 'provision-mediamtx.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    // The guest mounts fresh tmpfs on /tmp and /run: a binary cached there is not visible in it.
+    if (/^\/(tmp|run)\//.test(mediamtx)) return { skip: skipUnlessPresent(`the MediaMTX binary ${mediamtx} is under /tmp or /run, which the VM guest does not see (set CAMERA_SERVICE_CACHE or HOME elsewhere)`), mediamtx: '' };
     return { skip: false, mediamtx };
   } catch {
     return { skip: skipUnlessPresent('no MediaMTX binary (run scripts/provision-mediamtx.sh)'), mediamtx: '' };
