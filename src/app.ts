@@ -89,7 +89,11 @@ export class App {
     if (mtx.managed) {
       const binary = resolveMediaMtxBinary(mtx.binary, env);
       this.managed = new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }));
-      this.managed.on('exit', () => this.reachability.markDown('managed MediaMTX process exited'));
+      this.managed.on('exit', () => {
+        this.reachability.markDown('managed MediaMTX process exited');
+        // Its on-demand hooks live in their own process groups; releasing their demands ends them.
+        this.streaming.demand.closeAll();
+      });
       this.managed.on('started', () => void this.reachability.check());
     }
 

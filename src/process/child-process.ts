@@ -5,6 +5,10 @@
  *
  * Every live group is also killed synchronously if the service process exits without
  * stopping it (crash, uncaught exception), so no child outlives the service.
+ *
+ * The process's exit is what counts, not the end of its output: a process the child started
+ * in another process group (MediaMTX's on-demand hooks) inherits its stdout/stderr and keeps
+ * them open. After the exit, the output is drained for at most `drainMs`, then dropped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -27,7 +31,12 @@ export interface ChildOptions {
   stdin?: boolean;
   /** Binary stdout: not split into lines; read `proc.stdout` yourself (default false). */
   rawStdout?: boolean;
+  /** After the process exited, how long its output may still be read before the pipes are closed (default 1000 ms). */
+  drainMs?: number;
 }
+
+/** How long the output of an exited process is still read before its pipes are closed. */
+export const DEFAULT_DRAIN_MS = 1000;
 
 export interface ChildEvents {
   line: [stream: 'stdout' | 'stderr', line: string];
@@ -88,12 +97,22 @@ export class ManagedChild extends EventEmitter<ChildEvents> {
         this.emit('exit', this.exit);
       } else this.emit('error', err);
     });
-    // 'exit' is emitted after the output streams are drained, so the last lines are kept.
-    void Promise.all([
-      this.#exited,
-      opts.rawStdout ? this.#drain('stdout') : this.#read('stdout'),
-      this.#read('stderr'),
-    ]).then(([exit]) => this.emit('exit', exit));
+    // 'exit' is emitted once the output is drained, so the last lines are kept, but no later
+    // than `drainMs` after the process exited: a grandchild in another process group may hold
+    // the pipes open for as long as it lives.
+    const drained = Promise.all([opts.rawStdout ? this.#drain('stdout') : this.#read('stdout'), this.#read('stderr')]);
+    const drainMs = opts.drainMs ?? DEFAULT_DRAIN_MS;
+    void this.#exited.then(async (exit) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), drainMs)));
+      const outcome = await Promise.race([drained, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        this.proc.stdout?.destroy();
+        this.proc.stderr?.destroy();
+      }
+      this.emit('exit', exit);
+    });
   }
 
   get pid(): number | undefined {
