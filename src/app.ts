@@ -75,7 +75,18 @@ export class App {
   ) {
     const mtx = config.mediamtx;
     this.mediamtxApi = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms });
-    this.reachability = new MediaMtxReachability(this.mediamtxApi, mtx.health_interval_ms);
+    const binary = mtx.managed ? resolveMediaMtxBinary(mtx.binary, env) : '';
+    const managed = mtx.managed
+      ? new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }))
+      : undefined;
+    // In managed mode only the MediaMTX the service started counts (not another one on its API port).
+    const identify = managed
+      ? async () =>
+          (await this.mediamtxApi.globalConfig()).sysLogPrefix === managed.marker
+            ? undefined
+            : `the MediaMTX answering on ${mtx.api_url} is not the one this service started (another MediaMTX holds its API port?)`
+      : undefined;
+    this.reachability = new MediaMtxReachability(this.mediamtxApi, mtx.health_interval_ms, identify);
     this.reachability.on('up', (started) => {
       this.metrics.mediamtxUp.set(1);
       log.info({ started }, 'mediamtx api reachable');
@@ -86,9 +97,8 @@ export class App {
     });
     this.reachability.on('restarted', () => this.metrics.mediamtxRestarts.inc());
 
-    if (mtx.managed) {
-      const binary = resolveMediaMtxBinary(mtx.binary, env);
-      this.managed = new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }));
+    if (managed) {
+      this.managed = managed;
       this.managed.on('exit', () => {
         this.reachability.markDown('managed MediaMTX process exited');
         // Its on-demand hooks live in their own process groups; releasing their demands ends them.

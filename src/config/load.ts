@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from '../lib/deps/yaml.js';
 import { defaultsOf, isPlainObject, merge, validate, type JsonSchema } from '../lib/schema.js';
+import { managedConfigProblems } from '../mediamtx/managed-checks.js';
 import { configSchema, type Config } from './schema.js';
 
 export type LoadResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -42,6 +43,9 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv): Lo
       const shown = isSecret(issue.path) || value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
       problems.push(`${issue.path}: ${issue.message}${shown} [rule ${issue.rule}]`);
     }
+  } else {
+    // Key by key valid; now the combinations MediaMTX itself would refuse.
+    problems.push(...managedConfigProblems((merged as Config).mediamtx));
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: merged as Config };
 }

@@ -80,7 +80,7 @@ export const configSchema = t.object({
       hls_port: optionalPort(8888, 'HLS port of MediaMTX.'),
       webrtc_port: optionalPort(8889, 'WebRTC port of MediaMTX.'),
       webrtc_udp_port: optionalPort(8189, 'WebRTC ICE UDP port of MediaMTX; managed mode.'),
-      restart_delay_ms: t.integer({ minimum: 0, maximum: 60000, default: 500, description: 'Managed mode: wait before restarting a MediaMTX that exited.' }),
+      restart_delay_ms: t.integer({ minimum: 10, maximum: 60000, default: 500, description: 'Managed mode: delay before restarting a MediaMTX that exited; it doubles (±20 % jitter) with each run shorter than a minute, up to 30 s.' }),
       health_interval_ms: t.integer({ minimum: 100, maximum: 60000, default: 1000, description: 'How often the MediaMTX API is checked for reachability and restarts.' }),
       request_timeout_ms: t.integer({ minimum: 100, maximum: 60000, default: 2000, description: 'Timeout of one MediaMTX API request.' }),
       log_level: t.enum(['error', 'warn', 'info', 'debug'] as const, { default: 'warn', description: 'Managed mode: MediaMTX log level (its lines are forwarded to the service log).' }),

@@ -1,12 +1,15 @@
 /** Start, readiness, shutdown and MediaMTX supervision of the real daemon. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CameraServiceClient } from '../../../src/client/index.js';
-import { MAIN, processesMatching, startService, until } from '../../helpers/service.js';
+import { stringify } from 'yaml';
+import { resolveMediaMtxBinary } from '../../../src/mediamtx/managed-server.js';
+import { freePorts } from '../../helpers/ports.js';
+import { MAIN, processesMatching, SECRET, startService, until } from '../../helpers/service.js';
 
 describe('daemon lifecycle', () => {
   it('SIGTERM with 50 connected clients: exit 0 within 5 s, clients closed with 1001, no child left', async () => {
@@ -76,6 +79,54 @@ describe('daemon lifecycle', () => {
     assert.match(r.stderr, /security\.jwt_secret: must be at least 32 characters long \[rule minLength:32\]/);
     assert.match(r.stderr, /logging\.level: must be one of/);
     assert.ok(!r.stderr.includes('short'), 'the secret is not echoed');
+  });
+
+  it('another MediaMTX holds the API port: restarts back off, the port is reported once, not ready, the other MediaMTX is left alone; recovers when it goes', async (t) => {
+    // Issue 15 defect 11: restarts every 500 ms forever, and health turned ready from the other MediaMTX.
+    const dir = mkdtempSync(join(tmpdir(), 'foreign-mtx-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const [apiPort, rtspPort] = (await freePorts(2)) as [number, number];
+    const foreignConfig = join(dir, 'foreign.yml');
+    writeFileSync(
+      foreignConfig,
+      stringify({ logDestinations: ['stdout'], api: true, apiAddress: `127.0.0.1:${apiPort}`, rtspAddress: `127.0.0.1:${rtspPort}`, rtspTransports: ['tcp'], rtmp: false, hls: false, webrtc: false, srt: false, moq: false, paths: {} }),
+    );
+    const foreign = spawn(resolveMediaMtxBinary('', process.env), [foreignConfig], { stdio: 'ignore' });
+    const foreignGone = new Promise((resolve) => foreign.once('exit', resolve));
+    t.after(async () => {
+      if (foreign.exitCode === null && foreign.signalCode === null) foreign.kill('SIGKILL');
+      await foreignGone;
+    });
+    await until(async () => (await fetch(`http://127.0.0.1:${apiPort}/v3/info`).catch(() => undefined))?.ok === true, 10000, 'the foreign MediaMTX');
+
+    const svc = await startService({ mediamtx: { api_url: `http://127.0.0.1:${apiPort}` }, test_cameras: { patterns: [{ name: 'a', width: 320, height: 240, fps: 15 }] } });
+    t.after(() => svc.stop());
+    const exits = () => svc.logs.filter((l) => l.msg === 'mediamtx exited; restarting');
+    await until(() => exits().length >= 4, 20000, 'four restarts');
+    const delays = exits().slice(0, 4).map((l) => l.restartInMs as number);
+    for (let i = 1; i < delays.length; i++) assert.ok(delays[i]! > delays[i - 1]!, `restart delays grow: ${delays.join(', ')}`);
+    const busy = svc.logs.filter((l) => l.level >= 50 && l.msg.startsWith('MediaMTX cannot listen on'));
+    assert.equal(busy.length, 1, `reported once: ${busy.map((l) => l.msg).join(' | ')}`);
+    assert.match(busy[0]!.msg, new RegExp(`127\\.0\\.0\\.1:${apiPort}: port ${apiPort} is in use`));
+    const ready = await fetch(`${svc.httpUrl}/health/ready`);
+    assert.equal(ready.status, 503);
+    assert.match(((await ready.json()) as { reason: string }).reason, /not the one this service started/);
+    const foreignPaths = (await (await fetch(`http://127.0.0.1:${apiPort}/v3/config/paths/list`)).json()) as { items: { name: string }[] };
+    assert.deepEqual(foreignPaths.items.map((p) => p.name), [], 'the service configured no path on the other MediaMTX');
+
+    foreign.kill('SIGTERM');
+    await foreignGone;
+    await until(async () => (await fetch(`${svc.httpUrl}/health/ready`)).status === 200, 40000, 'ready with its own MediaMTX');
+  });
+
+  it('a mediamtx combination MediaMTX would refuse (webrtc_udp_port: 0 with WebRTC on) stops the daemon with exit 2 naming the key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-mtx-config-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, stringify({ security: { jwt_secret: SECRET }, mediamtx: { webrtc_udp_port: 0 }, storage: { state_path: join(dir, 'state') } }));
+    const r = spawnSync(process.execPath, [MAIN, '--config', file], { encoding: 'utf8', timeout: 20000 });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /mediamtx\.webrtc_udp_port: must not be 0 while mediamtx\.webrtc_port is on/);
   });
 
   it('a missing MediaMTX binary stops the daemon with exit code 1 and says what to do', async () => {

@@ -54,6 +54,24 @@ describe('configuration loading', () => {
     assert.match(text, /mediamtx\.rtsp_port: environment variable CAMERA_SERVICE_MEDIAMTX_RTSP_PORT is not a number/);
   });
 
+  it('refuses mediamtx combinations MediaMTX would refuse at start, naming the key', () => {
+    const env = { CAMERA_SERVICE_SECURITY_JWT_SECRET: SECRET };
+    const udp0 = loadConfig(file('mediamtx:\n  webrtc_udp_port: 0\n'), env);
+    assert.ok(!udp0.ok);
+    assert.match(udp0.problems.join('\n'), /^mediamtx\.webrtc_udp_port: must not be 0 while mediamtx\.webrtc_port is on/);
+    assert.ok(loadConfig(file('mediamtx:\n  webrtc_udp_port: 0\n  webrtc_port: 0\n'), env).ok, 'no UDP port needed without WebRTC');
+    assert.ok(loadConfig(file('mediamtx:\n  webrtc_udp_port: 0\n  managed: false\n'), env).ok, 'an external MediaMTX has its own config');
+    const odd = loadConfig(file('mediamtx:\n  rtp_port: 8001\n'), env);
+    assert.ok(!odd.ok);
+    assert.match(odd.problems.join('\n'), /mediamtx\.rtp_port: must be even .*\(got 8001\)/);
+    const clash = loadConfig(file('mediamtx:\n  hls_port: 8554\n'), env);
+    assert.ok(!clash.ok);
+    assert.deepEqual(clash.problems, ['mediamtx.hls_port: TCP port 8554 is also used by mediamtx.rtsp_port [rule mediamtx:distinct_ports]']);
+    const apiClash = loadConfig(file('mediamtx:\n  api_url: http://127.0.0.1:8889\n'), env);
+    assert.ok(!apiClash.ok);
+    assert.match(apiClash.problems.join('\n'), /mediamtx\.webrtc_port: TCP port 8889 is also used by mediamtx\.api_url/);
+  });
+
   it('reports unreadable files and invalid YAML', () => {
     const r1 = loadConfig(join(dir, 'nope.yaml'), {});
     assert.ok(!r1.ok);
