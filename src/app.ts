@@ -204,7 +204,7 @@ export class App {
       onCall: (method, outcome, seconds) => this.metrics.rpcDuration.observe({ method, outcome }, seconds),
       onInternalError: (method, requestId, err) => log.error({ method, requestId, err }, 'internal error in method'),
       onDependencyError: (method, requestId, err) => log.warn({ method, requestId, data: err.data }, 'dependency failed'),
-    });
+    }, Date.now, { maxBatch: config.limits.max_batch_requests, maxBatchUnauthenticated: config.limits.unauthenticated_max_batch_requests });
     this.http = new HttpServer((err) => log.error({ err }, 'http handler failed'));
     this.ws = new RpcWebSocketServer({
       path: config.server.websocket_path,

@@ -50,6 +50,11 @@ export function wsLimitsOf(l: Config['limits']): WsLimits {
     requestBurst: l.request_burst,
     unauthenticatedTimeoutMs: l.unauthenticated_timeout_s * 1000,
     sendBufferLimit: l.send_buffer_limit_bytes,
+    maxUnauthenticated: l.max_unauthenticated_connections,
+    maxUnauthenticatedPerIp: l.max_unauthenticated_per_ip,
+    // A client has at least a second (or half its timeout) to authenticate before a newcomer may displace it.
+    evictAfterMs: Math.min(1000, (l.unauthenticated_timeout_s * 1000) / 2),
+    unauthenticatedMaxMessage: l.unauthenticated_max_message_bytes,
   };
 }
 

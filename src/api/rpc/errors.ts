@@ -33,7 +33,7 @@ export class RpcError extends Error {
 /** The catalog itself: code, message, meaning and the `data` fields (documentation, OpenRPC). */
 export const ERROR_CATALOG: readonly { code: number; message: string; meaning: string; data: readonly string[] }[] = [
   { code: -32700, message: 'Parse error', meaning: 'the frame is not valid JSON', data: ['reason'] },
-  { code: -32600, message: 'Invalid Request', meaning: 'not a JSON-RPC 2.0 request object (or an empty batch, or a binary frame)', data: ['reason', 'hint'] },
+  { code: -32600, message: 'Invalid Request', meaning: 'not a JSON-RPC 2.0 request object (or an empty or too large batch, or a binary frame)', data: ['reason', 'hint'] },
   { code: -32601, message: 'Method not found', meaning: 'no such method', data: ['reason', 'hint'] },
   { code: -32602, message: 'Invalid params', meaning: 'a param is missing, unknown, of the wrong type or out of range', data: ['reason', 'param', 'rule'] },
   { code: -32603, message: 'Internal error', meaning: 'the server failed; the request id finds it in the log', data: ['reason', 'request_id'] },
