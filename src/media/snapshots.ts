@@ -11,12 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { link, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, link, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
 import { runFfmpegOnce } from '../streaming/ffmpeg/one-shot.js';
 import { jpegQscale, planSnapshot, type TemplateLookup } from '../streaming/templates/select.js';
+import { classifyMediaFailure } from './failure.js';
 import { unlinkQuiet, type MediaLibrary } from './library.js';
 import { LiveTap, tapArgv, type TapFrame } from './live-tap.js';
 import { defaultSnapshotName, resolveSnapshotName, type SnapshotFormat } from './names.js';
@@ -35,7 +37,7 @@ export interface SnapshotResult {
 
 export class SnapshotError extends Error {
   constructor(
-    readonly code: 'invalid_param' | 'not_found' | 'not_connected' | 'exists' | 'disk_full' | 'failed',
+    readonly code: 'invalid_param' | 'not_found' | 'not_connected' | 'exists' | 'disk_full' | 'not_writable' | 'ffmpeg_missing' | 'failed',
     message: string,
     readonly extra: { param?: string; state?: string; detail?: string; filename?: string } = {},
   ) {
@@ -161,6 +163,8 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
       if (await this.d.library.stat('snapshots', name)) throw new SnapshotError('exists', `a snapshot named ${name} exists already`, { filename: name, state: 'EXISTS' });
       const refusal = await this.d.diskRefusal();
       if (refusal) throw new SnapshotError('disk_full', 'not enough free disk space for a snapshot', { detail: refusal });
+      // A read-only or foreign-owned folder is refused before the stream is started for nothing.
+      await access(this.d.library.dirs.snapshots, constants.W_OK);
       const jpeg = format !== 'png';
       const tapQuality = req.quality === undefined || req.quality === this.d.quality;
       let r: { size: number; source: SnapshotResult['source'] };
@@ -175,15 +179,11 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
       this.emit('taken', result);
       return result;
     } catch (err) {
-      const e =
-        err instanceof SnapshotError
-          ? err
-          : (err as NodeJS.ErrnoException).code === 'ENOSPC'
-            ? new SnapshotError('disk_full', 'the disk is full', { detail: (err as Error).message })
-            : new SnapshotError('failed', `the snapshot of ${device} failed`, { detail: (err as Error).message });
-      if (e.code === 'failed' || e.code === 'disk_full') {
+      const e = err instanceof SnapshotError ? err : snapshotFailure(err, device);
+      if (e.code === 'failed' || e.code === 'disk_full' || e.code === 'not_writable' || e.code === 'ffmpeg_missing') {
         this.d.log.warn({ camera: device, filename: name, err: e.extra.detail ?? e.message }, 'snapshot failed');
-        this.emit('error', { device, filename: name, reason: e.code === 'disk_full' ? 'disk_full' : 'capture_failed', error: e.message });
+        const reason = e.code === 'disk_full' ? 'disk_full' : e.code === 'not_writable' ? 'storage_not_writable' : 'capture_failed';
+        this.emit('error', { device, filename: name, reason, error: e.message });
       }
       throw e;
     }
@@ -253,5 +253,20 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     }
     const st = await this.d.library.stat('snapshots', name);
     return st?.size ?? 0;
+  }
+}
+
+/** A failure of the capture or the write, by kind (disk full, folder not writable, FFmpeg missing, other). */
+function snapshotFailure(err: unknown, device: string): SnapshotError {
+  const detail = (err as Error).message;
+  switch (classifyMediaFailure(err)) {
+    case 'disk_full':
+      return new SnapshotError('disk_full', 'the disk is full', { detail });
+    case 'storage_not_writable':
+      return new SnapshotError('not_writable', `the snapshots folder is not writable (${(err as NodeJS.ErrnoException).code ?? 'write refused'})`, { detail });
+    case 'ffmpeg_missing':
+      return new SnapshotError('ffmpeg_missing', 'FFmpeg cannot be run', { detail });
+    default:
+      return new SnapshotError('failed', `the snapshot of ${device} failed`, { detail });
   }
 }

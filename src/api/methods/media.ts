@@ -45,6 +45,10 @@ function recordingError(err: unknown, device: string): RpcError | unknown {
       return rpcErrors.invalidState(err.message, 'STOPPING', ['RUNNING']);
     case 'disk_full':
       return disk(err.detail ?? err.message);
+    case 'not_writable':
+      return rpcErrors.dependency('storage', 'storage_not_writable', err.detail ?? err.message);
+    case 'ffmpeg_missing':
+      return rpcErrors.dependency('ffmpeg', 'ffmpeg_missing', err.detail ?? err.message);
     case 'start_failed':
       return rpcErrors.dependency('ffmpeg', err.message, err.detail ?? err.message);
   }
@@ -114,7 +118,7 @@ export function mediaMethods(media: Media): MethodDef[] {
         'Otherwise the camera\'s stream is started for the snapshot and stopped after it (`source: "stream"`); the device keeps its single opener.',
         'PNG, or a `quality` other than `snapshots.quality`, runs a one-shot FFmpeg grab of the stream (`source: "grab"`).',
         'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; an existing name is -32020.',
-        '`file_path` is the download path (`/files/snapshots/<name>`), the same as `download_url`. Failures are errors (-32050), never a `FAILED` result.',
+        '`file_path` is the download path (`/files/snapshots/<name>`), the same as `download_url`. Failures are errors (-32050), never a `FAILED` result: `data.reason` is `disk_full`, `storage_not_writable`, `ffmpeg_missing`, or a description of what failed.',
       ].join(' '),
       errors: [-32010, -32020, -32050],
       params: t.object({
@@ -145,6 +149,10 @@ export function mediaMethods(media: Media): MethodDef[] {
               throw rpcErrors.invalidState(err.message, 'EXISTS', ['ABSENT']);
             case 'disk_full':
               throw disk(err.extra.detail ?? err.message);
+            case 'not_writable':
+              throw rpcErrors.dependency('storage', 'storage_not_writable', err.extra.detail ?? err.message);
+            case 'ffmpeg_missing':
+              throw rpcErrors.dependency('ffmpeg', 'ffmpeg_missing', err.extra.detail ?? err.message);
             case 'failed':
               throw rpcErrors.dependency('ffmpeg', err.message, err.extra.detail ?? err.message);
           }
@@ -162,7 +170,7 @@ export function mediaMethods(media: Media): MethodDef[] {
         '`fmp4` (default) is fragmented MP4, playable up to its last fragment after a crash; `mp4` is written fragmented and remuxed to a progressive MP4 when it ends; `mkv` is Matroska.',
         'Past `recording.segment_duration_s` the recording continues into `<name>_part2.<ext>`, `_part3`, ... (cut at keyframes).',
         'Every ending sends `recording_status_update` with `reason`: STOPPED for `stopped`, `duration_reached`, `camera_disconnected`, `service_shutdown`; FAILED for `disk_full`, `stream_lost`, `recorder_failed`.',
-        'Below the free-space floor (`storage.min_free_bytes`) the start is refused with -32050, `data.reason: "disk_full"`.',
+        'Below the free-space floor (`storage.min_free_bytes`), or when the disk is full, the start is refused with -32050, `data.reason: "disk_full"`; a recordings folder that cannot be written with `data.reason: "storage_not_writable"` (both `data.dependency: "storage"`); an FFmpeg that cannot be run with `"ffmpeg_missing"`.',
       ].join(' '),
       errors: [-32010, -32020, -32050],
       params: t.object({
