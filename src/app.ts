@@ -108,7 +108,7 @@ export class App {
     }
 
     this.paths = new PathReconciler(this.mediamtxApi, this.reachability, log.child({ module: 'paths' }));
-    this.cameraIds = new CameraIdStore(join(config.storage.state_path, 'camera-ids.json'));
+    this.cameraIds = new CameraIdStore(join(config.storage.state_path, 'camera-ids.json'), log.child({ module: 'state' }));
     this.testPatterns = new TestPatternCameras(this.cameras, this.cameraIds);
     this.discovery = config.discovery.enabled
       ? new DiscoveryService({ config: config.discovery, registry: this.cameras, ids: this.cameraIds, metrics: this.metrics.registry, log: log.child({ module: 'discovery' }) })

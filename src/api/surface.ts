@@ -178,7 +178,7 @@ export class ApiSurface {
   /** Loads the key store and starts watching it and the service's health. */
   start(): void {
     try {
-      this.keys.load();
+      this.keys.loadAtStart(this.d.log);
     } catch (err) {
       this.d.log.error({ err: (err as Error).message }, 'API key store cannot be read; no API key is accepted until it is fixed');
     }

@@ -1,11 +1,11 @@
 /** External stream methods: add/remove/list, discovery scans and their schedule. */
-import type { ExternalEntry, ExternalStreams } from '../../external/external-streams.js';
+import { EXTERNAL_NAME_PATTERN, type ExternalEntry, type ExternalStreams } from '../../external/external-streams.js';
 import { t } from '../../lib/schema.js';
 import { rpcErrors } from '../rpc/errors.js';
 import { defineMethod, type MethodDef } from '../rpc/registry.js';
 
 /** External stream names double as MediaMTX path names; camera ids are reserved. */
-export const EXTERNAL_NAME_PATTERN = '^(?!camera[0-9]+$)[A-Za-z0-9_-]{1,64}$';
+export { EXTERNAL_NAME_PATTERN };
 const TYPES = ['generic_rtsp', 'skydio_eo', 'skydio_ir'] as const;
 
 const entry = t.object({

@@ -1,7 +1,7 @@
 /** Start, readiness, shutdown and MediaMTX supervision of the real daemon. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -127,6 +127,36 @@ describe('daemon lifecycle', () => {
     rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /mediamtx\.webrtc_udp_port: must not be 0 while mediamtx\.webrtc_port is on/);
+  });
+
+  it('corrupt state files do not stop the service: each is moved aside and named in one log line; a journal entry pointing outside deletes nothing', async (t) => {
+    // Issue 15 defects 13 and 9.
+    const dir = mkdtempSync(join(tmpdir(), 'corrupt-state-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const state = join(dir, 'state');
+    mkdirSync(join(state, 'recordings'), { recursive: true });
+    const corrupt: Record<string, string> = {
+      'camera-ids.json': '{"version":1,"cameras":[{"id":"camera0","ident',
+      'external-streams.json': 'null',
+      'retention-policy.json': '{"policy_type":"forever"}',
+    };
+    for (const [name, text] of Object.entries(corrupt)) writeFileSync(join(state, name), text);
+    const keys = '{"version":1,"keys":[]}\n';
+    writeFileSync(join(state, 'api-keys.json'), keys);
+    writeFileSync(join(state, 'recordings', 'x.json'), JSON.stringify({ camera: 'camera0', base: '../api-keys', ext: 'mp4', format: 'fmp4', startedAt: 1, state: 'recording' }));
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', width: 320, height: 240, fps: 15 }] } }, { dir, keep: true });
+    t.after(() => svc.stop());
+    const c = await svc.client('viewer');
+    t.after(() => c.close());
+    assert.deepEqual((await c.call('get_camera_list')).cameras.map((x: { device: string }) => x.device), ['camera0']);
+    for (const name of Object.keys(corrupt)) {
+      const line = svc.logs.find((l) => l.level >= 50 && l.msg.startsWith(`state file ${join(state, name)} is unusable`));
+      assert.ok(line, `a log line names ${name}`);
+      assert.equal(readdirSync(state).filter((n) => n.startsWith(`${name}.corrupt-`)).length, 1, `${name} moved aside`);
+    }
+    assert.ok(svc.logs.some((l) => l.level >= 50 && l.msg.startsWith(`state file ${join(state, 'recordings', 'x.json')} is unusable`)), 'the unsafe journal entry is named');
+    assert.equal(readFileSync(join(state, 'api-keys.json'), 'utf8'), keys, 'api-keys.json untouched');
+    assert.ok(existsSync(join(state, 'camera-ids.json')), 'camera ids written afresh');
   });
 
   it('a missing MediaMTX binary stops the daemon with exit code 1 and says what to do', async () => {
