@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     if (!isRole(values.role)) fail(2, ['token: --role must be viewer, operator or admin', USAGE]);
     const ttl = Number(values.ttl ?? 3600);
     if (!Number.isInteger(ttl) || ttl < 1) fail(2, ['token: --ttl must be a positive whole number of seconds']);
+    if (ttl > config.security.jwt_max_lifetime_s) fail(2, [`token: --ttl must be at most security.jwt_max_lifetime_s (${config.security.jwt_max_lifetime_s} s); the service refuses longer-lived tokens`]);
     process.stdout.write(`${await mintToken(config.security.jwt_secret, { role: values.role, user_id: values.user ?? `cli-${values.role}` }, ttl)}\n`);
     return;
   }

@@ -81,7 +81,7 @@ export class ApiSurface {
       }
     }
     this.keys = ApiKeyStore.inStateDir(d.config.storage.state_path);
-    this.auth = new Authenticator(new JwtVerifier(sec.jwt_secret, sec.jwt_algorithms, publicKeyPem), this.keys);
+    this.auth = new Authenticator(new JwtVerifier(sec.jwt_secret, sec.jwt_algorithms, publicKeyPem, sec.jwt_max_lifetime_s), this.keys);
     this.keys.on('change', () => {
       const ended = this.auth.endRevokedSessions(d.sessions());
       d.log.info({ keys: this.keys.list().length, sessionsEnded: ended }, 'API key store changed');

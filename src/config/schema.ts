@@ -47,6 +47,12 @@ export const configSchema = t.object({
         default: ['HS256'],
         description: 'Accepted JWT algorithms, pinned here and never taken from the token. HS* verify with jwt_secret; RS*, PS*, ES* and EdDSA with jwt_public_key_file.',
       }),
+      jwt_max_lifetime_s: t.integer({
+        minimum: 60,
+        maximum: 10 * 366 * 86400,
+        default: 30 * 86400,
+        description: 'Longest token lifetime accepted (exp − iat, or exp − now without iat); longer-lived tokens and tokens issued in the future (beyond 60 s of clock skew) are refused. Also the most the token command mints.',
+      }),
       jwt_public_key_file: t.string({
         default: '',
         description: 'PEM file with the public key (SPKI) or certificate that verifies asymmetric JWTs; required when jwt_algorithms lists one, and must fit each of them.',

@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import { mapLimit } from '../lib/map-limit.js';
 import { probeRtsp } from './rtsp-probe.js';
 import { t } from '../lib/schema.js';
+import { redactUrlCredentials } from './redact.js';
 import { loadStateFile, writeStateFile } from '../lib/state-file.js';
 import { scanTargets, type ScanOptions, type ScanTarget, type StreamType } from './scan-plan.js';
 
@@ -121,6 +122,14 @@ export class ExternalStreams {
     return this.#added.find((s) => s.url === url);
   }
 
+  /** The added stream a caller means by `url`: its full URL, or the redacted form a non-admin was shown (when unambiguous). */
+  byShownUrl(url: string): AddedStream | undefined {
+    const exact = this.byUrl(url);
+    if (exact) return exact;
+    const shown = this.#added.filter((s) => redactUrlCredentials(s.url) === url);
+    return shown.length === 1 ? shown[0] : undefined;
+  }
+
   async add(stream: Omit<AddedStream, 'added_at'>): Promise<AddedStream> {
     const entry = { ...stream, added_at: new Date().toISOString() };
     this.#added = [...this.#added, entry];
@@ -130,7 +139,7 @@ export class ExternalStreams {
   }
 
   async remove(url: string): Promise<AddedStream | undefined> {
-    const entry = this.byUrl(url);
+    const entry = this.byShownUrl(url);
     if (!entry) return undefined;
     this.#added = this.#added.filter((s) => s !== entry);
     this.#save();
