@@ -11,7 +11,7 @@ import { HttpServer, sendJson } from './api/http-server.js';
 import { cameraMethods, cameraView } from './api/methods/cameras.js';
 import { eventMethods } from './api/methods/events.js';
 import { mediaMethods } from './api/methods/media.js';
-import { Notifier } from './api/notifications.js';
+import { AfterReplySink, Notifier } from './api/notifications.js';
 import { diagnosticsMethods } from './api/methods/diagnostics.js';
 import { externalMethods } from './api/methods/external.js';
 import { streamMethods } from './api/methods/streams.js';
@@ -66,6 +66,7 @@ export class App {
   readonly api: ApiSurface;
   #started = false;
   #stopping: Promise<void> | undefined;
+  #notifications: AfterReplySink;
   port = 0;
 
   constructor(
@@ -215,7 +216,9 @@ export class App {
       log: log.child({ module: 'ws' }),
       limits: wsLimitsOf(config.limits),
     });
-    this.notifier = new Notifier(this.ws);
+    // Replies first: notifications a method causes are written after its reply.
+    this.#notifications = new AfterReplySink(this.ws);
+    this.notifier = new Notifier(this.#notifications);
     this.cameras.on('change', (camera, previous) => {
       const view = cameraView(camera, this.streamUrls(camera.id));
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -357,6 +360,7 @@ export class App {
       // Recordings end (finalized, STOPPED sent) while clients are still connected.
       await this.media.close();
       this.streaming.demand.closeAll();
+      this.#notifications.flush();
       await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
       await this.http.close();
       this.paths.stop();

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
-import { access, link, writeFile } from 'node:fs/promises';
+import { access, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
@@ -159,20 +159,22 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     const camera = this.d.registry.get(device);
     if (!camera) throw new SnapshotError('not_found', `camera '${device}' does not exist`);
     if (camera.status !== 'CONNECTED') throw new SnapshotError('not_connected', `camera ${device} is ${camera.status}`, { state: camera.status });
+    // PNG has no quality: any given one is ignored; JPEG needs 1..100.
+    const quality = format === 'png' ? undefined : req.quality;
+    if (quality !== undefined && quality < 1) throw new SnapshotError('invalid_param', 'quality must be between 1 and 100 for JPEG (png ignores it)', { param: 'quality' });
     try {
-      if (await this.d.library.stat('snapshots', name)) throw new SnapshotError('exists', `a snapshot named ${name} exists already`, { filename: name, state: 'EXISTS' });
       const refusal = await this.d.diskRefusal();
       if (refusal) throw new SnapshotError('disk_full', 'not enough free disk space for a snapshot', { detail: refusal });
       // A read-only or foreign-owned folder is refused before the stream is started for nothing.
       await access(this.d.library.dirs.snapshots, constants.W_OK);
       const jpeg = format !== 'png';
-      const tapQuality = req.quality === undefined || req.quality === this.d.quality;
+      const tapQuality = quality === undefined || quality === this.d.quality;
       let r: { size: number; source: SnapshotResult['source'] };
       if (this.d.liveTap && jpeg && tapQuality) {
         const fresh = this.#freshFrame(device);
         r = fresh ? { size: await this.#writeFile(name, fresh.jpeg), source: 'live' } : await this.#viaStream(device, name);
       } else {
-        r = await this.#grab(device, name, format, req.quality ?? this.d.quality);
+        r = await this.#grab(device, name, format, quality ?? this.d.quality);
       }
       const result: SnapshotResult = { device, filename: name, format, file_size: r.size, takenAt: Date.now(), source: r.source, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
       this.d.log.info({ camera: device, filename: name, bytes: r.size, source: r.source, ms: result.latencyMs }, 'snapshot taken');
@@ -242,12 +244,11 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     }
   }
 
-  /** Gives a complete temporary file its name; never replaces an existing file. */
+  /** Gives a complete temporary file its name, atomically; an existing snapshot of that name is replaced (as the replaced service did). */
   async #publish(tmp: string, name: string): Promise<number> {
     try {
-      await link(tmp, this.d.library.path('snapshots', name));
+      await rename(tmp, this.d.library.path('snapshots', name));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SnapshotError('exists', `a snapshot named ${name} exists already`, { filename: name, state: 'EXISTS' });
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new SnapshotError('disk_full', 'the disk is full', { detail: (err as Error).message });
       throw err;
     }

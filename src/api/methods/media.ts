@@ -117,7 +117,8 @@ export function mediaMethods(media: Media): MethodDef[] {
         'While the camera streams, the image is the latest keyframe of its live tap (`source: "live"`, a file write, no FFmpeg start).',
         'Otherwise the camera\'s stream is started for the snapshot and stopped after it (`source: "stream"`); the device keeps its single opener.',
         'PNG, or a `quality` other than `snapshots.quality`, runs a one-shot FFmpeg grab of the stream (`source: "grab"`).',
-        'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; an existing name is -32020.',
+        'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; a snapshot of that name is replaced (as the replaced service did).',
+        '`quality` is ignored for PNG (so `{format: "png", quality: 0}` is accepted); JPEG needs 1–100 (-32602).',
         '`file_path` is the download path (`/files/snapshots/<name>`), the same as `download_url`. Failures are errors (-32050), never a `FAILED` result: `data.reason` is `disk_full`, `storage_not_writable`, `ffmpeg_missing`, or a description of what failed.',
       ].join(' '),
       errors: [-32010, -32020, -32050],
@@ -125,7 +126,7 @@ export function mediaMethods(media: Media): MethodDef[] {
         device: camera,
         filename: t.optional(filename),
         format: t.optional(t.enum(['jpg', 'jpeg', 'png'] as const)),
-        quality: t.optional(t.integer({ minimum: 1, maximum: 100, description: 'JPEG quality, 100 best' })),
+        quality: t.optional(t.integer({ minimum: 0, maximum: 100, description: 'JPEG quality 1–100, 100 best; ignored for png' })),
       }),
       result: t.object({
         device: t.string(), filename: t.string(), status: t.enum(['SUCCESS', 'FAILED'] as const), timestamp: t.string(),
@@ -140,7 +141,7 @@ export function mediaMethods(media: Media): MethodDef[] {
           if (!(err instanceof SnapshotError)) throw err;
           switch (err.code) {
             case 'invalid_param':
-              throw rpcErrors.invalidParams(err.extra.param ?? 'filename', 'filename', err.message);
+              throw rpcErrors.invalidParams(err.extra.param ?? 'filename', err.extra.param === 'quality' ? 'minimum:1' : 'filename', err.message);
             case 'not_found':
               throw rpcErrors.notFound('camera', device);
             case 'not_connected':
@@ -253,7 +254,7 @@ export function mediaMethods(media: Media): MethodDef[] {
     defineMethod({
       name: 'get_storage_info',
       minRole: 'admin',
-      summary: 'Space of the recordings file system (statfs) and the sizes of the recordings and snapshots directories (refreshed in the background).',
+      summary: 'Space of the recordings file system (statfs) and the sizes of the recordings and snapshots directories, recordings in progress included.',
       params: t.object({}),
       result: t.object({
         total_space: t.integer(), used_space: t.integer(), available_space: t.integer(), usage_percentage: t.number(),
@@ -261,7 +262,8 @@ export function mediaMethods(media: Media): MethodDef[] {
         threshold_percent: t.number(), min_free_bytes: t.integer(), below_floor: t.boolean(),
       }),
       handler: async () => {
-        await media.storage.check();
+        // Sizes now, including the parts of recordings being written.
+        await Promise.all([media.storage.check(), media.storage.refreshSizes()]);
         const info = media.storage.info();
         const { lowSpacePercent, minFreeBytes } = media.storage.limits;
         return { ...info, threshold_percent: lowSpacePercent, min_free_bytes: minFreeBytes, below_floor: info.available_space < minFreeBytes };

@@ -158,6 +158,7 @@ describe('params and handler errors', () => {
   it('passes RpcErrors through with their data', async () => {
     const r = await send(req('missing'), as('viewer'));
     assert.equal(r.error.code, -32010);
+    assert.equal(r.error.message, 'Camera not found');
     assert.deepEqual({ resource: r.error.data.resource, id: r.error.data.id }, { resource: 'camera', id: 'camera9' });
   });
 
