@@ -153,7 +153,7 @@ export const configSchema = t.object({
       snapshots_path: t.string({ minLength: 1, default: '/var/lib/camera-service/snapshots', description: 'Directory of snapshots.' }),
       state_path: t.string({ minLength: 1, default: '/var/lib/camera-service/state', description: 'Directory of persistent state (camera registry, API keys, retention policy, managed MediaMTX config).' }),
       low_space_percent: t.number({ minimum: 1, maximum: 100, default: 85, description: 'Usage (percent of the recordings file system) at which get_storage_info reports low_space_warning and storage.low_space is published.' }),
-      min_free_bytes: t.integer({ minimum: 0, default: 1024 * 1024 * 1024, description: 'Free-space floor: below it new recordings and snapshots are refused (-32050, reason disk_full) and running recordings are stopped cleanly (FAILED, disk_full).' }),
+      min_free_bytes: t.integer({ minimum: 0, maximum: 2 ** 50, default: 1024 * 1024 * 1024, description: 'Free-space floor: below it new recordings and snapshots are refused (-32050, reason disk_full) and running recordings are stopped cleanly (FAILED, disk_full).' }),
       check_interval_ms: t.integer({ minimum: 100, maximum: 600000, default: 5000, description: 'How often free space is measured (statfs) for the floor and the low-space warning.' }),
       size_refresh_interval_s: t.integer({ minimum: 1, maximum: 86400, default: 60, description: 'How often the cached sizes of the recordings and snapshots directories are recomputed in the background.' }),
     },

@@ -159,6 +159,26 @@ describe('daemon lifecycle', () => {
     assert.ok(existsSync(join(state, 'camera-ids.json')), 'camera ids written afresh');
   });
 
+  it('a missing FFmpeg, a misspelled CAMERA_SERVICE_ variable and min_free_bytes 1e30 stop the daemon with exit 2, each named (issue 15 item 14)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-env-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, `security: {jwt_secret: "${'s'.repeat(32)}"}\nstreaming: {ffmpeg_binary: /nonexistent/ffmpeg}\nstorage: {state_path: ${dir}, min_free_bytes: 1e30}\n`);
+    const r = spawnSync(process.execPath, [MAIN, '--config', file], { encoding: 'utf8', timeout: 20000, env: { ...process.env, CAMERA_SERVICE_SERVR_PORT: '9000' } });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /CAMERA_SERVICE_SERVR_PORT: unknown environment variable; did you mean CAMERA_SERVICE_SERVER_PORT \(server\.port\)\?/);
+    assert.match(r.stderr, /storage\.min_free_bytes: must be <= /);
+    // The FFmpeg check runs once the configuration itself is valid.
+    const dir2 = mkdtempSync(join(tmpdir(), 'no-ffmpeg-'));
+    const file2 = join(dir2, 'c.yaml');
+    writeFileSync(file2, `security: {jwt_secret: "${'s'.repeat(32)}"}\nstreaming: {ffmpeg_binary: /nonexistent/ffmpeg}\nstorage: {state_path: ${dir2}}\n`);
+    const r2 = spawnSync(process.execPath, [MAIN, '--config', file2], { encoding: 'utf8', timeout: 20000 });
+    rmSync(dir2, { recursive: true, force: true });
+    assert.equal(r2.status, 2, r2.stderr);
+    assert.match(r2.stderr, /streaming\.ffmpeg_binary: \/nonexistent\/ffmpeg cannot be run/);
+    assert.match(r2.stderr, /streaming\.ffmpeg_binary \(its ffprobe\): \/nonexistent\/ffprobe cannot be run/);
+  });
+
   it('a missing MediaMTX binary stops the daemon with exit code 1 and says what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'no-mtx-'));
     const file = join(dir, 'c.yaml');

@@ -72,6 +72,33 @@ describe('configuration loading', () => {
     assert.match(apiClash.problems.join('\n'), /mediamtx\.webrtc_port: TCP port 8889 is also used by mediamtx\.api_url/);
   });
 
+  it('an unknown CAMERA_SERVICE_* variable is an error naming the closest key; the commands\' own variables are fine', () => {
+    const env = { CAMERA_SERVICE_SECURITY_JWT_SECRET: SECRET, CAMERA_SERVICE_CONFIG: '/x.yaml', CAMERA_SERVICE_TOKEN: 't', CAMERA_SERVICE_FUZZ_SEED: '1' };
+    assert.ok(loadConfig(undefined, env).ok);
+    const typo = loadConfig(undefined, { ...env, CAMERA_SERVICE_SERVR_PORT: '9000' });
+    assert.ok(!typo.ok);
+    assert.deepEqual(typo.problems, ['CAMERA_SERVICE_SERVR_PORT: unknown environment variable; did you mean CAMERA_SERVICE_SERVER_PORT (server.port)? [rule unknown]']);
+    const far = loadConfig(undefined, { ...env, CAMERA_SERVICE_WHATEVER: '1' });
+    assert.ok(!far.ok);
+    assert.match(far.problems[0]!, /^CAMERA_SERVICE_WHATEVER: unknown environment variable; every key is listed in docs\/configuration\.md/);
+  });
+
+  it('media folders under /proc, /sys or /dev are refused', () => {
+    const r = loadConfig(file(`security:\n  jwt_secret: "${SECRET}"\nstorage:\n  recordings_path: /proc/self/rec\n  snapshots_path: /sys\n`), {});
+    assert.ok(!r.ok);
+    assert.deepEqual(r.problems, [
+      'storage.recordings_path: must not be under /proc (a kernel pseudo file system) (got "/proc/self/rec") [rule path]',
+      'storage.snapshots_path: must not be under /sys (a kernel pseudo file system) (got "/sys") [rule path]',
+    ]);
+    assert.ok(loadConfig(file(`security:\n  jwt_secret: "${SECRET}"\nstorage:\n  recordings_path: /process/rec\n`), {}).ok, '/process is not /proc');
+  });
+
+  it('sizes are bounded: storage.min_free_bytes 1e30 is refused', () => {
+    const r = loadConfig(file(`security:\n  jwt_secret: "${SECRET}"\nstorage:\n  min_free_bytes: 1e30\n`), {});
+    assert.ok(!r.ok);
+    assert.match(r.problems.join('\n'), /storage\.min_free_bytes: must be <= 1125899906842624/);
+  });
+
   it('reports unreadable files and invalid YAML', () => {
     const r1 = loadConfig(join(dir, 'nope.yaml'), {});
     assert.ok(!r1.ok);
