@@ -52,20 +52,31 @@ describe('daemon lifecycle', () => {
     t.diagnostic(`503 after ${down} ms`);
   });
 
-  it('after kill -9 of the daemon, the next start ends the MediaMTX it left behind', async (t) => {
-    const first = await startService({}, { keep: true });
+  it('kill -9 of the daemon: MediaMTX and the FFmpeg publishers end with it; a MediaMTX left by an earlier run is still ended at the next start', async (t) => {
+    // Issue 15 defect 12: they used to run on unsupervised until the next start (the test asserted it).
+    const first = await startService({ test_cameras: { patterns: [{ name: 'a', width: 320, height: 240, fps: 15 }] }, streaming: { default_mode: 'always_on' } }, { keep: true });
     t.after(() => rmSync(first.dir, { recursive: true, force: true }));
     const mediamtxConfig = join(first.dir, 'state', 'mediamtx.yml');
-    const [orphan] = processesMatching(mediamtxConfig);
-    assert.ok(orphan);
+    const publishers = () => processesMatching(`:${first.rtspPort}/camera0`, 'ffmpeg');
+    await until(() => processesMatching(mediamtxConfig).length === 1 && publishers().length === 1, 15000, 'MediaMTX and the publisher');
     await first.stop('SIGKILL');
-    assert.deepEqual(processesMatching(mediamtxConfig), [orphan], 'MediaMTX survived the daemon (its own process group)');
+    await until(() => processesMatching(mediamtxConfig).length === 0 && publishers().length === 0, 10000, 'MediaMTX and the publisher to end with the daemon');
+
+    // Where the kernel could not tell them (no setpriv), the next start cleans up: simulate a leftover MediaMTX.
+    const leftover = spawn(resolveMediaMtxBinary('', process.env), [mediamtxConfig], { stdio: 'ignore', detached: true });
+    const leftoverGone = new Promise((resolve) => leftover.once('exit', resolve));
+    t.after(async () => {
+      if (leftover.exitCode === null && leftover.signalCode === null) leftover.kill('SIGKILL');
+      await leftoverGone;
+    });
+    await until(() => processesMatching(mediamtxConfig).includes(leftover.pid!), 5000, 'the leftover MediaMTX');
     const second = await startService({}, { dir: first.dir, keep: true });
     t.after(() => second.stop());
     assert.ok(second.logs.some((l) => l.msg.startsWith('a MediaMTX left by an earlier run')));
+    await leftoverGone;
     const now = processesMatching(mediamtxConfig);
     assert.equal(now.length, 1);
-    assert.notEqual(now[0], orphan);
+    assert.notEqual(now[0], leftover.pid);
     assert.equal((await fetch(`${second.httpUrl}/health/ready`)).status, 200);
   });
 
