@@ -11,7 +11,7 @@ import { HttpServer, sendJson } from './api/http-server.js';
 import { cameraMethods, cameraView } from './api/methods/cameras.js';
 import { eventMethods } from './api/methods/events.js';
 import { mediaMethods } from './api/methods/media.js';
-import { Notifier } from './api/notifications.js';
+import { AfterReplySink, Notifier } from './api/notifications.js';
 import { diagnosticsMethods } from './api/methods/diagnostics.js';
 import { externalMethods } from './api/methods/external.js';
 import { streamMethods } from './api/methods/streams.js';
@@ -78,6 +78,7 @@ export class App {
   mqtt: MqttBridge | undefined;
   #started = false;
   #stopping: Promise<void> | undefined;
+  #notifications: AfterReplySink;
   port = 0;
 
   constructor(
@@ -87,7 +88,18 @@ export class App {
   ) {
     const mtx = config.mediamtx;
     this.mediamtxApi = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms });
-    this.reachability = new MediaMtxReachability(this.mediamtxApi, mtx.health_interval_ms);
+    const binary = mtx.managed ? resolveMediaMtxBinary(mtx.binary, env) : '';
+    const managed = mtx.managed
+      ? new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }))
+      : undefined;
+    // In managed mode only the MediaMTX the service started counts (not another one on its API port).
+    const identify = managed
+      ? async () =>
+          (await this.mediamtxApi.globalConfig()).sysLogPrefix === managed.marker
+            ? undefined
+            : `the MediaMTX answering on ${mtx.api_url} is not the one this service started (another MediaMTX holds its API port?)`
+      : undefined;
+    this.reachability = new MediaMtxReachability(this.mediamtxApi, mtx.health_interval_ms, identify);
     this.reachability.on('up', (started) => {
       this.metrics.mediamtxUp.set(1);
       log.info({ started }, 'mediamtx api reachable');
@@ -98,15 +110,18 @@ export class App {
     });
     this.reachability.on('restarted', () => this.metrics.mediamtxRestarts.inc());
 
-    if (mtx.managed) {
-      const binary = resolveMediaMtxBinary(mtx.binary, env);
-      this.managed = new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }));
-      this.managed.on('exit', () => this.reachability.markDown('managed MediaMTX process exited'));
+    if (managed) {
+      this.managed = managed;
+      this.managed.on('exit', () => {
+        this.reachability.markDown('managed MediaMTX process exited');
+        // Its on-demand hooks live in their own process groups; releasing their demands ends them.
+        this.streaming.demand.closeAll();
+      });
       this.managed.on('started', () => void this.reachability.check());
     }
 
     this.paths = new PathReconciler(this.mediamtxApi, this.reachability, log.child({ module: 'paths' }));
-    this.cameraIds = new CameraIdStore(join(config.storage.state_path, 'camera-ids.json'));
+    this.cameraIds = new CameraIdStore(join(config.storage.state_path, 'camera-ids.json'), log.child({ module: 'state' }));
     this.testPatterns = new TestPatternCameras(this.cameras, this.cameraIds, (identity) => this.settings.testPatternMode(identity));
     this.discovery = config.discovery.enabled
       ? new DiscoveryService({
@@ -120,7 +135,7 @@ export class App {
       : undefined;
     this.settings = new CameraSettings({
       registry: this.cameras,
-      store: new SettingsStore(join(config.storage.state_path, 'camera-settings.json')),
+      store: new SettingsStore(join(config.storage.state_path, 'camera-settings.json'), log.child({ module: 'state' })),
       device: new V4l2CtlDevice({ timeoutMs: config.discovery.probe_timeout_ms }),
       testPatterns: this.testPatterns,
       log: log.child({ module: 'settings' }),
@@ -225,7 +240,7 @@ export class App {
       onCall: (method, outcome, seconds) => this.metrics.rpcDuration.observe({ method, outcome }, seconds),
       onInternalError: (method, requestId, err) => log.error({ method, requestId, err }, 'internal error in method'),
       onDependencyError: (method, requestId, err) => log.warn({ method, requestId, data: err.data }, 'dependency failed'),
-    }));
+    }, Date.now, { maxBatch: config.limits.max_batch_requests, maxBatchUnauthenticated: config.limits.unauthenticated_max_batch_requests }));
     this.http = new HttpServer((err) => log.error({ err }, 'http handler failed'));
     this.ws = new RpcWebSocketServer({
       path: config.server.websocket_path,
@@ -236,7 +251,9 @@ export class App {
       log: log.child({ module: 'ws' }),
       limits: wsLimitsOf(config.limits),
     });
-    this.notifier = new Notifier(this.ws);
+    // Replies first: notifications a method causes are written after its reply.
+    this.#notifications = new AfterReplySink(this.ws);
+    this.notifier = new Notifier(this.#notifications);
     this.cameras.on('change', (camera, previous) => {
       const view = cameraView(camera, this.streamUrls(camera.id));
       const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -414,6 +431,7 @@ export class App {
       // After the recordings' final notifications, before the API and notifier go.
       await this.mqtt?.stop();
       this.streaming.demand.closeAll();
+      this.#notifications.flush();
       await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
       await this.http.close();
       this.paths.stop();

@@ -9,6 +9,8 @@
  * Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.
  */
 import { parseArgs } from 'node:util';
+import { ffprobeFor } from './media/probe.js';
+import { runFfmpegOnce } from './streaming/ffmpeg/one-shot.js';
 import { checkJwtSettings, mintToken } from './api/auth/jwt.js';
 import { KEYS_USAGE, runKeysCommand } from './api/auth/keys-cli.js';
 import { isRole } from './api/auth/roles.js';
@@ -42,8 +44,19 @@ function configOrExit(file: string | undefined): Config {
 async function checkedConfigOrExit(file: string | undefined): Promise<Config> {
   const config = configOrExit(file);
   const problems = [...(await checkJwtSettings(config.security)).problems, ...checkMqttSettings(config.mqtt)];
+  problems.push(...(await missingTools(config.streaming.ffmpeg_binary)));
   if (problems.length > 0) fail(2, ['camera-service: invalid configuration:', ...problems.map((p) => `  ${p}`)]);
   return config;
+}
+
+/** FFmpeg and ffprobe must run (`-version`): without them nothing streams, records or probes. */
+async function missingTools(ffmpeg: string): Promise<string[]> {
+  const tools: [string, string][] = [
+    ['streaming.ffmpeg_binary', ffmpeg],
+    ['streaming.ffmpeg_binary (its ffprobe)', ffprobeFor(ffmpeg)],
+  ];
+  const results = await Promise.all(tools.map(([, bin]) => runFfmpegOnce([bin, '-version'], { timeoutMs: 10_000 })));
+  return results.flatMap((r, i) => (r.ok ? [] : [`${tools[i]![0]}: ${tools[i]![1]} cannot be run (${r.summary}); install ffmpeg or set the key`]));
 }
 
 async function main(): Promise<void> {
@@ -81,6 +94,7 @@ async function main(): Promise<void> {
     if (!isRole(values.role)) fail(2, ['token: --role must be viewer, operator or admin', USAGE]);
     const ttl = Number(values.ttl ?? 3600);
     if (!Number.isInteger(ttl) || ttl < 1) fail(2, ['token: --ttl must be a positive whole number of seconds']);
+    if (ttl > config.security.jwt_max_lifetime_s) fail(2, [`token: --ttl must be at most security.jwt_max_lifetime_s (${config.security.jwt_max_lifetime_s} s); the service refuses longer-lived tokens`]);
     process.stdout.write(`${await mintToken(config.security.jwt_secret, { role: values.role, user_id: values.user ?? `cli-${values.role}` }, ttl)}\n`);
     return;
   }

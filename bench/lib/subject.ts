@@ -65,7 +65,7 @@ export function fillRecordings(dir: string, n: number): void {
  */
 export function benchConfig(): Record<string, unknown> {
   const limits = configSchema.properties?.limits?.properties ?? {};
-  const high: Record<string, number> = { max_connections: 100000, max_connections_per_ip: 100000, requests_per_second: 100000, request_burst: 100000 };
+  const high: Record<string, number> = { max_connections: 100000, max_connections_per_ip: 100000, max_unauthenticated_connections: 100000, max_unauthenticated_per_ip: 100000, requests_per_second: 100000, request_burst: 100000 };
   const raised = Object.fromEntries(Object.entries(high).filter(([k]) => k in limits));
   // The test helper polls MediaMTX every 250 ms; the bench measures the shipped default.
   const health = configSchema.properties?.mediamtx?.properties?.health_interval_ms?.default;

@@ -84,3 +84,30 @@ export function subscribed(s: Session, topic: string, device: string | undefined
   if (!sub || !sub.topics.has(topic)) return false;
   return sub.device === undefined || device === undefined || sub.device === device;
 }
+
+/**
+ * Writes notifications on the next turn of the event loop, in order: a method whose handler
+ * causes a notification (start_recording → recording_status_update) answers its caller first,
+ * as the replaced service did. `flush()` writes what is queued at once (before closing clients).
+ */
+export class AfterReplySink implements NotificationSink {
+  #queue: { method: string; params: unknown; accept?: (s: Session) => boolean }[] = [];
+  #scheduled: NodeJS.Immediate | undefined;
+
+  constructor(private readonly sink: NotificationSink) {}
+
+  /** Queued: the number of recipients is not known yet (0). */
+  notify(method: string, params: unknown, accept?: (s: Session) => boolean): number {
+    this.#queue.push({ method, params, ...(accept ? { accept } : {}) });
+    this.#scheduled ??= setImmediate(() => this.flush());
+    return 0;
+  }
+
+  flush(): void {
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const n of queue) this.sink.notify(n.method, n.params, n.accept);
+  }
+}

@@ -50,6 +50,11 @@ export function wsLimitsOf(l: Config['limits']): WsLimits {
     requestBurst: l.request_burst,
     unauthenticatedTimeoutMs: l.unauthenticated_timeout_s * 1000,
     sendBufferLimit: l.send_buffer_limit_bytes,
+    maxUnauthenticated: l.max_unauthenticated_connections,
+    maxUnauthenticatedPerIp: l.max_unauthenticated_per_ip,
+    // A client has at least a second (or half its timeout) to authenticate before a newcomer may displace it.
+    evictAfterMs: Math.min(1000, (l.unauthenticated_timeout_s * 1000) / 2),
+    unauthenticatedMaxMessage: l.unauthenticated_max_message_bytes,
   };
 }
 
@@ -76,7 +81,7 @@ export class ApiSurface {
       }
     }
     this.keys = ApiKeyStore.inStateDir(d.config.storage.state_path);
-    this.auth = new Authenticator(new JwtVerifier(sec.jwt_secret, sec.jwt_algorithms, publicKeyPem), this.keys);
+    this.auth = new Authenticator(new JwtVerifier(sec.jwt_secret, sec.jwt_algorithms, publicKeyPem, sec.jwt_max_lifetime_s), this.keys);
     this.keys.on('change', () => {
       const ended = this.auth.endRevokedSessions(d.sessions());
       d.log.info({ keys: this.keys.list().length, sessionsEnded: ended }, 'API key store changed');
@@ -173,7 +178,7 @@ export class ApiSurface {
   /** Loads the key store and starts watching it and the service's health. */
   start(): void {
     try {
-      this.keys.load();
+      this.keys.loadAtStart(this.d.log);
     } catch (err) {
       this.d.log.error({ err: (err as Error).message }, 'API key store cannot be read; no API key is accepted until it is fixed');
     }

@@ -6,6 +6,11 @@
  *
  * Limits, all enforced here:
  * - upgrades: Origin allow-list (403), total connections (503), connections per IP (429);
+ *   connections not yet authenticated have a smaller pool (the rest of the total is reserved
+ *   for authenticated ones) and a per-IP limit (429); a newcomer finding the pool full closes
+ *   the unauthenticated connection that has waited longest (4001), never an authenticated one;
+ * - before authentication a message may be at most `unauthenticatedMaxMessage` bytes (else the
+ *   connection is closed with 1009) and a batch a handful of requests (the dispatcher);
  * - requests: a token bucket per connection (each batch element counts) → -32040;
  * - connections that are not authenticated for `unauthenticatedTimeoutMs` (from connect, or
  *   from losing their authentication) are closed with 4001;
@@ -42,6 +47,8 @@ export interface WsLimits extends GateLimits {
   requestBurst: number;
   unauthenticatedTimeoutMs: number;
   sendBufferLimit: number;
+  /** Largest message accepted from a connection that is not authenticated (bytes). */
+  unauthenticatedMaxMessage: number;
 }
 
 export const DEFAULT_LIMITS: WsLimits = {
@@ -52,6 +59,10 @@ export const DEFAULT_LIMITS: WsLimits = {
   requestBurst: 100,
   unauthenticatedTimeoutMs: 10_000,
   sendBufferLimit: 1024 * 1024,
+  maxUnauthenticated: 200,
+  maxUnauthenticatedPerIp: 10,
+  evictAfterMs: 1000,
+  unauthenticatedMaxMessage: 64 * 1024,
 };
 
 export interface WsServerOptions {
@@ -109,6 +120,13 @@ export class RpcWebSocketServer {
   readonly #wss: WebSocketServer;
   readonly #conns = new Map<WebSocket, Conn>();
   readonly #counter = new ConnectionCounter();
+  /** Connections counted as unauthenticated (upgrades in progress included). */
+  readonly #unauthCounter = new ConnectionCounter();
+  /**
+   * Open connections not yet authenticated, oldest first, with what releases their slots; a
+   * connection leaves on authenticating (authenticated connections cost nothing here).
+   */
+  readonly #unauth = new Map<WebSocket, { releaseUnauth: () => void; releaseAll: () => void }>();
   readonly #limits: WsLimits;
   #heartbeat: NodeJS.Timeout | undefined;
   /** Connections dealt into heartbeat slices: each tick pings one slice, a round covers all. */
@@ -160,21 +178,72 @@ export class RpcWebSocketServer {
     if (this.#state !== 'RUNNING') return refuse(socket, 503, 'Service Unavailable', 'the server is not accepting connections');
     const ip = req.socket.remoteAddress ?? 'unknown';
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
-    const decision = admit(this.#limits, { origin, total: this.#counter.total, fromIp: this.#counter.from(ip) });
+    const decision = admit(this.#limits, {
+      origin,
+      total: this.#counter.total,
+      fromIp: this.#counter.from(ip),
+      unauthenticated: this.#unauthCounter.total,
+      unauthenticatedFromIp: this.#unauthCounter.from(ip),
+      oldestUnauthenticatedMs: this.#oldestUnauthenticatedMs(),
+    });
     if (!decision.ok) {
       this.opts.log.debug({ ip, origin, status: decision.status, reason: decision.reason }, 'websocket upgrade refused');
       const text = decision.status === 403 ? 'Forbidden' : decision.status === 429 ? 'Too Many Requests' : 'Service Unavailable';
       return refuse(socket, decision.status, text, decision.reason, decision.status === 403 ? undefined : 1);
     }
+    if (decision.evict) this.#evictOldestUnauthenticated();
     // Count the connection from now on, so simultaneous upgrades cannot overshoot the limits.
     this.#counter.add(ip);
+    this.#unauthCounter.add(ip);
     let counted = true;
-    const release = () => {
+    let unauthCounted = true;
+    const releaseUnauth = () => {
+      if (unauthCounted) this.#unauthCounter.remove(ip);
+      unauthCounted = false;
+    };
+    const releaseAll = () => {
       if (counted) this.#counter.remove(ip);
       counted = false;
+      releaseUnauth();
     };
-    socket.once('close', release);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, ip, socket));
+    socket.once('close', releaseAll);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#unauth.set(ws, { releaseUnauth, releaseAll });
+      this.#accept(ws, req, ip, socket);
+    });
+  }
+
+  #oldestUnauthenticatedMs(): number | undefined {
+    for (const ws of this.#unauth.keys()) {
+      const since = this.#conns.get(ws)?.unauthSince;
+      return since === undefined ? undefined : performance.now() - since;
+    }
+    return undefined;
+  }
+
+  /** Closes the unauthenticated connection that has waited longest (4001) and frees its slots at once. */
+  #evictOldestUnauthenticated(): boolean {
+    for (const [ws, slot] of this.#unauth) {
+      this.#unauth.delete(ws);
+      slot.releaseAll();
+      const conn = this.#conns.get(ws);
+      if (conn) {
+        conn.closing = true;
+        conn.closeReason = 'auth_timeout';
+      }
+      ws.close(CloseCode.AuthenticationTimeout, 'not authenticated; room made for a new connection');
+      setTimeout(() => ws.terminate(), 1000).unref();
+      return true;
+    }
+    return false;
+  }
+
+  /** The connection has authenticated: it leaves the unauthenticated pool. */
+  #authenticated(ws: WebSocket): void {
+    const slot = this.#unauth.get(ws);
+    if (!slot) return;
+    this.#unauth.delete(ws);
+    slot.releaseUnauth();
   }
 
   #accept(ws: WebSocket, req: IncomingMessage, ip: string, socket: Duplex): void {
@@ -198,9 +267,20 @@ export class RpcWebSocketServer {
         if (conn.bucket.take() === 0) this.#send(ws, conn, BINARY_REPLY);
         return;
       }
+      const unauthenticated = this.#unauth.has(ws) && !activeRole(session, Date.now());
+      if (unauthenticated && (data as Buffer).length > this.#limits.unauthenticatedMaxMessage) {
+        conn.closing = true;
+        conn.closeReason = 'oversize_message';
+        ws.close(1009, 'message too big before authentication');
+        setTimeout(() => ws.terminate(), 1000).unref();
+        return;
+      }
       const text = (data as Buffer).toString('utf8');
       this.opts.dispatcher.handleFrame(text, session, conn.bucket).then(
-        (reply) => reply !== undefined && this.#send(ws, conn, reply),
+        (reply) => {
+          if (unauthenticated && activeRole(session, Date.now())) this.#authenticated(ws);
+          if (reply !== undefined) this.#send(ws, conn, reply);
+        },
         (err: unknown) => this.opts.log.error({ err }, 'dispatcher failed'),
       );
     });
@@ -211,6 +291,7 @@ export class RpcWebSocketServer {
     ws.on('close', (code) => {
       this.#conns.delete(ws);
       this.#beats.delete(ws);
+      this.#unauth.delete(ws);
       this.opts.metrics.connections.set(this.#conns.size);
       this.opts.metrics.disconnects.inc({ reason: conn.closeReason ?? CLOSE_REASONS[code] ?? 'client_close' });
     });
@@ -262,6 +343,7 @@ export class RpcWebSocketServer {
     for (const [ws, conn] of this.#conns) {
       if (activeRole(conn.session, wall)) {
         conn.unauthSince = undefined;
+        this.#authenticated(ws);
         continue;
       }
       conn.unauthSince ??= now;

@@ -3,15 +3,42 @@
  * every camera source (V4L2 discovery, test patterns). Assignment rules live in the pure
  * discovery/id-assignment module; this adapter loads and saves the JSON file atomically.
  */
-import { readFileSync } from 'node:fs';
-import { writeJsonAtomic } from '../lib/state-file.js';
 import { assignIds, forgetId, type PresentDevice, type RegistryEntry } from '../discovery/id-assignment.js';
+import { t } from '../lib/schema.js';
+import { loadStateFile, stderrLog, writeStateFile, type StateFileLog } from '../lib/state-file.js';
+
+/** `camera-ids.json`; unknown fields are kept out of the way (a newer version may add some). */
+export const cameraIdsSchema = t.object(
+  {
+    version: t.optional(t.integer({ minimum: 1 })),
+    cameras: t.array(
+      t.object(
+        {
+          id: t.string({ pattern: '^camera[0-9]+$' }),
+          identity: t.string({ minLength: 1 }),
+          aliases: t.optional(t.array(t.string())),
+          name: t.optional(t.string()),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
 
 export class CameraIdStore {
   #entries: RegistryEntry[];
 
-  constructor(private readonly file: string) {
-    this.#entries = load(file);
+  constructor(
+    private readonly file: string,
+    log: StateFileLog = stderrLog,
+  ) {
+    this.#entries = loadStateFile(file, {
+      schema: cameraIdsSchema,
+      fallback: () => ({ cameras: [] }),
+      holds: 'camera id assignments (cameras get ids afresh, lowest free first)',
+      log,
+    }).value.cameras.map((e) => ({ ...e }));
   }
 
   entries(): RegistryEntry[] {
@@ -39,19 +66,6 @@ export class CameraIdStore {
   }
 
   #save(): void {
-    writeJsonAtomic(this.file, { version: 1, cameras: this.#entries });
+    writeStateFile(this.file, { version: 1, cameras: this.#entries });
   }
-}
-
-function load(file: string): RegistryEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const doc = JSON.parse(text) as { cameras?: RegistryEntry[] };
-  if (!Array.isArray(doc.cameras)) throw new Error(`${file}: not a camera id registry (no "cameras" list)`);
-  return doc.cameras;
 }

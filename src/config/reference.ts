@@ -12,7 +12,11 @@ export function renderConfigReference(): string {
     'The service reads one YAML file (`camera-service --config FILE`). Every key has a default except',
     '`security.jwt_secret`. Each key can be overridden by an environment variable',
     '`CAMERA_SERVICE_<SECTION>_<KEY>` (lists: comma-separated or a JSON array). An invalid value stops',
-    'the daemon with exit code 2 and one line per problem naming the key, the problem and the rule.',
+    'the daemon with exit code 2 and one line per problem naming the key, the problem and the rule;',
+    'so do an unknown YAML key and an unknown `CAMERA_SERVICE_*` variable (named with the closest key;',
+    '`CAMERA_SERVICE_CONFIG`, `_CACHE`, `_TOKEN`, `_URL` and the test variables are not configuration keys),',
+    '`mediamtx.*` combinations MediaMTX would refuse, and media folders under /proc, /sys or /dev.',
+    'FFmpeg and ffprobe must be runnable at start.',
     '',
   ];
   for (const [section, s] of Object.entries(configSchema.properties ?? {})) {

@@ -3,13 +3,14 @@
  * demand, persisted across restarts; discovery scans configured hosts for Skydio and generic
  * RTSP streams with real OPTIONS/DESCRIBE probes, on request or on a schedule.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { MediaMtxApi, PathInfo } from '../mediamtx/api-client.js';
 import type { PathReconciler } from '../mediamtx/path-reconciler.js';
 import type { Logger } from '../observability/logger.js';
 import { mapLimit } from '../lib/map-limit.js';
 import { probeRtsp } from './rtsp-probe.js';
+import { t } from '../lib/schema.js';
+import { redactUrlCredentials } from './redact.js';
+import { loadStateFile, writeStateFile } from '../lib/state-file.js';
 import { scanTargets, type ScanOptions, type ScanTarget, type StreamType } from './scan-plan.js';
 
 export interface AddedStream {
@@ -56,6 +57,28 @@ export interface ExternalStreamsOptions {
   intervalS: number;
 }
 
+/** An external stream's MediaMTX path name: letters, digits, _ and -, not a camera id. */
+export const EXTERNAL_NAME_PATTERN = '^(?!camera[0-9]+$)[A-Za-z0-9_-]{1,64}$';
+
+/** `external-streams.json`. */
+export const externalStreamsSchema = t.object(
+  {
+    version: t.optional(t.integer({ minimum: 1 })),
+    streams: t.array(
+      t.object(
+        {
+          name: t.string({ pattern: EXTERNAL_NAME_PATTERN }),
+          url: t.string({ pattern: '^rtsps?://' }),
+          type: t.enum(['skydio_eo', 'skydio_ir', 'generic_rtsp'] as const),
+          added_at: t.string(),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+
 export class ExternalStreams {
   #added: AddedStream[];
   readonly #discovered = new Map<string, DiscoveredStream>();
@@ -64,7 +87,12 @@ export class ExternalStreams {
   #scanning: Promise<ScanResult> | undefined;
 
   constructor(private readonly o: ExternalStreamsOptions) {
-    this.#added = load(o.file);
+    this.#added = loadStateFile(o.file, {
+      schema: externalStreamsSchema,
+      fallback: () => ({ streams: [] }),
+      holds: 'external streams added with add_external_stream (add them again)',
+      log: o.log,
+    }).value.streams.map((x) => ({ name: x.name, url: x.url, type: x.type, added_at: x.added_at }));
     this.#intervalS = o.intervalS;
   }
 
@@ -94,6 +122,14 @@ export class ExternalStreams {
     return this.#added.find((s) => s.url === url);
   }
 
+  /** The added stream a caller means by `url`: its full URL, or the redacted form a non-admin was shown (when unambiguous). */
+  byShownUrl(url: string): AddedStream | undefined {
+    const exact = this.byUrl(url);
+    if (exact) return exact;
+    const shown = this.#added.filter((s) => redactUrlCredentials(s.url) === url);
+    return shown.length === 1 ? shown[0] : undefined;
+  }
+
   async add(stream: Omit<AddedStream, 'added_at'>): Promise<AddedStream> {
     const entry = { ...stream, added_at: new Date().toISOString() };
     this.#added = [...this.#added, entry];
@@ -103,7 +139,7 @@ export class ExternalStreams {
   }
 
   async remove(url: string): Promise<AddedStream | undefined> {
-    const entry = this.byUrl(url);
+    const entry = this.byShownUrl(url);
     if (!entry) return undefined;
     this.#added = this.#added.filter((s) => s !== entry);
     this.#save();
@@ -196,10 +232,7 @@ export class ExternalStreams {
   }
 
   #save(): void {
-    mkdirSync(dirname(this.o.file), { recursive: true });
-    const tmp = `${this.o.file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ version: 1, streams: this.#added }, null, 2)}\n`);
-    renameSync(tmp, this.o.file);
+    writeStateFile(this.o.file, { version: 1, streams: this.#added });
   }
 }
 
@@ -207,12 +240,3 @@ function pathConf(url: string) {
   return { source: url, sourceOnDemand: true };
 }
 
-function load(file: string): AddedStream[] {
-  try {
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as { streams?: AddedStream[] };
-    return Array.isArray(doc.streams) ? doc.streams : [];
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`${file}: unreadable external stream list: ${(err as Error).message}`);
-  }
-}

@@ -2,7 +2,8 @@
  * HTTP `Range: bytes=...` (RFC 9110 §14) for file downloads. Pure.
  *
  * A header that is absent, malformed or in another unit is ignored (the whole file, 200), as
- * the RFC allows; satisfiable ranges give 206; none satisfiable gives 416.
+ * the RFC allows; satisfiable ranges give 206; none satisfiable gives 416. Overlapping or
+ * adjacent ranges are coalesced (RFC 9110 §14.2), in file order: `0-,0-,…` sends the file once.
  */
 
 export interface ByteRange {
@@ -54,7 +55,19 @@ export function parseRange(header: string | undefined, size: number): RangeReque
   }
   if (!any) return { kind: 'none' };
   if (ranges.length === 0) return { kind: 'unsatisfiable' };
-  return { kind: 'ranges', ranges };
+  return { kind: 'ranges', ranges: coalesce(ranges) };
+}
+
+/** Sorted by start, overlapping and adjacent ranges merged. */
+export function coalesce(ranges: readonly ByteRange[]): ByteRange[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const out: ByteRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
+    else out.push({ ...r });
+  }
+  return out;
 }
 
 /** `bytes 0-99/1234` */

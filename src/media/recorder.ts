@@ -120,6 +120,12 @@ export class RecorderProcess extends EventEmitter<RecorderEvents> {
   /** Resolves with the exit once FFmpeg has finished (SIGTERM, SIGKILL after `graceMs`). */
   async stop(graceMs: number): Promise<RecorderExit> {
     if (this.exit) return this.exit;
+    if (!this.#child) {
+      // Never started (start() failed before spawning): nothing to wait for.
+      const exit: ChildExit = { code: null, signal: null, at: Date.now() };
+      this.exit = { ...exit, requested: true, ...summarizeExit(exit, this.#stderr), stderr: [...this.#stderr] };
+      return this.exit;
+    }
     const done = new Promise<RecorderExit>((resolve) => this.once('exit', resolve));
     this.#requested = true;
     this.stopRequestedAt = Date.now();

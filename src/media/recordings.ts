@@ -13,11 +13,13 @@
  * to a progressive MP4 afterwards (deferred to the next start on shutdown).
  */
 import { EventEmitter } from 'node:events';
-import { rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
 import { runFfmpegOnce } from '../streaming/ffmpeg/one-shot.js';
+import { classifyMediaFailure } from './failure.js';
 import { truncateToLastFragment } from './mp4-truncate.js';
 import { RecorderProcess, type RecorderExit } from './recorder.js';
 import { recorderCommand, remuxArgv } from './recorder-argv.js';
@@ -62,7 +64,7 @@ export interface EndInfo extends SessionInfo {
 
 export class RecordingError extends Error {
   constructor(
-    readonly code: 'not_found' | 'busy' | 'not_connected' | 'not_recording' | 'disk_full' | 'start_failed' | 'closed',
+    readonly code: 'not_found' | 'busy' | 'not_connected' | 'not_recording' | 'disk_full' | 'not_writable' | 'ffmpeg_missing' | 'start_failed' | 'closed',
     message: string,
     readonly state?: string,
     readonly detail?: string,
@@ -175,6 +177,8 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     try {
       const refusal = await this.d.diskRefusal();
       if (refusal) throw new RecordingError('disk_full', 'not enough free disk space for a new recording', undefined, refusal);
+      // A read-only or foreign-owned folder is refused before the stream is started for nothing.
+      await access(this.d.library.dirs.recordings, constants.W_OK);
       s.base = await this.#freeBase(device, now, ext);
       s.info.filename = partName(s.base, ext, 1);
       await this.d.streams.acquire(device, 'recording');
@@ -190,13 +194,24 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
         segmentS: this.d.segmentS,
       });
       const proc = new RecorderProcess(command, this.d.library.dirs.recordings, s.base, ext, camera.mode?.fps);
-      s.proc = proc;
       await proc.start();
+      s.proc = proc;
       await this.#firstFrame(proc);
     } catch (err) {
       await this.#abortStart(s, acquired);
       if (err instanceof RecordingError) throw err;
-      throw new RecordingError('start_failed', `the recording of ${device} could not be started`, undefined, (err as Error).message);
+      const detail = (err as Error).message;
+      this.d.log.warn({ camera: device, err: detail }, 'recording could not be started');
+      switch (classifyMediaFailure(err)) {
+        case 'disk_full':
+          throw new RecordingError('disk_full', 'the recordings disk is full', undefined, detail);
+        case 'storage_not_writable':
+          throw new RecordingError('not_writable', `the recordings folder is not writable (${(err as NodeJS.ErrnoException).code ?? 'write refused'})`, undefined, detail);
+        case 'ffmpeg_missing':
+          throw new RecordingError('ffmpeg_missing', `FFmpeg (${this.d.ffmpegBinary}) cannot be run`, undefined, detail);
+        default:
+          throw new RecordingError('start_failed', `the recording of ${device} could not be started`, undefined, detail);
+      }
     }
     s.state = 'recording';
     s.proc!.on('exit', (exit) => void this.#finish(s, exit));

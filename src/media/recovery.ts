@@ -11,7 +11,7 @@
  * - A file that cannot be repaired stays as it is and is reported in the log; it is listed
  *   like any other recording.
  */
-import { readdirSync, readlinkSync, renameSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger.js';
@@ -107,15 +107,8 @@ async function recoverEntry(e: JournalEntry, o: RecoveryOptions): Promise<Recove
 
 /** Finalizes what a crash left; returns what it found (also logged). */
 export async function recoverRecordings(o: RecoveryOptions): Promise<RecoveredFile[]> {
-  const { entries, unreadable } = o.journal.list();
-  for (const name of unreadable) {
-    o.log.warn({ journal: name }, 'recovery: unreadable journal entry kept as .bad; its files stay listed as they are');
-    try {
-      renameSync(join(o.journal.dir, name), join(o.journal.dir, `${name}.bad`));
-    } catch {
-      // leave it
-    }
-  }
+  // Unusable or unsafe entries are moved aside and logged by the journal; nothing is done with them.
+  const { entries } = o.journal.list(o.log);
   const all: RecoveredFile[] = [];
   for (const e of entries) {
     try {

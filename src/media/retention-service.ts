@@ -2,8 +2,8 @@
  * The retention policy (persisted in `<state_path>/retention-policy.json`), the scheduled
  * cleanup, and cleanup_old_files. Selection is the pure `selectForDeletion`.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { t, type Schema } from '../lib/schema.js';
+import { loadStateFile, stderrLog, writeStateFile, type StateFileLog } from '../lib/state-file.js';
 import type { Logger } from '../observability/logger.js';
 import type { MediaKind, MediaLibrary } from './library.js';
 import { limitsFor, selectForDeletion, type RetentionFile, type RetentionPolicy } from './retention.js';
@@ -16,32 +16,39 @@ export interface CleanupResult {
   deleted: { kind: MediaKind; name: string }[];
 }
 
+const nullableNumber = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'null' }] } as Schema<number | null>;
+
+/** `retention-policy.json`. */
+export const retentionPolicySchema = t.object(
+  {
+    policy_type: t.enum(['age', 'size', 'manual'] as const),
+    enabled: t.boolean(),
+    max_age_days: t.optional(nullableNumber),
+    max_size_gb: t.optional(nullableNumber),
+  },
+  { additionalProperties: true },
+);
+
 export class PolicyStore {
   constructor(
     readonly file: string,
     private readonly initial: RetentionPolicy,
+    private readonly log: StateFileLog = stderrLog,
   ) {}
 
+  /** The stored policy; the configured one when there is none or it is unusable (then moved aside and logged). */
   load(): RetentionPolicy {
-    try {
-      const p = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<RetentionPolicy>;
-      if (p.policy_type !== 'age' && p.policy_type !== 'size' && p.policy_type !== 'manual') throw new Error('bad policy_type');
-      return {
-        policy_type: p.policy_type,
-        enabled: p.enabled === true,
-        max_age_days: typeof p.max_age_days === 'number' ? p.max_age_days : null,
-        max_size_gb: typeof p.max_size_gb === 'number' ? p.max_size_gb : null,
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`retention policy ${this.file} is unreadable: ${(err as Error).message}`);
-      return { ...this.initial };
-    }
+    const p = loadStateFile(this.file, {
+      schema: retentionPolicySchema,
+      fallback: () => ({ ...this.initial }),
+      holds: 'retention policy set with set_retention_policy (the configured retention.* policy applies)',
+      log: this.log,
+    }).value;
+    return { policy_type: p.policy_type, enabled: p.enabled, max_age_days: p.max_age_days ?? null, max_size_gb: p.max_size_gb ?? null };
   }
 
   save(policy: RetentionPolicy): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    writeFileSync(`${this.file}.tmp`, `${JSON.stringify(policy, null, 2)}\n`);
-    renameSync(`${this.file}.tmp`, this.file);
+    writeStateFile(this.file, policy);
   }
 }
 

@@ -108,7 +108,7 @@ export function createMedia(d: MediaDeps): Media {
       enabled: rt.enabled,
       max_age_days: rt.max_age_days,
       max_size_gb: rt.max_size_gb,
-    }),
+    }, log.child({ part: 'state' })),
     library,
     rt.cleanup_interval_s * 1000,
     log.child({ part: 'retention' }),
@@ -177,8 +177,10 @@ export function createMedia(d: MediaDeps): Media {
       await library.ensureDirs();
       // Built in the background; listings wait for it.
       void library.startIndex();
-      for (const e of journal.list().entries) recovering.set(e.base, e.ext);
-      recovered = recoverRecordings({ journal, recordingsDir: st.recordings_path, snapshotsDir: st.snapshots_path, ffmpegBinary: streaming.ffmpeg_binary, ffprobe, log: log.child({ part: 'recovery' }) })
+      const recoveryLog = log.child({ part: 'recovery' });
+      // Validated here, before anything is touched (unsafe entries are moved aside and logged).
+      for (const e of journal.list(recoveryLog).entries) recovering.set(e.base, e.ext);
+      recovered = recoverRecordings({ journal, recordingsDir: st.recordings_path, snapshotsDir: st.snapshots_path, ffmpegBinary: streaming.ffmpeg_binary, ffprobe, log: recoveryLog })
         .then(
           (files) => void (files.length > 0 && log.info({ files: files.length, playable: files.filter((f) => f.playable).length }, 'crash recovery finished')),
           (err: Error) => log.error({ err: err.message }, 'crash recovery failed'),

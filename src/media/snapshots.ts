@@ -11,12 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { link, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
 import { runFfmpegOnce } from '../streaming/ffmpeg/one-shot.js';
 import { jpegQscale, planSnapshot, type TemplateLookup } from '../streaming/templates/select.js';
+import { classifyMediaFailure } from './failure.js';
 import { unlinkQuiet, type MediaLibrary } from './library.js';
 import { LiveTap, tapArgv, type TapFrame } from './live-tap.js';
 import { defaultSnapshotName, resolveSnapshotName, type SnapshotFormat } from './names.js';
@@ -35,7 +37,7 @@ export interface SnapshotResult {
 
 export class SnapshotError extends Error {
   constructor(
-    readonly code: 'invalid_param' | 'not_found' | 'not_connected' | 'exists' | 'disk_full' | 'failed',
+    readonly code: 'invalid_param' | 'not_found' | 'not_connected' | 'exists' | 'disk_full' | 'not_writable' | 'ffmpeg_missing' | 'failed',
     message: string,
     readonly extra: { param?: string; state?: string; detail?: string; filename?: string } = {},
   ) {
@@ -168,33 +170,33 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     const camera = this.d.registry.get(device);
     if (!camera) throw new SnapshotError('not_found', `camera '${device}' does not exist`);
     if (camera.status !== 'CONNECTED') throw new SnapshotError('not_connected', `camera ${device} is ${camera.status}`, { state: camera.status });
+    // PNG has no quality: any given one is ignored; JPEG needs 1..100.
+    const quality = format === 'png' ? undefined : req.quality;
+    if (quality !== undefined && quality < 1) throw new SnapshotError('invalid_param', 'quality must be between 1 and 100 for JPEG (png ignores it)', { param: 'quality' });
     try {
-      if (await this.d.library.stat('snapshots', name)) throw new SnapshotError('exists', `a snapshot named ${name} exists already`, { filename: name, state: 'EXISTS' });
       const refusal = await this.d.diskRefusal();
       if (refusal) throw new SnapshotError('disk_full', 'not enough free disk space for a snapshot', { detail: refusal });
+      // A read-only or foreign-owned folder is refused before the stream is started for nothing.
+      await access(this.d.library.dirs.snapshots, constants.W_OK);
       const jpeg = format !== 'png';
-      const tapQuality = req.quality === undefined || req.quality === this.d.quality;
+      const tapQuality = quality === undefined || quality === this.d.quality;
       let r: { size: number; source: SnapshotResult['source'] };
       if (this.d.liveTap && jpeg && tapQuality) {
         const fresh = this.#freshFrame(device);
         r = fresh ? { size: await this.#writeFile(name, fresh.jpeg), source: 'live' } : await this.#viaStream(device, name);
       } else {
-        r = await this.#grab(device, name, format, req.quality ?? this.d.quality);
+        r = await this.#grab(device, name, format, quality ?? this.d.quality);
       }
       const result: SnapshotResult = { device, filename: name, format, file_size: r.size, takenAt: Date.now(), source: r.source, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
       this.d.log.info({ camera: device, filename: name, bytes: r.size, source: r.source, ms: result.latencyMs }, 'snapshot taken');
       this.emit('taken', result);
       return result;
     } catch (err) {
-      const e =
-        err instanceof SnapshotError
-          ? err
-          : (err as NodeJS.ErrnoException).code === 'ENOSPC'
-            ? new SnapshotError('disk_full', 'the disk is full', { detail: (err as Error).message })
-            : new SnapshotError('failed', `the snapshot of ${device} failed`, { detail: (err as Error).message });
-      if (e.code === 'failed' || e.code === 'disk_full') {
+      const e = err instanceof SnapshotError ? err : snapshotFailure(err, device);
+      if (e.code === 'failed' || e.code === 'disk_full' || e.code === 'not_writable' || e.code === 'ffmpeg_missing') {
         this.d.log.warn({ camera: device, filename: name, err: e.extra.detail ?? e.message }, 'snapshot failed');
-        this.emit('error', { device, filename: name, reason: e.code === 'disk_full' ? 'disk_full' : 'capture_failed', error: e.message });
+        const reason = e.code === 'disk_full' ? 'disk_full' : e.code === 'not_writable' ? 'storage_not_writable' : 'capture_failed';
+        this.emit('error', { device, filename: name, reason, error: e.message });
       }
       throw e;
     }
@@ -253,16 +255,30 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     }
   }
 
-  /** Gives a complete temporary file its name; never replaces an existing file. */
+  /** Gives a complete temporary file its name, atomically; an existing snapshot of that name is replaced (as the replaced service did). */
   async #publish(tmp: string, name: string): Promise<number> {
     try {
-      await link(tmp, this.d.library.path('snapshots', name));
+      await rename(tmp, this.d.library.path('snapshots', name));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SnapshotError('exists', `a snapshot named ${name} exists already`, { filename: name, state: 'EXISTS' });
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new SnapshotError('disk_full', 'the disk is full', { detail: (err as Error).message });
       throw err;
     }
     const st = await this.d.library.stat('snapshots', name);
     return st?.size ?? 0;
+  }
+}
+
+/** A failure of the capture or the write, by kind (disk full, folder not writable, FFmpeg missing, other). */
+function snapshotFailure(err: unknown, device: string): SnapshotError {
+  const detail = (err as Error).message;
+  switch (classifyMediaFailure(err)) {
+    case 'disk_full':
+      return new SnapshotError('disk_full', 'the disk is full', { detail });
+    case 'storage_not_writable':
+      return new SnapshotError('not_writable', `the snapshots folder is not writable (${(err as NodeJS.ErrnoException).code ?? 'write refused'})`, { detail });
+    case 'ffmpeg_missing':
+      return new SnapshotError('ffmpeg_missing', 'FFmpeg cannot be run', { detail });
+    default:
+      return new SnapshotError('failed', `the snapshot of ${device} failed`, { detail });
   }
 }

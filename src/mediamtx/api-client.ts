@@ -79,6 +79,11 @@ export class MediaMtxApi {
     return this.#json('GET', '/v3/info');
   }
 
+  /** The global configuration (only the fields the service reads are typed). */
+  globalConfig(): Promise<{ sysLogPrefix?: string; [key: string]: unknown }> {
+    return this.#json('GET', '/v3/config/global/get');
+  }
+
   async listPaths(): Promise<PathInfo[]> {
     return (await this.#json<ListPage<PathInfo>>('GET', '/v3/paths/list?itemsPerPage=10000')).items;
   }

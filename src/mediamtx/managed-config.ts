@@ -7,12 +7,14 @@
 import { stringify } from '../lib/deps/yaml.js';
 import type { Config } from '../config/schema.js';
 
-export function renderManagedConfig(mtx: Config['mediamtx']): string {
+/** `marker` goes into `sysLogPrefix` (syslog is not used) so the service can tell its MediaMTX from another one on the API port. */
+export function renderManagedConfig(mtx: Config['mediamtx'], marker = 'camera-service'): string {
   const api = new URL(mtx.api_url);
   const at = (port: number) => `${mtx.listen_host}:${port}`;
   const doc: Record<string, unknown> = {
     logLevel: mtx.log_level,
     logDestinations: ['stdout'],
+    sysLogPrefix: marker,
     // Publishing is for local FFmpeg processes only; anyone may read. The API stays on loopback.
     authInternalUsers: [
       { user: 'any', pass: '', ips: [], permissions: [{ action: 'read', path: '' }, { action: 'playback', path: '' }] },

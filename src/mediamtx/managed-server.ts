@@ -1,8 +1,11 @@
 /**
  * Managed mode: MediaMTX as a child of the service. Writes its config, starts it in its own
- * process group, forwards its log lines, and restarts it after `restart_delay_ms` when it exits
- * unexpectedly. stop() ends it (SIGTERM, then SIGKILL).
+ * process group, forwards its log lines, and restarts it with the service's one backoff policy
+ * (`restart_delay_ms` doubling to 30 s, reset after a stable minute) when it exits unexpectedly.
+ * A listener port held by another process is reported once, with the address. stop() ends it
+ * (SIGTERM, then SIGKILL).
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -10,6 +13,7 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { ManagedChild, type ChildExit } from '../process/child-process.js';
+import { attemptAfterRun, backoffDelay, backoffPolicy, type BackoffPolicy } from '../streaming/ffmpeg/backoff.js';
 import { processesWithArgv, terminate } from '../process/stale.js';
 import { renderManagedConfig } from './managed-config.js';
 
@@ -36,14 +40,22 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
   #stopping = false;
   #restartTimer: NodeJS.Timeout | undefined;
   failed: Error | undefined;
+  /** Written into MediaMTX's config (`sysLogPrefix`, unused otherwise) to tell this service's MediaMTX from another one answering on the API port. */
+  readonly marker = `camera-service-${randomBytes(8).toString('hex')}`;
+  readonly #policy: BackoffPolicy;
+  #attempt = 0;
+  /** Addresses whose "in use" was already reported (until a stable run). */
+  readonly #reportedBusy = new Set<string>();
 
   constructor(
     private readonly cfg: Config['mediamtx'],
     private readonly binary: string,
     private readonly configFile: string,
     private readonly log: Logger,
+    private readonly random: () => number = Math.random,
   ) {
     super();
+    this.#policy = backoffPolicy({ baseMs: cfg.restart_delay_ms, capMs: Math.max(30_000, cfg.restart_delay_ms) });
   }
 
   get pid(): number | undefined {
@@ -59,7 +71,7 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
     }
     mkdirSync(dirname(this.configFile), { recursive: true });
     const tmp = `${this.configFile}.tmp`;
-    writeFileSync(tmp, renderManagedConfig(this.cfg));
+    writeFileSync(tmp, renderManagedConfig(this.cfg, this.marker));
     renameSync(tmp, this.configFile);
     this.#spawn();
   }
@@ -67,7 +79,16 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
   #spawn(): void {
     const child = new ManagedChild({ argv: [this.binary, this.configFile], keepLines: 50 });
     this.#child = child;
-    child.on('line', (_stream, line) => this.log.info({ mediamtx: line }, 'mediamtx'));
+    child.on('line', (_stream, line) => {
+      const busy = addressInUse(line);
+      if (busy && this.#reportedBusy.has(busy)) return this.log.debug({ mediamtx: line }, 'mediamtx');
+      this.log.info({ mediamtx: line }, 'mediamtx');
+      if (busy) {
+        this.#reportedBusy.add(busy);
+        const port = Number(busy.slice(busy.lastIndexOf(':') + 1));
+        this.log.error({ address: busy, port }, `MediaMTX cannot listen on ${busy}: port ${port} is in use by another process; retrying with backoff (reported once)`);
+      }
+    });
     child.on('error', (err) => {
       this.log.error({ err: err.message, binary: this.binary }, 'mediamtx could not be started');
       if (child.pid === undefined) {
@@ -79,8 +100,12 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
       if (this.#child !== child || child.pid === undefined) return;
       this.emit('exit', exit);
       if (this.#stopping) return;
-      this.log.warn({ code: exit.code, signal: exit.signal, restartInMs: this.cfg.restart_delay_ms }, 'mediamtx exited; restarting');
-      this.#restartTimer = setTimeout(() => this.#spawn(), this.cfg.restart_delay_ms);
+      const ranMs = exit.at - child.startedAt;
+      this.#attempt = attemptAfterRun(this.#attempt, ranMs, this.#policy);
+      if (ranMs >= this.#policy.stableAfterMs) this.#reportedBusy.clear();
+      const delay = backoffDelay(this.#attempt++, this.#policy, this.random);
+      this.log.warn({ code: exit.code, signal: exit.signal, ranMs, restartInMs: delay, attempt: this.#attempt }, 'mediamtx exited; restarting');
+      this.#restartTimer = setTimeout(() => this.#spawn(), delay);
     });
     if (child.pid !== undefined) {
       this.log.info({ pid: child.pid, binary: this.binary }, 'mediamtx started');
@@ -88,9 +113,19 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
     }
   }
 
+  /** Delay of the restart that would follow an exit now (for tests and diagnostics). */
+  get attempt(): number {
+    return this.#attempt;
+  }
+
   async stop(graceMs = 3000): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#restartTimer);
     await this.#child?.stop(graceMs);
   }
+}
+
+/** The address of a MediaMTX "listen ...: bind: address already in use" line, else undefined. */
+export function addressInUse(line: string): string | undefined {
+  return /listen (?:tcp|udp)\d? (\S+): bind: address already in use/.exec(line)?.[1];
 }

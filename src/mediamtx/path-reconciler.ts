@@ -124,6 +124,8 @@ export class PathReconciler extends EventEmitter<ReconcilerEvents> {
     const conf = this.#desired.get(name);
     if (!conf) return;
     try {
+      // Not while MediaMTX is down or another MediaMTX answers on its API port; 'up' re-applies every path.
+      if (!this.reachability.up) throw new MediaMtxError(`MediaMTX is not reachable: ${this.reachability.lastError ?? 'no answer yet'}`, 0, '');
       await this.api.replacePathConfig(name, conf);
       this.#owned.add(name);
       this.emit('applied', name);

@@ -1,6 +1,8 @@
 /**
  * Watches the MediaMTX API: up or down, and restarts (its `started` time changes). Polls
  * `/v3/info` at a fixed interval (every 100 ms while down); a managed child's exit marks it down at once.
+ * With `identify` (managed mode), an API that answers counts as up only when it is the
+ * service's own MediaMTX: checked whenever it comes up or its start time changes.
  */
 import { EventEmitter } from 'node:events';
 import type { MediaMtxApi } from './api-client.js';
@@ -23,6 +25,8 @@ export class MediaMtxReachability extends EventEmitter<ReachabilityEvents> {
   constructor(
     private readonly api: MediaMtxApi,
     private readonly intervalMs: number,
+    /** Resolves with a reason when the MediaMTX that answers is not the expected one. */
+    private readonly identify?: () => Promise<string | undefined>,
   ) {
     super();
   }
@@ -77,6 +81,14 @@ export class MediaMtxReachability extends EventEmitter<ReachabilityEvents> {
   async #check(): Promise<void> {
     try {
       const info = await this.api.info();
+      if (this.identify && (!this.up || info.started !== this.started)) {
+        const wrong = await this.identify();
+        if (wrong !== undefined) {
+          this.markDown(wrong);
+          this.lastError = wrong;
+          return;
+        }
+      }
       const previous = this.started;
       this.started = info.started;
       this.lastError = undefined;

@@ -4,9 +4,19 @@
  * stderr/stdout lines in a ring buffer and records the exit code and signal.
  *
  * Every live group is also killed synchronously if the service process exits without
- * stopping it (crash, uncaught exception), so no child outlives the service.
+ * stopping it (crash, uncaught exception), so no child outlives the service. When the service
+ * is killed outright (kill -9), the kernel tells each child: it is started through
+ * `setpriv --pdeathsig` (util-linux), so it gets `parentDeath` (SIGTERM: FFmpeg finalizes its
+ * file, MediaMTX shuts down) the moment the service dies. Without setpriv, or for a binary that
+ * cannot be found (so the spawn error still reports it), children are started directly.
+ *
+ * The process's exit is what counts, not the end of its output: a process the child started
+ * in another process group (MediaMTX's on-demand hooks) inherits its stdout/stderr and keeps
+ * them open. After the exit, the output is drained for at most `drainMs`, then dropped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 
@@ -27,7 +37,42 @@ export interface ChildOptions {
   stdin?: boolean;
   /** Binary stdout: not split into lines; read `proc.stdout` yourself (default false). */
   rawStdout?: boolean;
+  /** After the process exited, how long its output may still be read before the pipes are closed (default 1000 ms). */
+  drainMs?: number;
+  /** Signal the child gets when the service dies without stopping it (default SIGTERM; null: none). */
+  parentDeath?: NodeJS.Signals | null;
 }
+
+/** The executable `cmd` runs (a path, or looked up on PATH), or undefined when there is none. */
+export function findExecutable(cmd: string, path = process.env.PATH ?? ''): string | undefined {
+  const candidates = cmd.includes('/') ? [cmd] : path.split(delimiter).filter((d) => d !== '').map((d) => join(d, cmd));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+let setprivPath: string | null | undefined;
+/** `setpriv` (util-linux), looked up once. */
+function setpriv(): string | undefined {
+  if (setprivPath === undefined) setprivPath = findExecutable('setpriv') ?? findExecutable('/usr/bin/setpriv') ?? null;
+  return setprivPath ?? undefined;
+}
+
+/** The argv to spawn: wrapped in `setpriv --pdeathsig SIG --` when that is possible. */
+export function withParentDeathSignal(argv: readonly string[], signal: NodeJS.Signals | null, env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  const wrapper = signal ? setpriv() : undefined;
+  if (!wrapper || !argv[0] || !findExecutable(argv[0], env.PATH ?? '')) return argv;
+  return [wrapper, '--pdeathsig', signal!.replace(/^SIG/, ''), '--', ...argv];
+}
+
+/** How long the output of an exited process is still read before its pipes are closed. */
+export const DEFAULT_DRAIN_MS = 1000;
 
 export interface ChildEvents {
   line: [stream: 'stdout' | 'stderr', line: string];
@@ -59,8 +104,8 @@ export class ManagedChild extends EventEmitter<ChildEvents> {
 
   constructor(opts: ChildOptions) {
     super();
-    const [cmd, ...args] = opts.argv;
-    if (!cmd) throw new Error('empty argv');
+    if (!opts.argv[0]) throw new Error('empty argv');
+    const [cmd, ...args] = withParentDeathSignal(opts.argv, opts.parentDeath === undefined ? 'SIGTERM' : opts.parentDeath, opts.env ?? process.env) as [string, ...string[]];
     this.#keep = opts.keepLines ?? 50;
     this.proc = spawn(cmd, args, {
       detached: true,
@@ -88,12 +133,22 @@ export class ManagedChild extends EventEmitter<ChildEvents> {
         this.emit('exit', this.exit);
       } else this.emit('error', err);
     });
-    // 'exit' is emitted after the output streams are drained, so the last lines are kept.
-    void Promise.all([
-      this.#exited,
-      opts.rawStdout ? this.#drain('stdout') : this.#read('stdout'),
-      this.#read('stderr'),
-    ]).then(([exit]) => this.emit('exit', exit));
+    // 'exit' is emitted once the output is drained, so the last lines are kept, but no later
+    // than `drainMs` after the process exited: a grandchild in another process group may hold
+    // the pipes open for as long as it lives.
+    const drained = Promise.all([opts.rawStdout ? this.#drain('stdout') : this.#read('stdout'), this.#read('stderr')]);
+    const drainMs = opts.drainMs ?? DEFAULT_DRAIN_MS;
+    void this.#exited.then(async (exit) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), drainMs)));
+      const outcome = await Promise.race([drained, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        this.proc.stdout?.destroy();
+        this.proc.stderr?.destroy();
+      }
+      this.emit('exit', exit);
+    });
   }
 
   get pid(): number | undefined {

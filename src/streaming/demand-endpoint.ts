@@ -34,7 +34,8 @@ export class DemandEndpoint {
         const id = decodeURIComponent(url.pathname.slice(PREFIX.length));
         if (!this.streams.isPublishable(id)) return sendJson(res, 404, { error: `camera ${id} cannot be published now` });
         const user = `reader:${++this.#n}`;
-        res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+        // connection: close, so ending the response closes the hook's socket and the hook exits.
+        res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store', connection: 'close' });
         res.write('demand held\n');
         this.#open.add(res);
         this.log.debug({ camera: id, user }, 'reader demand');
@@ -50,7 +51,7 @@ export class DemandEndpoint {
     };
   }
 
-  /** Ends every held demand (shutdown). */
+  /** Ends every held demand (shutdown, or the managed MediaMTX that ran the hooks exited): each hook sees its connection close and exits. */
   closeAll(): void {
     for (const res of this.#open) res.end();
   }

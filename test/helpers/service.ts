@@ -56,6 +56,9 @@ export async function startService(
   const config = merge(
     {
       server: { host: '127.0.0.1', port, heartbeat_interval_s: 30 },
+      // Tests open dozens of clients at once from 127.0.0.1 (the shipped default allows 10
+      // unauthenticated connections per address); test/integration/api/limits.test.ts covers the limit.
+      limits: { max_unauthenticated_per_ip: 1000 },
       security: { jwt_secret: SECRET },
       mediamtx: {
         managed: true,

@@ -1,6 +1,7 @@
 /**
  * JWT verification and minting. Algorithms are pinned by configuration, never taken from
- * the token; `exp` is required; the role claim must be a known role. HMAC algorithms verify
+ * the token; `exp` is required, `iat` may not be in the future (60 s skew) and the lifetime is
+ * bounded (`security.jwt_max_lifetime_s`); the role claim must be a known role. HMAC algorithms verify
  * with the shared secret; asymmetric ones (RS*, PS*, ES*, EdDSA) with a configured public key
  * (PEM: SPKI public key or X.509 certificate), imported once per algorithm.
  */
@@ -21,6 +22,27 @@ export interface TokenIdentity {
 }
 
 export class TokenRejected extends Error {}
+
+/** Clock difference tolerated between the token's issuer and this host (seconds). */
+export const JWT_CLOCK_SKEW_S = 60;
+/** Default of `security.jwt_max_lifetime_s`: 30 days. */
+export const DEFAULT_MAX_LIFETIME_S = 30 * 86_400;
+
+/**
+ * Time claims a token must satisfy besides `exp` in the future (which jose checks): issued no
+ * later than `skewS` from now, and valid for at most `maxLifetimeS` (from `iat`, or from now
+ * when it has none). Pure: returns the reason for refusal, or undefined.
+ */
+export function tokenTimeProblem(claims: { iat?: unknown; exp?: unknown }, nowS: number, limits: { maxLifetimeS: number; skewS: number }): string | undefined {
+  const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
+  const iat = typeof claims.iat === 'number' ? claims.iat : undefined;
+  if (claims.iat !== undefined && iat === undefined) return 'token iat claim must be a number';
+  if (iat !== undefined && iat > nowS + limits.skewS) return 'token issued in the future (iat is later than now)';
+  if (exp !== undefined && exp - (iat ?? nowS) > limits.maxLifetimeS + limits.skewS) {
+    return `token lifetime exceeds the ${limits.maxLifetimeS} s this service accepts (security.jwt_max_lifetime_s)`;
+  }
+  return undefined;
+}
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -45,6 +67,7 @@ export class JwtVerifier {
     secret: string,
     private readonly algorithms: readonly string[],
     private readonly publicKeyPem?: string,
+    private readonly maxLifetimeS: number = DEFAULT_MAX_LIFETIME_S,
   ) {
     this.#secret = new TextEncoder().encode(secret);
   }
@@ -56,6 +79,8 @@ export class JwtVerifier {
     } catch (err) {
       throw new TokenRejected(describe(err));
     }
+    const times = tokenTimeProblem(payload, Math.floor(Date.now() / 1000), { maxLifetimeS: this.maxLifetimeS, skewS: JWT_CLOCK_SKEW_S });
+    if (times) throw new TokenRejected(times);
     const role = payload.role;
     if (!isRole(role)) throw new TokenRejected('token role claim must be viewer, operator or admin');
     const userId = typeof payload.user_id === 'string' ? payload.user_id : payload.sub;

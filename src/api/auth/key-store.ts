@@ -1,18 +1,42 @@
 /**
  * The API key store: one JSON file (`<storage.state_path>/api-keys.json`, mode 0600) with
  * each key's id, role, label, creation and expiry time and the salted hash of its secret.
- * Writes are atomic (temporary file, fsync, rename), so a reader never sees half a file.
+ * Writes are atomic and durable (src/lib/state-file.ts), so a reader never sees half a file;
+ * at start an unusable file is moved aside and logged (no key is accepted until keys are
+ * created again); a later reload of an unusable file fails closed without moving it.
  * The daemon watches the file and emits `change` when the key set differs, which is how a
  * revocation made by the CLI reaches open sessions.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, watch, writeSync, type FSWatcher } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { basename, dirname, join } from 'node:path';
-import { isRole, type Role } from './roles.js';
+import { t, type Schema } from '../../lib/schema.js';
+import { loadStateFile, parseState, writeStateFile, type StateFileLog } from '../../lib/state-file.js';
+import { ROLES, type Role } from './roles.js';
 import { generateKey, hashSecret, parseKey, verifySecret } from './api-key-format.js';
 
 export const KEY_STORE_FILE = 'api-keys.json';
+
+/** `api-keys.json`. */
+export const keyStoreSchema = t.object(
+  {
+    version: t.optional(t.integer({ minimum: 1 })),
+    keys: t.array(
+      t.object(
+        {
+          id: t.string({ minLength: 1 }),
+          role: t.enum(ROLES),
+          label: t.optional(t.string()),
+          created_at: t.string(),
+          expires_at: t.optional({ anyOf: [{ type: 'string' }, { type: 'null' }] } as Schema<string | null>),
+          hash: t.string({ minLength: 1 }),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
 
 export interface ApiKeyInfo {
   id: string;
@@ -53,6 +77,19 @@ export class ApiKeyStore extends EventEmitter<KeyStoreEvents> {
   /** Reads the file (a missing file is an empty store). Throws on a malformed file. */
   load(): this {
     this.#keys = read(this.file);
+    this.#stamp = stampOf(this.file);
+    return this;
+  }
+
+  /** The service's first read: an unusable file is moved aside and logged, and the store starts empty. */
+  loadAtStart(log: StateFileLog): this {
+    const doc = loadStateFile(this.file, {
+      schema: keyStoreSchema,
+      fallback: () => ({ keys: [] }),
+      holds: 'API keys (none is accepted; create keys again with `camera-service keys create`)',
+      log,
+    }).value;
+    this.#keys = records(doc.keys);
     this.#stamp = stampOf(this.file);
     return this;
   }
@@ -166,18 +203,7 @@ export class ApiKeyStore extends EventEmitter<KeyStoreEvents> {
   }
 
   #save(): void {
-    const dir = dirname(this.file);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = join(dir, `.${basename(this.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const text = `${JSON.stringify({ version: 1, keys: [...this.#keys.values()] }, null, 2)}\n`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    writeStateFile(this.file, { version: 1, keys: [...this.#keys.values()] }, { mode: 0o600, dirMode: 0o700 });
     this.#stamp = stampOf(this.file);
   }
 }
@@ -203,14 +229,15 @@ function read(file: string): Map<string, ApiKeyRecord> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw err;
   }
-  const doc = JSON.parse(text) as { keys?: unknown };
-  if (!Array.isArray(doc.keys)) throw new Error(`${file}: not an API key store (no "keys" list)`);
+  const parsed = parseState(text, keyStoreSchema);
+  if (!parsed.ok) throw new Error(`${file}: not a usable API key store: ${parsed.problem}`);
+  return records(parsed.value.keys);
+}
+
+function records(keys: readonly { id: string; role: Role; label?: string; created_at: string; expires_at?: string | null; hash: string }[]): Map<string, ApiKeyRecord> {
   const out = new Map<string, ApiKeyRecord>();
-  for (const k of doc.keys as ApiKeyRecord[]) {
-    if (typeof k?.id !== 'string' || !isRole(k.role) || typeof k.hash !== 'string' || typeof k.created_at !== 'string') {
-      throw new Error(`${file}: malformed key entry`);
-    }
-    out.set(k.id, { id: k.id, role: k.role, label: typeof k.label === 'string' ? k.label : '', created_at: k.created_at, expires_at: typeof k.expires_at === 'string' ? k.expires_at : null, hash: k.hash });
+  for (const k of keys) {
+    out.set(k.id, { id: k.id, role: k.role, label: k.label ?? '', created_at: k.created_at, expires_at: k.expires_at ?? null, hash: k.hash });
   }
   return out;
 }

@@ -1,7 +1,13 @@
 /**
  * Admission of WebSocket upgrades: the Origin allow-list (browsers send Origin; other clients
  * usually do not, and a request without Origin is admitted), the total connection limit and
- * the per-IP limit. Pure: the caller counts, this decides.
+ * the per-IP limit, and the smaller limits of connections not (yet) authenticated: in total
+ * (the rest of `maxConnections` is a reserve only authenticated connections use) and per
+ * address. A newcomer that finds the unauthenticated pool (or every slot) full displaces the
+ * unauthenticated connection that has waited longest, if it has had at least `evictAfterMs` to
+ * authenticate (so displacing cannot be turned against clients that are authenticating);
+ * authenticated ones are never displaced.
+ * Pure: the caller counts, this decides.
  */
 
 export interface GateLimits {
@@ -9,9 +15,29 @@ export interface GateLimits {
   maxConnectionsPerIp: number;
   /** Exact origins (`scheme://host[:port]`), or `*` for any. */
   allowedOrigins: readonly string[];
+  /** Connections not authenticated at once, at most (the rest of maxConnections is for authenticated ones). */
+  maxUnauthenticated: number;
+  /** Connections not authenticated from one address at once, at most. */
+  maxUnauthenticatedPerIp: number;
+  /** An unauthenticated connection may be displaced by a newcomer once it is this old. */
+  evictAfterMs: number;
 }
 
-export type GateDecision = { ok: true } | { ok: false; status: 403 | 429 | 503; reason: string };
+export type GateDecision =
+  | { ok: true; /** Close the longest-waiting unauthenticated connection to make room. */ evict?: true }
+  | { ok: false; status: 403 | 429 | 503; reason: string };
+
+export interface GateCounts {
+  origin: string | undefined;
+  /** Open connections (authenticated or not). */
+  total: number;
+  fromIp: number;
+  /** Open connections not authenticated (0 when not counted). */
+  unauthenticated?: number;
+  unauthenticatedFromIp?: number;
+  /** How long the longest-waiting open unauthenticated connection has waited (ms); undefined: none. */
+  oldestUnauthenticatedMs?: number;
+}
 
 export function normalizeOrigin(origin: string): string {
   return origin.trim().replace(/\/+$/, '').toLowerCase();
@@ -24,12 +50,18 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
   return allowed.some((a) => normalizeOrigin(a) === o);
 }
 
-/** Decides one upgrade given the connections already open in total and from this address. */
-export function admit(limits: GateLimits, req: { origin: string | undefined; total: number; fromIp: number }): GateDecision {
+/** Decides one (unauthenticated) upgrade given the connections already open in total and from this address. */
+export function admit(limits: GateLimits, req: GateCounts): GateDecision {
   if (!originAllowed(req.origin, limits.allowedOrigins)) return { ok: false, status: 403, reason: 'origin not allowed' };
-  if (req.total >= limits.maxConnections) return { ok: false, status: 503, reason: 'too many connections' };
+  const unauth = req.unauthenticated ?? 0;
+  if (req.total >= limits.maxConnections && unauth === 0) return { ok: false, status: 503, reason: 'too many connections' };
   if (req.fromIp >= limits.maxConnectionsPerIp) return { ok: false, status: 429, reason: 'too many connections from this address' };
-  return { ok: true };
+  if ((req.unauthenticatedFromIp ?? 0) >= limits.maxUnauthenticatedPerIp) {
+    return { ok: false, status: 429, reason: 'too many unauthenticated connections from this address' };
+  }
+  if (req.total < limits.maxConnections && unauth < Math.min(limits.maxUnauthenticated, limits.maxConnections)) return { ok: true };
+  if (req.oldestUnauthenticatedMs !== undefined && req.oldestUnauthenticatedMs >= limits.evictAfterMs) return { ok: true, evict: true };
+  return { ok: false, status: 503, reason: 'too many connections' };
 }
 
 /** Open connections per remote address. */

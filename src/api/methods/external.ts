@@ -1,11 +1,13 @@
 /** External stream methods: add/remove/list, discovery scans and their schedule. */
-import type { ExternalEntry, ExternalStreams } from '../../external/external-streams.js';
+import { EXTERNAL_NAME_PATTERN, type ExternalEntry, type ExternalStreams } from '../../external/external-streams.js';
+import { redactUrlCredentials } from '../../external/redact.js';
 import { t } from '../../lib/schema.js';
+import { activeRole, type Session } from '../session.js';
 import { rpcErrors } from '../rpc/errors.js';
 import { defineMethod, type MethodDef } from '../rpc/registry.js';
 
 /** External stream names double as MediaMTX path names; camera ids are reserved. */
-export const EXTERNAL_NAME_PATTERN = '^(?!camera[0-9]+$)[A-Za-z0-9_-]{1,64}$';
+export { EXTERNAL_NAME_PATTERN };
 const TYPES = ['generic_rtsp', 'skydio_eo', 'skydio_ir'] as const;
 
 const entry = t.object({
@@ -17,6 +19,12 @@ export interface ExternalDeps {
   external: ExternalStreams;
   /** True when `name` is taken by something else (a camera path). */
   nameTaken(name: string): boolean;
+}
+
+/** Stream URLs as `session` may see them: with credentials for admins only (`rtsp://***:***@host/…` for others). */
+function shown<T extends { url: string }>(list: readonly T[], session: Session): T[] {
+  if (activeRole(session, Date.now()) === 'admin') return [...list];
+  return list.map((e) => ({ ...e, url: redactUrlCredentials(e.url) }));
 }
 
 export function externalMethods(d: ExternalDeps): MethodDef[] {
@@ -32,19 +40,22 @@ export function externalMethods(d: ExternalDeps): MethodDef[] {
       name: 'add_external_stream',
       minRole: 'operator',
       summary: 'Publishes a network RTSP stream through MediaMTX under stream_name (pulled on demand); persisted.',
+      description: 'The reply echoes `stream_url` with its credentials redacted (`rtsp://***:***@host/…`) unless the caller is an admin.',
       params: t.object({
         stream_url: t.string({ pattern: '^rtsps?://[^\\s/?#]+', maxLength: 2048 }),
         stream_name: t.string({ pattern: EXTERNAL_NAME_PATTERN, description: 'path name: letters, digits, _ and -, not cameraN' }),
         stream_type: t.optional(t.enum(TYPES)),
       }),
       result: t.object({ stream_url: t.string(), stream_name: t.string(), stream_type: t.string(), status: t.enum(['ADDED'] as const), timestamp: t.string() }),
-      handler: async ({ stream_url, stream_name, stream_type }) => {
+      handler: async ({ stream_url, stream_name, stream_type }, ctx) => {
         try {
           new URL(stream_url);
         } catch {
           throw rpcErrors.invalidParams('stream_url', 'format:url', 'stream_url is not a valid URL');
         }
-        if (d.external.byUrl(stream_url)) throw rpcErrors.invalidState(`${stream_url} is already added as ${d.external.byUrl(stream_url)!.name}`, 'ADDED', ['NOT_ADDED']);
+        const admin = activeRole(ctx.session, Date.now()) === 'admin';
+        const echo = admin ? stream_url : redactUrlCredentials(stream_url);
+        if (d.external.byUrl(stream_url)) throw rpcErrors.invalidState(`${echo} is already added as ${d.external.byUrl(stream_url)!.name}`, 'ADDED', ['NOT_ADDED']);
         if (d.external.byName(stream_name) || d.nameTaken(stream_name)) throw rpcErrors.invalidState(`the name ${stream_name} is taken`, 'NAME_TAKEN', ['NAME_FREE']);
         let added;
         try {
@@ -52,17 +63,19 @@ export function externalMethods(d: ExternalDeps): MethodDef[] {
         } catch (err) {
           throw rpcErrors.dependency('mediamtx', 'MediaMTX did not accept the stream path', (err as Error).message);
         }
-        return { stream_url, stream_name, stream_type: added.type, status: 'ADDED' as const, timestamp: added.added_at };
+        return { stream_url: echo, stream_name, stream_type: added.type, status: 'ADDED' as const, timestamp: added.added_at };
       },
     }),
     defineMethod({
       name: 'remove_external_stream',
       minRole: 'operator',
       summary: 'Removes an added external stream and its MediaMTX path.',
+      description: '`stream_url` is the full URL or, for non-admins, the redacted URL `get_external_streams` shows (`rtsp://***:***@host/…`) when it names one stream.',
       params: t.object({ stream_url: t.string({ minLength: 1, maxLength: 2048 }) }),
       result: t.object({ stream_url: t.string(), status: t.enum(['REMOVED'] as const), timestamp: t.string() }),
       handler: async ({ stream_url }) => {
-        if (!d.external.byUrl(stream_url)) throw rpcErrors.notFound('external stream', stream_url);
+        // The full URL, or the redacted one a non-admin sees in get_external_streams.
+        if (!d.external.byShownUrl(stream_url)) throw rpcErrors.notFound('external stream', stream_url);
         try {
           await d.external.remove(stream_url);
         } catch (err) {
@@ -75,12 +88,13 @@ export function externalMethods(d: ExternalDeps): MethodDef[] {
       name: 'get_external_streams',
       minRole: 'viewer',
       summary: 'Added and discovered external streams with their status.',
+      description: 'Credentials in stream URLs are shown to admins only: other roles see `rtsp://***:***@host/…`.',
       params: t.object({}),
       result: t.object({
         external_streams: t.array(entry), skydio_streams: t.array(entry), generic_streams: t.array(entry), total_count: t.integer(), timestamp: t.string(),
       }),
-      handler: async () => {
-        const all: ExternalEntry[] = await d.external.list();
+      handler: async (_p, ctx) => {
+        const all: ExternalEntry[] = shown(await d.external.list(), ctx.session);
         const { skydio, generic } = split(all);
         return { external_streams: all, skydio_streams: skydio, generic_streams: generic, total_count: all.length, timestamp: new Date().toISOString() };
       },
@@ -99,10 +113,10 @@ export function externalMethods(d: ExternalDeps): MethodDef[] {
         discovered_streams: t.array(entry), skydio_streams: t.array(entry), generic_streams: t.array(entry), scan_timestamp: t.string(),
         total_found: t.integer(), discovery_options: t.record(t.unknown()), scan_duration: t.number(), errors: t.array(t.string()),
       }),
-      handler: async (p) => {
+      handler: async (p, ctx) => {
         discoveryOn();
         const scan = await d.external.scan({ skydio: p.skydio_enabled, generic: p.generic_enabled });
-        const streams = p.include_offline ? d.external.discovered(true) : scan.found;
+        const streams = shown(p.include_offline ? d.external.discovered(true) : scan.found, ctx.session);
         const { skydio, generic } = split(streams);
         return {
           discovered_streams: streams, skydio_streams: skydio, generic_streams: generic, scan_timestamp: scan.timestamp,

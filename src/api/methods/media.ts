@@ -45,6 +45,10 @@ function recordingError(err: unknown, device: string): RpcError | unknown {
       return rpcErrors.invalidState(err.message, 'STOPPING', ['RUNNING']);
     case 'disk_full':
       return disk(err.detail ?? err.message);
+    case 'not_writable':
+      return rpcErrors.dependency('storage', 'storage_not_writable', err.detail ?? err.message);
+    case 'ffmpeg_missing':
+      return rpcErrors.dependency('ffmpeg', 'ffmpeg_missing', err.detail ?? err.message);
     case 'start_failed':
       return rpcErrors.dependency('ffmpeg', err.message, err.detail ?? err.message);
   }
@@ -113,15 +117,16 @@ export function mediaMethods(media: Media): MethodDef[] {
         'While the camera streams, the image is the latest keyframe of its live tap (`source: "live"`, a file write, no FFmpeg start).',
         'Otherwise the camera\'s stream is started for the snapshot and stopped after it (`source: "stream"`); the device keeps its single opener.',
         'PNG, or a `quality` other than `snapshots.quality`, runs a one-shot FFmpeg grab of the stream (`source: "grab"`).',
-        'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; an existing name is -32020.',
-        '`file_path` is the download path (`/files/snapshots/<name>`), the same as `download_url`. Failures are errors (-32050), never a `FAILED` result.',
+        'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; a snapshot of that name is replaced (as the replaced service did).',
+        '`quality` is ignored for PNG (so `{format: "png", quality: 0}` is accepted); JPEG needs 1–100 (-32602).',
+        '`file_path` is the download path (`/files/snapshots/<name>`), the same as `download_url`. Failures are errors (-32050), never a `FAILED` result: `data.reason` is `disk_full`, `storage_not_writable`, `ffmpeg_missing`, or a description of what failed.',
       ].join(' '),
       errors: [-32010, -32020, -32050],
       params: t.object({
         device: camera,
         filename: t.optional(filename),
         format: t.optional(t.enum(['jpg', 'jpeg', 'png'] as const)),
-        quality: t.optional(t.integer({ minimum: 1, maximum: 100, description: 'JPEG quality, 100 best' })),
+        quality: t.optional(t.integer({ minimum: 0, maximum: 100, description: 'JPEG quality 1–100, 100 best; ignored for png' })),
       }),
       result: t.object({
         device: t.string(), filename: t.string(), status: t.enum(['SUCCESS', 'FAILED'] as const), timestamp: t.string(),
@@ -136,7 +141,7 @@ export function mediaMethods(media: Media): MethodDef[] {
           if (!(err instanceof SnapshotError)) throw err;
           switch (err.code) {
             case 'invalid_param':
-              throw rpcErrors.invalidParams(err.extra.param ?? 'filename', 'filename', err.message);
+              throw rpcErrors.invalidParams(err.extra.param ?? 'filename', err.extra.param === 'quality' ? 'minimum:1' : 'filename', err.message);
             case 'not_found':
               throw rpcErrors.notFound('camera', device);
             case 'not_connected':
@@ -145,6 +150,10 @@ export function mediaMethods(media: Media): MethodDef[] {
               throw rpcErrors.invalidState(err.message, 'EXISTS', ['ABSENT']);
             case 'disk_full':
               throw disk(err.extra.detail ?? err.message);
+            case 'not_writable':
+              throw rpcErrors.dependency('storage', 'storage_not_writable', err.extra.detail ?? err.message);
+            case 'ffmpeg_missing':
+              throw rpcErrors.dependency('ffmpeg', 'ffmpeg_missing', err.extra.detail ?? err.message);
             case 'failed':
               throw rpcErrors.dependency('ffmpeg', err.message, err.extra.detail ?? err.message);
           }
@@ -162,7 +171,7 @@ export function mediaMethods(media: Media): MethodDef[] {
         '`fmp4` (default) is fragmented MP4, playable up to its last fragment after a crash; `mp4` is written fragmented and remuxed to a progressive MP4 when it ends; `mkv` is Matroska.',
         'Past `recording.segment_duration_s` the recording continues into `<name>_part2.<ext>`, `_part3`, ... (cut at keyframes).',
         'Every ending sends `recording_status_update` with `reason`: STOPPED for `stopped`, `duration_reached`, `camera_disconnected`, `service_shutdown`; FAILED for `disk_full`, `stream_lost`, `recorder_failed`.',
-        'Below the free-space floor (`storage.min_free_bytes`) the start is refused with -32050, `data.reason: "disk_full"`.',
+        'Below the free-space floor (`storage.min_free_bytes`), or when the disk is full, the start is refused with -32050, `data.reason: "disk_full"`; a recordings folder that cannot be written with `data.reason: "storage_not_writable"` (both `data.dependency: "storage"`); an FFmpeg that cannot be run with `"ffmpeg_missing"`.',
       ].join(' '),
       errors: [-32010, -32020, -32050],
       params: t.object({
@@ -245,7 +254,7 @@ export function mediaMethods(media: Media): MethodDef[] {
     defineMethod({
       name: 'get_storage_info',
       minRole: 'admin',
-      summary: 'Space of the recordings file system (statfs) and the sizes of the recordings and snapshots directories (refreshed in the background).',
+      summary: 'Space of the recordings file system (statfs) and the sizes of the recordings and snapshots directories, recordings in progress included.',
       params: t.object({}),
       result: t.object({
         total_space: t.integer(), used_space: t.integer(), available_space: t.integer(), usage_percentage: t.number(),
@@ -253,7 +262,8 @@ export function mediaMethods(media: Media): MethodDef[] {
         threshold_percent: t.number(), min_free_bytes: t.integer(), below_floor: t.boolean(),
       }),
       handler: async () => {
-        await media.storage.check();
+        // Sizes now, including the parts of recordings being written.
+        await Promise.all([media.storage.check(), media.storage.refreshSizes()]);
         const info = media.storage.info();
         const { lowSpacePercent, minFreeBytes } = media.storage.limits;
         return { ...info, threshold_percent: lowSpacePercent, min_free_bytes: minFreeBytes, below_floor: info.available_space < minFreeBytes };

@@ -26,6 +26,16 @@ export interface RequestLimiter {
   take(): number;
 }
 
+/** Requests in one batch at most: larger batches answer one -32600 and nothing runs. */
+export interface BatchLimits {
+  /** For an authenticated session. */
+  maxBatch: number;
+  /** Before authentication (a handful: authenticate and a few public calls). */
+  maxBatchUnauthenticated: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxBatch: 100, maxBatchUnauthenticated: 4 };
+
 let requestCounter = 0;
 const nextRequestId = () => `req-${(++requestCounter).toString(36)}`;
 
@@ -36,6 +46,7 @@ export class Dispatcher {
     private readonly registry: MethodRegistry,
     private readonly hooks: DispatcherHooks = {},
     private readonly now: () => number = Date.now,
+    private readonly batchLimits: BatchLimits = DEFAULT_BATCH_LIMITS,
   ) {}
 
   /** Calls being handled right now. */
@@ -45,10 +56,20 @@ export class Dispatcher {
 
   /** Handles one text frame; resolves to the reply text, or undefined when no reply is owed. */
   async handleFrame(text: string, session: Session, limiter?: RequestLimiter): Promise<string | undefined> {
-    const parsed = parseFrame(text);
+    // Bounded before anything runs: the reply of a batch grows with its length.
+    const authenticated = activeRole(session, this.now()) !== undefined;
+    const max = authenticated ? this.batchLimits.maxBatch : this.batchLimits.maxBatchUnauthenticated;
+    const parsed = parseFrame(text, max);
     if ('parseError' in parsed) {
       const wait = limiter?.take() ?? 0;
       return JSON.stringify(errorReply(null, wait > 0 ? rpcErrors.rateLimited(wait) : parsed.parseError));
+    }
+    if ('oversizeBatch' in parsed) {
+      const wait = limiter?.take() ?? 0;
+      const hint = authenticated
+        ? `send at most ${max} requests per batch`
+        : `send at most ${max} requests per batch before authenticating (up to ${this.batchLimits.maxBatch} after)`;
+      return JSON.stringify(errorReply(null, wait > 0 ? rpcErrors.rateLimited(wait) : rpcErrors.invalidRequest(`batch too large: ${parsed.oversizeBatch} requests, at most ${max}`, hint)));
     }
     const replies = await Promise.all(
       parsed.items.map((item) => {

@@ -17,9 +17,10 @@ export interface RpcCall {
 /** One element of a frame: a well-formed call, or the error reply it earns. */
 export type FrameItem = { call: RpcCall } | { error: RpcError; id: RpcId };
 
-export type ParsedFrame = { batch: boolean; items: FrameItem[] } | { parseError: RpcError };
+export type ParsedFrame = { batch: boolean; items: FrameItem[] } | { parseError: RpcError } | { oversizeBatch: number };
 
-export function parseFrame(text: string): ParsedFrame {
+/** `maxBatch`: a longer batch is reported as `oversizeBatch` (its length) without looking at its elements. */
+export function parseFrame(text: string, maxBatch = Infinity): ParsedFrame {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -30,6 +31,7 @@ export function parseFrame(text: string): ParsedFrame {
     if (value.length === 0) {
       return { batch: false, items: [{ error: rpcErrors.invalidRequest('empty batch', 'send at least one request in a batch array'), id: null }] };
     }
+    if (value.length > maxBatch) return { oversizeBatch: value.length };
     return { batch: true, items: value.map(toItem) };
   }
   return { batch: false, items: [toItem(value)] };

@@ -33,18 +33,24 @@ export class RpcError extends Error {
 /** The catalog itself: code, message, meaning and the `data` fields (documentation, OpenRPC). */
 export const ERROR_CATALOG: readonly { code: number; message: string; meaning: string; data: readonly string[] }[] = [
   { code: -32700, message: 'Parse error', meaning: 'the frame is not valid JSON', data: ['reason'] },
-  { code: -32600, message: 'Invalid Request', meaning: 'not a JSON-RPC 2.0 request object (or an empty batch, or a binary frame)', data: ['reason', 'hint'] },
+  { code: -32600, message: 'Invalid Request', meaning: 'not a JSON-RPC 2.0 request object (or an empty or too large batch, or a binary frame)', data: ['reason', 'hint'] },
   { code: -32601, message: 'Method not found', meaning: 'no such method', data: ['reason', 'hint'] },
   { code: -32602, message: 'Invalid params', meaning: 'a param is missing, unknown, of the wrong type or out of range', data: ['reason', 'param', 'rule'] },
   { code: -32603, message: 'Internal error', meaning: 'the server failed; the request id finds it in the log', data: ['reason', 'request_id'] },
   { code: -32001, message: 'Authentication required', meaning: 'not authenticated, credentials rejected, session expired or its API key revoked', data: ['reason'] },
   { code: -32002, message: 'Permission denied', meaning: 'the session\'s role is below the method\'s', data: ['reason', 'required_role', 'have_role'] },
-  { code: -32010, message: 'Not found', meaning: 'no such camera, file or stream', data: ['reason', 'resource', 'id'] },
+  { code: -32010, message: 'Not found', meaning: 'no such camera, file or stream; the message names it: "Camera not found", "Recording not found", …', data: ['reason', 'resource', 'id'] },
   { code: -32020, message: 'Invalid state', meaning: 'not possible in the current state (e.g. already recording, camera disconnected)', data: ['reason', 'state', 'allowed_states'] },
   { code: -32030, message: 'Unsupported', meaning: 'feature disabled or format not offered', data: ['reason', 'feature'] },
   { code: -32040, message: 'Rate limited', meaning: 'too many requests on this connection', data: ['reason', 'retry_after_ms'] },
   { code: -32050, message: 'Dependency failed', meaning: 'MediaMTX, FFmpeg, the device or the disk failed', data: ['reason', 'dependency', 'detail'] },
 ];
+
+/** "Camera not found", "Recording not found", "External stream not found", … */
+export function notFoundMessage(resource: string): string {
+  const r = resource.trim();
+  return r === '' ? 'Not found' : `${r[0]!.toUpperCase()}${r.slice(1)} not found`;
+}
 
 export const rpcErrors = {
   parse: (reason: string) => new RpcError(ErrorCode.ParseError, 'Parse error', { reason }),
@@ -66,7 +72,7 @@ export const rpcErrors = {
       have_role: have,
     }),
   notFound: (resource: string, id: string) =>
-    new RpcError(ErrorCode.NotFound, 'Not found', { reason: `${resource} '${id}' does not exist`, resource, id }),
+    new RpcError(ErrorCode.NotFound, notFoundMessage(resource), { reason: `${resource} '${id}' does not exist`, resource, id }),
   invalidState: (reason: string, state: string, allowed: string[]) =>
     new RpcError(ErrorCode.InvalidState, 'Invalid state', { reason, state, allowed_states: allowed }),
   unsupported: (reason: string, feature: string) => new RpcError(ErrorCode.Unsupported, 'Unsupported', { reason, feature }),

@@ -1,10 +1,13 @@
 /**
  * Saved camera settings (controls and capture mode), kept per physical camera under the
  * identity key the id store uses for it (`usb:…`, `bus:…`, `test-pattern:<name>`), in
- * `<state_path>/camera-settings.json`, written atomically. Only values an operator asked to
- * persist are here; values the device later rejects are removed.
+ * `<state_path>/camera-settings.json`, written atomically and loaded through the one validating
+ * state-file loader (an unusable file is moved aside and the cameras start with their own
+ * settings). Only values an operator asked to persist are here; values the device later
+ * rejects are removed.
  */
-import { readJsonFile, writeJsonAtomic } from '../../lib/state-file.js';
+import { t } from '../../lib/schema.js';
+import { loadStateFile, stderrLog, writeStateFile, type StateFileLog } from '../../lib/state-file.js';
 import type { ControlValue } from './controls.js';
 import type { ModeRequest } from './mode.js';
 
@@ -23,8 +26,11 @@ export interface SavedSettings {
 export class SettingsStore {
   #cameras: Record<string, SavedSettings>;
 
-  constructor(private readonly file: string) {
-    this.#cameras = load(file);
+  constructor(
+    private readonly file: string,
+    log: StateFileLog = stderrLog,
+  ) {
+    this.#cameras = load(file, log);
   }
 
   get(identity: string): SavedSettings {
@@ -66,22 +72,42 @@ export class SettingsStore {
     const next = { ...this.#cameras };
     if (Object.keys(s.controls).length === 0 && !s.mode) delete next[identity];
     else next[identity] = s;
-    writeJsonAtomic(this.file, { version: 1, cameras: next });
+    writeStateFile(this.file, { version: 1, cameras: next });
     this.#cameras = next;
   }
 }
 
-function load(file: string): Record<string, SavedSettings> {
-  const doc = readJsonFile(file) as { cameras?: unknown } | undefined;
-  if (doc === undefined) return {};
-  if (typeof doc.cameras !== 'object' || doc.cameras === null || Array.isArray(doc.cameras)) throw new Error(`${file}: not a camera settings file (no "cameras" map)`);
+/** `camera-settings.json`; unknown fields are tolerated (a newer version may add some). */
+export const cameraSettingsSchema = t.object(
+  {
+    version: t.optional(t.integer({ minimum: 1 })),
+    cameras: t.record(
+      t.object(
+        {
+          controls: t.optional(t.record(t.unknown())),
+          mode: t.optional(t.object({ format: t.string({ minLength: 1 }), width: t.integer({ minimum: 1 }), height: t.integer({ minimum: 1 }), fps: t.number({ minimum: 0 }) }, { additionalProperties: true })),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+function load(file: string, log: StateFileLog): Record<string, SavedSettings> {
+  const doc = loadStateFile(file, {
+    schema: cameraSettingsSchema,
+    fallback: () => ({ cameras: {} }),
+    holds: 'saved camera settings (cameras keep the settings they have)',
+    log,
+  }).value;
   const out: Record<string, SavedSettings> = {};
-  for (const [identity, raw] of Object.entries(doc.cameras as Record<string, Partial<SavedSettings>>)) {
+  for (const [identity, entry] of Object.entries(doc.cameras)) {
+    const raw = entry as { controls?: Record<string, unknown>; mode?: SavedMode }; // validated above
     const controls: Record<string, ControlValue> = {};
-    for (const [k, v] of Object.entries(raw?.controls ?? {})) if (['number', 'boolean', 'string'].includes(typeof v)) controls[k] = v as ControlValue;
-    const m = raw?.mode;
-    const mode = m && typeof m.format === 'string' && Number.isInteger(m.width) && Number.isInteger(m.height) && typeof m.fps === 'number' ? { format: m.format, width: m.width, height: m.height, fps: m.fps } : undefined;
-    out[identity] = { controls, ...(mode ? { mode } : {}) };
+    for (const [k, v] of Object.entries(raw.controls ?? {})) if (['number', 'boolean', 'string'].includes(typeof v)) controls[k] = v as ControlValue;
+    const m = raw.mode;
+    out[identity] = { controls, ...(m ? { mode: { format: m.format, width: m.width, height: m.height, fps: m.fps } } : {}) };
   }
   return out;
 }

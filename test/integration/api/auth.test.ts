@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { CameraServiceClient, RpcCallError } from '../../../src/client/index.js';
-import { MAIN, startService } from '../../helpers/service.js';
+import { MAIN, SECRET, startService } from '../../helpers/service.js';
 
 const cli = (config: string, ...args: string[]) => {
   const r = spawnSync(process.execPath, [MAIN, 'keys', ...args, '--config', config], { encoding: 'utf8' });
@@ -88,5 +88,24 @@ describe('asymmetric JWTs', () => {
     const r = spawnSync(process.execPath, [MAIN, 'check-config', '--config', bad], { encoding: 'utf8' });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /security\.jwt_public_key_file: is required when security\.jwt_algorithms lists RS256/);
+  });
+
+  it('tokens issued a year ahead or valid for a century are refused (-32001); the token command refuses such a --ttl (issue 15 defect 10)', async (t) => {
+    const svc = await startService({ security: { jwt_max_lifetime_s: 86400 } });
+    t.after(() => svc.stop());
+    const key = new TextEncoder().encode(SECRET);
+    const now = Math.floor(Date.now() / 1000);
+    const future = await new SignJWT({ role: 'admin', user_id: 'u' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(now + 365 * 86400).setExpirationTime(now + 366 * 86400).sign(key);
+    const century = await new SignJWT({ role: 'admin', user_id: 'u' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(now).setExpirationTime(now + 100 * 365 * 86400).sign(key);
+    const c = await CameraServiceClient.connect(svc.wsUrl);
+    t.after(() => c.close());
+    const f1 = await failure(c.authenticate(future));
+    assert.equal(f1?.code, -32001);
+    const f2 = await failure(c.authenticate(century));
+    assert.equal(f2?.code, -32001);
+    assert.equal((await c.authenticate(await svc.token('viewer', 86400))).role, 'viewer', 'the maximum itself is fine');
+    const r = spawnSync(process.execPath, [MAIN, 'token', '--role', 'viewer', '--ttl', '86401', '--config', join(svc.dir, 'config.yaml')], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--ttl must be at most security\.jwt_max_lifetime_s \(86400 s\)/);
   });
 });

@@ -5,7 +5,8 @@
  * to the real daemon over several connections, one unauthenticated and others as a viewer.
  *
  * Properties: every message back is a valid JSON-RPC response (or a notification), or the
- * connection closes with a protocol error code (1007 bad UTF-8, 1009 too big); no reply is an
+ * connection closes with a protocol error code (1007 bad UTF-8, 1009 too big, before authentication
+ * already over 64 KiB); no reply is an
  * internal error; the daemon never crashes or logs an unhandled rejection; and its heap, after
  * a forced garbage collection (through the inspector), returns to the baseline.
  *
@@ -26,6 +27,8 @@ const FRAMES = Number(process.env.CAMERA_SERVICE_FUZZ_FRAMES ?? 10_000);
 const WORKERS = 4;
 const MAX_PAYLOAD = 256 * 1024;
 const PROTOCOL_CLOSE_CODES = new Set([1002, 1007, 1009]);
+/** Before authentication a message may be at most this large (limits.unauthenticated_max_message_bytes, default). */
+const UNAUTHENTICATED_MAX_MESSAGE = 64 * 1024;
 
 type Frame = { kind: 'text'; text: string } | { kind: 'long'; prefix: string; length: number } | { kind: 'binary'; bytes: Uint8Array } | { kind: 'bad-utf8'; bytes: Uint8Array };
 
@@ -213,7 +216,8 @@ async function worker(list: Frame[], token: string | undefined, stats: Stats, na
     stats.sent++;
     if (code === undefined) continue;
     stats.closes.set(code, (stats.closes.get(code) ?? 0) + 1);
-    const explained = (code === 1009 && size > MAX_PAYLOAD) || (code === 1007 && f.kind === 'bad-utf8');
+    const tooBig = size > MAX_PAYLOAD || (token === undefined && size > UNAUTHENTICATED_MAX_MESSAGE);
+    const explained = (code === 1009 && tooBig) || (code === 1007 && f.kind === 'bad-utf8');
     if (!PROTOCOL_CLOSE_CODES.has(code) || !explained) stats.problems.push(`${name}: closed with ${code} after a ${f.kind} frame of ${size} bytes`);
     await connect();
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { CameraServiceClient } from '../../../src/client/index.js';
-import { startService, type RunningService } from '../../helpers/service.js';
+import { startService, until, type RunningService } from '../../helpers/service.js';
 
 /** Opens a raw socket; resolves with it once open, or with the HTTP status of a refusal. */
 function open(url: string, opts: { localAddress?: string; origin?: string } = {}): Promise<WebSocket | number> {
@@ -70,14 +70,19 @@ describe('request rate and unauthenticated timeout', () => {
 
   it('a batch counts per element: over the burst each request answers -32040 with retry_after_ms', async () => {
     const ws = (await open(svc.wsUrl)) as WebSocket;
+    // Authenticated first: before authentication a batch is limited to a handful of requests (issue 15).
+    const authed = new Promise<any>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
+    ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'authenticate', params: { auth_token: await svc.token('viewer') }, id: 'a' }));
+    assert.equal((await authed).result.authenticated, true);
     const reply = new Promise<any[]>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
     ws.send(JSON.stringify(Array.from({ length: 25 }, (_, i) => ({ jsonrpc: '2.0', method: 'ping', id: i }))));
     const r = await reply;
     assert.equal(r.length, 25);
     const ok = r.filter((x) => x.result === 'pong');
     const limited = r.filter((x) => x.error?.code === -32040);
-    assert.equal(ok.length, 20);
-    assert.equal(limited.length, 5);
+    // The burst is 20 and authenticate took one token.
+    assert.equal(ok.length, 19);
+    assert.equal(limited.length, 6);
     for (const x of limited) {
       assert.ok(x.error.data.retry_after_ms > 0);
       assert.ok(x.error.data.reason);
@@ -97,5 +102,72 @@ describe('request rate and unauthenticated timeout', () => {
     assert.equal(await idleClosed, 4001);
     assert.equal(await authed.call('ping'), 'pong');
     await authed.close();
+  });
+});
+
+describe('admission before authentication (issue 15 defects 2 and 3)', () => {
+  let svc: RunningService;
+  before(async () => {
+    svc = await startService({ limits: { max_connections: 40, max_unauthenticated_connections: 35, max_unauthenticated_per_ip: 3, unauthenticated_timeout_s: 1 } });
+  });
+  after(() => svc?.stop());
+
+  it('a 1 MB batch before authentication closes the connection (1009) unparsed; a small oversize batch answers one -32600; others are not held up', async (t) => {
+    const other = await svc.client('viewer');
+    const ws = (await open(svc.wsUrl)) as WebSocket;
+    const closedWith = closed(ws);
+    const big = `[${new Array(500_000).fill('0').join(',')}]`;
+    ws.send(big);
+    const t0 = performance.now();
+    assert.equal(await other.call('ping'), 'pong');
+    const pingMs = performance.now() - t0;
+    assert.equal(await closedWith, 1009);
+    t.diagnostic(`another client's ping during the 1 MB frame: ${pingMs.toFixed(1)} ms`);
+
+    const small = (await open(svc.wsUrl)) as WebSocket;
+    const reply = new Promise<any>((resolve) => small.once('message', (d) => resolve(JSON.parse(d.toString()))));
+    small.send(JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ jsonrpc: '2.0', method: 'ping', id: i }))));
+    const r = await reply;
+    assert.ok(!Array.isArray(r), 'one reply, not one per element');
+    assert.deepEqual([r.id, r.error.code, r.error.data.reason], [null, -32600, 'batch too large: 50 requests, at most 4']);
+    const fine = new Promise<any>((resolve) => small.once('message', (d) => resolve(JSON.parse(d.toString()))));
+    small.send(JSON.stringify(Array.from({ length: 4 }, (_, i) => ({ jsonrpc: '2.0', method: 'ping', id: i }))));
+    assert.deepEqual((await fine).map((x: any) => x.result), ['pong', 'pong', 'pong', 'pong']);
+    await closeAll([small]);
+    await other.close();
+  });
+
+  it('unauthenticated clients from 10 addresses reconnecting after every close cannot keep an authenticated client out', async () => {
+    let running = true;
+    const live = new Set<WebSocket>();
+    let refused = 0;
+    const attack = (localAddress: string): void => {
+      if (!running) return;
+      open(svc.wsUrl, { localAddress }).then(
+        (r) => {
+          if (typeof r === 'number') {
+            refused++;
+            setTimeout(() => attack(localAddress), 20);
+            return;
+          }
+          live.add(r);
+          r.once('close', () => (live.delete(r), attack(localAddress)));
+        },
+        () => setTimeout(() => attack(localAddress), 20),
+      );
+    };
+    for (let a = 11; a <= 20; a++) for (let i = 0; i < 10; i++) attack(`127.0.0.${a}`);
+    try {
+      await until(() => live.size >= 30 && refused > 0, 10000, 'the attackers to hold every slot they can get');
+      for (let probe = 0; probe < 11; probe++) {
+        const c = await svc.client('viewer');
+        assert.equal(await c.call('ping'), 'pong');
+        await c.close();
+      }
+      assert.ok(live.size <= 30, `at most 3 unauthenticated connections per address: ${live.size}`);
+    } finally {
+      running = false;
+      await closeAll([...live]);
+    }
   });
 });

@@ -47,6 +47,27 @@ describe('external streams', () => {
     await op.close();
   });
 
+  it('credentials in stream URLs are shown to admins only (issue 15 defect 8); the redacted URL removes the stream', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'src', ...SMALL }] } });
+    t.after(() => svc.stop());
+    const secretUrl = `rtsp://admin:S3cr3tPw@127.0.0.1:${svc.rtspPort}/camera0`;
+    const redacted = `rtsp://***:***@127.0.0.1:${svc.rtspPort}/camera0`;
+    const op = await svc.client('operator');
+    const viewer = await svc.client('viewer');
+    const admin = await svc.client('admin');
+    t.after(() => Promise.all([op.close(), viewer.close(), admin.close()]));
+    const added = await op.call('add_external_stream', { stream_url: secretUrl, stream_name: 'withauth' });
+    assert.equal(added.stream_url, redacted);
+    for (const c of [viewer, op]) {
+      const listed = await c.call('get_external_streams');
+      assert.equal(listed.external_streams[0]!.url, redacted);
+      assert.ok(!JSON.stringify(listed).includes('S3cr3tPw'), 'no password anywhere in the reply');
+    }
+    assert.equal((await admin.call('get_external_streams')).external_streams[0]!.url, secretUrl);
+    assert.equal((await op.call('remove_external_stream', { stream_url: redacted })).status, 'REMOVED');
+    assert.equal((await admin.call('get_external_streams')).total_count, 0);
+  });
+
   it('discovery probes configured hosts with real RTSP requests; disabled discovery answers -32030', async (t) => {
     const svc = await startService({ test_cameras: { patterns: [{ name: 'src', ...SMALL }] } });
     t.after(() => svc.stop());

@@ -3,7 +3,8 @@
  * FAILED disk_full, earlier files stay playable, new recordings and snapshots are refused.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -77,5 +78,71 @@ describe('disk full', () => {
     t.diagnostic(`ENOSPC after ${failed.duration} s, ${failed.file_size} bytes`);
     assert.ok(decodedFrames(file) > 0, 'what was written before the disk filled plays');
     assert.ok(readFileSync(earlierFile).equals(earlierBytes), 'the earlier recording is untouched');
+  });
+});
+
+describe('storage failures answer at once (issue 15 defect 4)', () => {
+  it('a read-only recordings folder: start_recording and take_snapshot answer -32050 storage_not_writable, the camera is not stuck, SIGTERM exits 0 in time', async (t) => {
+    const defer = deferrer(t);
+    const dir = mkdtempSync(join(tmpdir(), 'camera-service-ro-'));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
+    for (const sub of ['recordings', 'snapshots']) {
+      mkdirSync(join(dir, sub));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', join(dir, sub)]);
+      defer(() => spawnSync('umount', [join(dir, sub)]));
+    }
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...CAM }] }, storage: { min_free_bytes: 0 } }, { dir, keep: true });
+    let stopped = false;
+    defer(() => (stopped ? undefined : svc.stop()));
+    const c = await svc.client('operator');
+    defer(() => c.close().catch(() => undefined));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await assert.rejects(c.call('start_recording', { device: 'camera0' }), (e: { code: number; data: { reason: string; dependency: string } }) => {
+        assert.deepEqual([e.code, e.data.reason, e.data.dependency], [-32050, 'storage_not_writable', 'storage']);
+        return true;
+      });
+    }
+    for (const params of [{ device: 'camera0' }, { device: 'camera0', format: 'png' }]) {
+      await assert.rejects(c.call('take_snapshot', params), (e: { code: number; data: { reason: string } }) => {
+        assert.deepEqual([e.code, e.data.reason], [-32050, 'storage_not_writable']);
+        return true;
+      });
+    }
+    const st = await c.call('get_camera_status', { device: 'camera0' });
+    assert.equal(st.status, 'CONNECTED');
+    const t0 = Date.now();
+    const { code } = await svc.stop();
+    stopped = true;
+    t.diagnostic(`SIGTERM to exit: ${Date.now() - t0} ms`);
+    assert.equal(code, 0, 'a clean shutdown, not "graceful shutdown timed out"');
+  });
+
+  it('a full disk without a floor: start_recording and take_snapshot answer -32050 disk_full, nothing is left behind', async (t) => {
+    const defer = deferrer(t);
+    const dir = mkdtempSync(join(tmpdir(), 'camera-service-full0-'));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
+    tmpfs(defer, join(dir, 'recordings'), '2m');
+    tmpfs(defer, join(dir, 'snapshots'), '2m');
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...CAM }] }, storage: { min_free_bytes: 0 } }, { dir, keep: true });
+    defer(() => svc.stop());
+    for (const sub of ['recordings', 'snapshots']) {
+      spawnSync('dd', ['if=/dev/zero', `of=${join(dir, sub, 'filler.bin')}`, 'bs=64k'], { stdio: 'ignore' });
+      assert.ok(free(join(dir, sub)) < 64 * 1024, `${sub} is full`);
+    }
+    const c = await svc.client('operator');
+    defer(() => c.close().catch(() => undefined));
+    await assert.rejects(c.call('start_recording', { device: 'camera0' }), (e: { code: number; data: { reason: string; dependency: string } }) => {
+      assert.deepEqual([e.code, e.data.reason, e.data.dependency], [-32050, 'disk_full', 'storage']);
+      return true;
+    });
+    for (const params of [{ device: 'camera0' }, { device: 'camera0', format: 'png' }]) {
+      await assert.rejects(c.call('take_snapshot', params), (e: { code: number; data: { reason: string } }) => {
+        assert.deepEqual([e.code, e.data.reason], [-32050, 'disk_full']);
+        return true;
+      });
+    }
+    assert.deepEqual(readdirSync(join(dir, 'recordings')), ['filler.bin'], 'no half-written recording');
+    assert.deepEqual(readdirSync(join(dir, 'snapshots')), ['filler.bin'], 'no half-written snapshot');
+    assert.ok(existsSync(join(dir, 'state')));
   });
 });

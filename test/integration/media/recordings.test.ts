@@ -86,6 +86,10 @@ describe('recordings', () => {
     const text = multi.body.toString('latin1');
     assert.ok(text.includes(`--${boundary}\r\ncontent-type: video/mp4\r\ncontent-range: bytes 0-3/${bytes.length}\r\n\r\n${bytes.subarray(0, 4).toString('latin1')}`));
     assert.ok(text.includes(`content-range: bytes 10-13/${bytes.length}\r\n\r\n${bytes.subarray(10, 14).toString('latin1')}\r\n--${boundary}--`));
+    // Overlapping ranges are coalesced: 16 × "0-" sends the file once (issue 15 item 14).
+    const overlapping = await rawRequest(svc.port, info.download_url, { headers: { ...auth, range: `bytes=${Array(16).fill('0-').join(',')}` } });
+    assert.deepEqual([overlapping.status, overlapping.headers['content-range']], [206, `bytes 0-${bytes.length - 1}/${bytes.length}`]);
+    assert.ok(overlapping.body.equals(bytes));
     const beyond = await rawRequest(svc.port, info.download_url, { headers: { ...auth, range: `bytes=${bytes.length}-` } });
     assert.deepEqual([beyond.status, beyond.headers['content-range']], [416, `bytes */${bytes.length}`]);
     assert.equal((await rawRequest(svc.port, info.download_url)).status, 401);

@@ -89,7 +89,8 @@ describe('snapshots', () => {
     assert.equal(low.filename, 'low.jpeg');
     assert.deepEqual(jpegSize(readFileSync(join(svc.dir, 'snapshots', 'low.jpeg'))), { width: CAM.width, height: CAM.height });
 
-    await assert.rejects(c.call('take_snapshot', { device: 'camera0', filename: 'front door' }), rejectsWith(-32020));
+    // An existing name is replaced, as the replaced service did (issue 15 item 9; was -32020).
+    assert.equal((await c.call('take_snapshot', { device: 'camera0', filename: 'front door' })).status, 'SUCCESS');
     await assert.rejects(c.call('take_snapshot', { device: 'camera0', filename: 'x.png', format: 'jpg' }), rejectsWith(-32602));
     await assert.rejects(c.call('take_snapshot', { device: 'camera0', quality: 101 }), rejectsWith(-32602));
     await assert.rejects(c.call('take_snapshot', { device: 'camera4' }), rejectsWith(-32010));

@@ -160,6 +160,28 @@ describe('streaming', () => {
     assert.ok(availableAfter < 5000, `all paths available after ${availableAfter} ms`);
   });
 
+  it('kill -9 of MediaMTX while an on-demand hook holds a reader and a recording runs: MediaMTX restarted, the hook ends with it', async (t) => {
+    // Issue 15 defect 1: the hook inherits MediaMTX's stdout/stderr, so waiting for those
+    // streams to close before treating MediaMTX as exited never ended, and the hook was orphaned.
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 } });
+    t.after(() => svc.stop());
+    const hooks = () => processesMatching('on-demand-hook.sh', ` ${svc.port} `);
+    const r = reader(svc, 'camera0');
+    t.after(() => r.stop());
+    await until(() => hooks().length === 1, 10000, 'the on-demand hook for the reader');
+    const [hook] = hooks();
+    const op = await svc.client('operator');
+    t.after(() => op.close());
+    await op.call('start_recording', { device: 'camera0' });
+    const mediamtxConfig = join(svc.dir, 'state', 'mediamtx.yml');
+    const [mtx] = processesMatching(mediamtxConfig);
+    process.kill(mtx!, 'SIGKILL');
+    await until(() => processesMatching(mediamtxConfig).some((p) => p !== mtx), 10000, 'MediaMTX restarted by the service');
+    await until(() => !hooks().includes(hook!), 10000, 'the hook of the killed MediaMTX to end');
+    await available(svc, 'camera0', 15000);
+    await ffprobe(url(svc, 'camera0'));
+  });
+
   it('a template with a bad placeholder stops the service at start with exit 2 naming the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bad-templates-'));
     cpSync(join(ROOT, 'ffmpeg-templates'), join(dir, 'templates'), { recursive: true });

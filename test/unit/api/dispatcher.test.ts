@@ -71,6 +71,22 @@ describe('JSON-RPC envelope', () => {
     assert.equal(r[2].error.code, -32601);
   });
 
+  it('a batch over the limit answers one -32600 and runs nothing: a handful before authentication, more after', async () => {
+    const before = calls.length;
+    const small = new Dispatcher(registry, {}, () => NOW, { maxBatch: 6, maxBatchUnauthenticated: 2 });
+    const run = async (frame: unknown[], session: Session) => JSON.parse((await small.handleFrame(JSON.stringify(frame), session))!);
+    const three = [req('echo', { device: 'camera0' }, 1), req('echo', { device: 'camera0' }, 2), req('echo', { device: 'camera0' }, 3)];
+    const anonReply = await run(three, anon());
+    assert.equal(anonReply.id, null);
+    assert.equal(anonReply.error.code, -32600);
+    assert.equal(anonReply.error.data.reason, 'batch too large: 3 requests, at most 2');
+    assert.match(anonReply.error.data.hint, /before authenticating \(up to 6 after\)/);
+    assert.deepEqual((await run(three, as('viewer'))).map((x: any) => x.id), [1, 2, 3]);
+    const huge = await run(Array.from({ length: 500_000 }, () => 0), as('viewer'));
+    assert.deepEqual([huge.error.code, huge.error.data.reason], [-32600, 'batch too large: 500000 requests, at most 6']);
+    assert.equal(calls.length, before + 3, 'only the admitted batch ran');
+  });
+
   it('runs notifications (no id) and sends no reply, even on error', async () => {
     const before = calls.length;
     assert.equal(await send({ jsonrpc: '2.0', method: 'echo', params: { device: 'camera1' } }, as('viewer')), undefined);
@@ -142,6 +158,7 @@ describe('params and handler errors', () => {
   it('passes RpcErrors through with their data', async () => {
     const r = await send(req('missing'), as('viewer'));
     assert.equal(r.error.code, -32010);
+    assert.equal(r.error.message, 'Camera not found');
     assert.deepEqual({ resource: r.error.data.resource, id: r.error.data.id }, { resource: 'camera', id: 'camera9' });
   });
 

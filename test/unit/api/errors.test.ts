@@ -53,8 +53,17 @@ describe('error catalog', () => {
     assert.deepEqual(made.map((e) => e.code), ERROR_CATALOG.map((e) => e.code));
     for (const [i, e] of made.entries()) {
       assert.deepEqual(Object.keys(e.data).sort(), [...ERROR_CATALOG[i]!.data].sort(), String(e.code));
-      assert.equal(e.message, ERROR_CATALOG[i]!.message);
+      // -32010 names what was not found ("Camera not found"; issue 15 item 9), the others use the catalog's message.
+      if (e.code === -32010) assert.equal(e.message, 'Camera not found');
+      else assert.equal(e.message, ERROR_CATALOG[i]!.message);
     }
+  });
+
+  it('-32010 messages read naturally', () => {
+    assert.equal(rpcErrors.notFound('recording', 'x.mp4').message, 'Recording not found');
+    assert.equal(rpcErrors.notFound('snapshot', 'x.jpg').message, 'Snapshot not found');
+    assert.equal(rpcErrors.notFound('external stream', 'rtsp://h/x').message, 'External stream not found');
+    assert.equal(rpcErrors.notFound('test camera', 'nope').message, 'Test camera not found');
   });
 
   it('scrubs file paths and everything after the first line, keeps URLs and single-segment paths', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { JwtVerifier, mintToken, TokenRejected } from '../../../src/api/auth/jwt.js';
+import { JwtVerifier, mintToken, tokenTimeProblem, TokenRejected } from '../../../src/api/auth/jwt.js';
 
 const SECRET = 'k'.repeat(40);
 const verifier = new JwtVerifier(SECRET, ['HS256']);
@@ -33,6 +33,23 @@ describe('JWT verification', () => {
   it('requires a known role', () => rejected(sign({ alg: 'HS256' }, { role: 'root', user_id: 'u', exp: now() + 60 }), /role/));
   it('requires a user id', () => rejected(sign({ alg: 'HS256' }, { role: 'viewer', exp: now() + 60 }), /user_id/));
   it('rejects garbage', () => rejected('not.a.jwt', /malformed|rejected/));
+  it('rejects a token issued a year in the future (issue 15 defect 10)', () =>
+    rejected(sign({ alg: 'HS256' }, { role: 'admin', user_id: 'u', iat: now() + 365 * 86400, exp: now() + 365 * 86400 + 60 }), /issued in the future/));
+  it('rejects a token valid for a century', () => rejected(sign({ alg: 'HS256' }, { role: 'admin', user_id: 'u', iat: now(), exp: now() + 100 * 365 * 86400 }), /lifetime exceeds/));
+  it('rejects a long-lived token without iat', () => rejected(sign({ alg: 'HS256' }, { role: 'admin', user_id: 'u', exp: now() + 31 * 86400 }), /lifetime exceeds/));
+
+  it('time claims, pure: 60 s of skew for iat, lifetime from iat (or now) up to the maximum', () => {
+    const limits = { maxLifetimeS: 3600, skewS: 60 };
+    const NOW = 1_800_000_000;
+    assert.equal(tokenTimeProblem({ iat: NOW, exp: NOW + 3600 }, NOW, limits), undefined);
+    assert.equal(tokenTimeProblem({ iat: NOW + 60, exp: NOW + 600 }, NOW, limits), undefined, 'a clock 60 s ahead is tolerated');
+    assert.match(tokenTimeProblem({ iat: NOW + 61, exp: NOW + 600 }, NOW, limits)!, /future/);
+    assert.equal(tokenTimeProblem({ iat: NOW - 3000, exp: NOW + 600 }, NOW, limits), undefined, 'the lifetime counts from iat');
+    assert.match(tokenTimeProblem({ iat: NOW, exp: NOW + 3661 }, NOW, limits)!, /lifetime exceeds the 3600 s/);
+    assert.equal(tokenTimeProblem({ exp: NOW + 3600 }, NOW, limits), undefined);
+    assert.match(tokenTimeProblem({ exp: NOW + 7200 }, NOW, limits)!, /lifetime/);
+    assert.match(tokenTimeProblem({ iat: 'yesterday', exp: NOW + 60 }, NOW, limits)!, /iat claim must be a number/);
+  });
 });
 
 describe('asymmetric JWTs', async () => {

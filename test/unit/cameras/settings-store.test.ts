@@ -37,9 +37,14 @@ describe('SettingsStore', () => {
     assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')).cameras, {});
   });
 
-  it('refuses a file that is not a settings file', () => {
+  it('a file that is not a settings file is moved aside and named; the store starts empty', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, '{"keys": []}');
-    assert.throws(() => new SettingsStore(file), /not a camera settings file/);
+    const lines: string[] = [];
+    const s = new SettingsStore(file, { error: (_o, msg) => void lines.push(msg) });
+    assert.deepEqual(s.get('k'), { controls: {} });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /bad\.json is unusable \(wrong shape: cameras/);
+    assert.ok(readdirSync(dir).some((n) => n.startsWith('bad.json.corrupt-')));
   });
 });

@@ -22,6 +22,14 @@ describe('Range header', () => {
     });
   });
 
+  it('overlapping and adjacent ranges are coalesced in file order: 16 × "0-" is the file once (issue 15 item 14)', () => {
+    assert.deepEqual(parseRange(`bytes=${Array(16).fill('0-').join(',')}`, size), { kind: 'ranges', ranges: [{ start: 0, end: 999 }] });
+    assert.deepEqual(parseRange('bytes=500-600, 0-10, 550-700, 11-20, -100', size), {
+      kind: 'ranges',
+      ranges: [{ start: 0, end: 20 }, { start: 500, end: 700 }, { start: 900, end: 999 }],
+    });
+  });
+
   it('nothing satisfiable: 416', () => {
     assert.deepEqual(parseRange('bytes=1000-', size), { kind: 'unsatisfiable' });
     assert.deepEqual(parseRange('bytes=-0', size), { kind: 'unsatisfiable' });

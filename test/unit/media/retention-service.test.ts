@@ -35,8 +35,11 @@ describe('retention service', () => {
     store.save(policy);
     assert.deepEqual(JSON.parse(readFileSync(store.file, 'utf8')), policy);
     assert.deepEqual(new PolicyStore(store.file, INITIAL).load(), policy);
+    // Issue 15: an unusable file no longer stops the service (test/unit/lib/state-files.test.ts).
     writeFileSync(store.file, '{broken');
-    assert.throws(() => new PolicyStore(store.file, INITIAL).load(), /unreadable/);
+    const lines: string[] = [];
+    assert.deepEqual(new PolicyStore(store.file, INITIAL, { error: (_o, m) => lines.push(m) }).load(), INITIAL);
+    assert.match(lines.join('\n'), /retention-policy\.json is unusable/);
   });
 
   it('scheduled cleanup under an age policy deletes old files of both kinds, never a busy one', async (t) => {
