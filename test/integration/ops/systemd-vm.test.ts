@@ -45,6 +45,7 @@ describe('camera-service.service under a real systemd (VM lane)', { skip: unavai
   it('notify start, hardening, watchdog restart and clean stop', { timeout: 600_000 }, async (t) => {
     const mtx = spawnSync(join(ROOT, 'scripts', 'provision-mediamtx.sh'), { encoding: 'utf8' });
     assert.equal(mtx.status, 0, mtx.stderr);
+    assert.doesNotMatch(mtx.stdout.trim(), /^\/(tmp|run)\//, 'the MediaMTX binary must not be cached under /tmp or /run, which the VM guest does not see (set CAMERA_SERVICE_CACHE or HOME elsewhere)');
     const res = await runInVm(SCRIPT, { timeoutMs: 330_000, guestTimeoutMs: 300_000, env: { MTX: mtx.stdout.trim() } });
     const progress = (() => {
       try {
