@@ -5,10 +5,10 @@
  * vanished mid-probe or is not yet accessible (udev has not fixed its permissions) from a
  * real probe failure.
  */
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { runOnce } from '../process/run-once.js';
 import { parseListFormatsExt, type PixelFormat } from './v4l2-formats.js';
 import { parseV4l2Info, type V4l2Info } from './v4l2-info.js';
 
@@ -23,55 +23,6 @@ export type ProbeFailure = 'permission' | 'gone' | 'timeout' | 'failed' | 'parse
 export type ProbeResult =
   | { ok: true; info: V4l2Info; formats: PixelFormat[]; durationMs: number }
   | { ok: false; failure: ProbeFailure; message: string; durationMs: number };
-
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  spawnError?: Error;
-}
-
-/**
- * Runs a short command to completion within `timeoutMs`, after which its process group is
- * killed (SIGKILL).
- * Output is collected as raw chunks: vivid's format list is ~4,000 lines, and line-by-line
- * events cost more than the parse under QEMU TCG.
- */
-export function runWithTimeout(argv: readonly string[], timeoutMs: number): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const [cmd, ...args] = argv;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    let spawnError: Error | undefined;
-    // Own process group, so a timeout kills anything the command started too.
-    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: true });
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.once('error', (e) => (spawnError = e));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, timeoutMs);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        timedOut,
-        ...(spawnError ? { spawnError } : {}),
-      });
-    });
-  });
-}
 
 /** Why the node cannot be opened right now, or null when it can. */
 export async function accessProblem(devnode: string): Promise<'permission' | 'gone' | null> {
@@ -106,7 +57,9 @@ export async function probeNode(devnode: string, opts: ProbeOptions): Promise<Pr
   if (problem === 'permission') return { ok: false, failure: 'permission', message: 'no permission to open the device node yet', durationMs: took() };
   if (problem === 'gone') return { ok: false, failure: 'gone', message: 'the device node is gone', durationMs: took() };
 
-  const r = await runWithTimeout([opts.binary ?? 'v4l2-ctl', '-d', devnode, '--info', '--list-formats-ext'], opts.timeoutMs);
+  // Output is collected as raw chunks (vivid's format list is ~4,000 lines; line events cost
+  // more than the parse under QEMU TCG); past the time limit the process group is killed.
+  const r = await runOnce([opts.binary ?? 'v4l2-ctl', '-d', devnode, '--info', '--list-formats-ext'], { timeoutMs: opts.timeoutMs, graceMs: 0 });
   if (r.spawnError) return { ok: false, failure: 'failed', message: `cannot run v4l2-ctl: ${r.spawnError.message}`, durationMs: took() };
   if (r.timedOut) {
     if (!(await exists(devnode))) return { ok: false, failure: 'gone', message: 'the device node vanished during the probe', durationMs: took() };
