@@ -36,6 +36,8 @@ export interface BenchOptions {
   nodeFlags: string[] | undefined;
   /** Node binary of the started service (default: the one running the bench). */
   node: string | undefined;
+  /** Samples per figure of the waits scenario. */
+  waitsSamples: number;
   smoke: boolean;
 }
 
@@ -46,7 +48,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --side-by-side        with --target: measure this service too, in the same run
   --compare FILE        print each figure beside the same figure of an older results file
   --out DIR             where results go (default bench/results)
-  --only a,b / --skip a,b   scenarios by name: memory, latency, connections, fanout, cameras, mqtt
+  --only a,b / --skip a,b   scenarios by name: memory, latency, connections, fanout, cameras, waits, mqtt
   --repeats N           runs per figure (default 3)
   --duration S          seconds per latency cell (default 2)
   --rates a,b,c         req/s (default 500,1000,2000)
@@ -62,6 +64,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
                         "" for none), e.g. --node-flags="--lite-mode" --compare <baseline>
   --node PATH           Node binary of the started service (default: the one running the bench), e.g.
                         --node "$(scripts/provision-node.sh)" for the Node LTS
+  --waits-samples N     samples per figure of the waits scenario (default 50)
   --smoke               tiny numbers (seconds): keeps the suite working in CI; figures are meaningless`;
 
 const list = (s: string | undefined, dflt: number[]) => (s ? s.split(',').map(Number).filter((n) => n > 0) : dflt);
@@ -93,6 +96,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'node-flags': { type: 'string' },
       node: { type: 'string' },
       smoke: { type: 'boolean' },
+      'waits-samples': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,6 +127,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     fanoutEvents: num(values['fanout-events'], smoke ? 4 : 30),
     fanoutTrigger: values['fanout-trigger'] ?? [],
     settle: smoke ? 0.3 : 3,
+    waitsSamples: num(values['waits-samples'], smoke ? 2 : 50),
     serviceEnv: Object.fromEntries(
       (values['service-env'] ?? []).map((kv) => {
         const i = kv.indexOf('=');

@@ -23,7 +23,7 @@ export function cameraGap(caps: Caps, subject?: Subject): string | undefined {
 }
 
 /** Polls `probe` every `everyMs` until it returns true; resolves with the elapsed ms, rejects on timeout. */
-async function until(probe: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 10): Promise<number> {
+export async function until(probe: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 10): Promise<number> {
   const t0 = performance.now();
   while (performance.now() - t0 < timeoutMs) {
     if (await probe()) return performance.now() - t0;
@@ -114,7 +114,7 @@ const byComm = (s: Subject, re: RegExp) => s.children().filter((p) => re.test(p.
 const FFMPEG = /^ffmpeg/;
 const MEDIAMTX = /mediamtx/i;
 
-async function adminClient(s: Subject): Promise<CameraServiceClient> {
+export async function adminClient(s: Subject): Promise<CameraServiceClient> {
   const c = await CameraServiceClient.connect(s.url, { timeoutMs: 30000 });
   await c.authenticate(await s.token('admin'));
   return c;
@@ -125,7 +125,7 @@ function connectedCameras(caps: Caps): string[] {
 }
 
 /** A fresh service with `n` test-pattern cameras (and `overrides`); skips the scenario if that is impossible. */
-async function withCameras(ctx: Ctx, out: Out, n: number, overrides: Record<string, unknown> = {}): Promise<{ s: Subject; caps: Caps; cams: string[] } | undefined> {
+export async function withCameras(ctx: Ctx, out: Out, n: number, overrides: Record<string, unknown> = {}): Promise<{ s: Subject; caps: Caps; cams: string[] } | undefined> {
   const s = await ctx.subject({ overrides: { ...(testCameraConfig(n) ?? {}), ...overrides } });
   const caps = await ctx.caps(s);
   const gap = cameraGap(caps, s);

@@ -5,6 +5,7 @@ import { fanout } from './fanout.js';
 import { latency } from './latency.js';
 import { memory } from './memory.js';
 import { mqtt } from './mqtt.js';
+import { waits } from './waits.js';
 import type { Scenario } from './types.js';
 
-export const SCENARIOS: Scenario[] = [memory, latency, fanout, connections, controlPath, cameraCycles, cameraScale, mediaLatency, mqtt];
+export const SCENARIOS: Scenario[] = [memory, latency, fanout, connections, controlPath, cameraCycles, cameraScale, mediaLatency, waits, mqtt];
