@@ -9,8 +9,10 @@ import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { startService, until } from '../../helpers/service.js';
 
-async function authenticated(url: string, token: string, opts: { autoPong?: boolean } = {}): Promise<WebSocket> {
-  const ws = new WebSocket(url, { autoPong: opts.autoPong ?? true });
+/** An authenticated raw connection; `pings` counts the pings it received from the start. */
+async function authenticated(url: string, token: string, opts: { autoPong?: boolean } = {}): Promise<WebSocket & { pings: number[] }> {
+  const ws = Object.assign(new WebSocket(url, { autoPong: opts.autoPong ?? true }), { pings: [] as number[] });
+  ws.on('ping', () => ws.pings.push(Date.now()));
   await once(ws, 'open');
   ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'authenticate', params: { auth_token: token }, id: 1 }));
   const [data] = (await once(ws, 'message')) as [Buffer];
@@ -19,25 +21,22 @@ async function authenticated(url: string, token: string, opts: { autoPong?: bool
 }
 
 describe('heartbeat', () => {
-  it('a client that stops answering pings is cut off within two intervals; one that answers stays', { timeout: 30_000 }, async (t) => {
+  it('a client that stops answering pings is cut off (a round after its first ping); one that answers stays', { timeout: 30_000 }, async (t) => {
     const svc = await startService({ server: { heartbeat_interval_s: 1 } });
     t.after(() => svc.stop());
     const token = await svc.token('viewer');
+    const openedAt = Date.now();
     const mute = await authenticated(svc.wsUrl, token, { autoPong: false });
     const healthy = await authenticated(svc.wsUrl, token);
-    let mutePings = 0;
-    let healthyPings = 0;
-    mute.on('ping', () => mutePings++);
-    healthy.on('ping', () => healthyPings++);
-    const openedAt = Date.now();
     const [code] = (await once(mute, 'close')) as [number];
     const cutAfterMs = Date.now() - openedAt;
     assert.equal(code, 1006, 'terminated, no closing handshake');
-    assert.ok(mutePings >= 1, 'it was pinged before it was cut off');
-    assert.ok(cutAfterMs <= 2_500, `cut off after ${cutAfterMs} ms (two intervals of 1 s plus a tick)`);
+    assert.ok(mute.pings.length >= 1, 'it was pinged before it was cut off');
+    // Two rounds at most (its first ping, then the check a round later); loose, for a busy machine.
+    assert.ok(cutAfterMs <= 5_000, `cut off after ${cutAfterMs} ms (interval 1 s)`);
     t.diagnostic(`unanswered pings: cut off ${cutAfterMs} ms after connecting`);
 
-    await until(() => healthyPings >= 3, 10_000, 'three pings to the healthy client');
+    await until(() => healthy.pings.length >= 3, 10_000, 'three pings to the healthy client');
     assert.equal(healthy.readyState, WebSocket.OPEN, 'a client that answers stays');
     healthy.send(JSON.stringify({ jsonrpc: '2.0', method: 'ping', id: 2 }));
     const [pong] = (await once(healthy, 'message')) as [Buffer];
@@ -53,6 +52,7 @@ describe('heartbeat', () => {
     const token = await svc.token('viewer');
     const clients = await Promise.all(Array.from({ length: 100 }, () => authenticated(svc.wsUrl, token)));
     t.after(() => clients.forEach((c) => c.terminate()));
+    // The first ping each connection gets after all of them are open.
     const firstPing: number[] = [];
     await Promise.all(clients.map((c) => once(c, 'ping').then(() => firstPing.push(Date.now()))));
     const spreadMs = Math.max(...firstPing) - Math.min(...firstPing);
