@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ffprobeFor } from './media/probe.js';
-import { runFfmpegOnce } from './streaming/ffmpeg/one-shot.js';
+import { findExecutable } from './process/child-process.js';
 import { checkJwtSettings, mintToken } from './api/auth/jwt.js';
 import { KEYS_USAGE, runKeysCommand } from './api/auth/keys-cli.js';
 import { isRole } from './api/auth/roles.js';
@@ -50,13 +50,17 @@ async function checkedConfigOrExit(file: string | undefined): Promise<Config> {
 }
 
 /** FFmpeg and ffprobe must run (`-version`): without them nothing streams, records or probes. */
+/**
+ * FFmpeg and ffprobe must be there: found on PATH (or at the configured path) and executable.
+ * Checked without running them, so a slow machine (or emulation) cannot turn a start-up
+ * timeout into a configuration error.
+ */
 async function missingTools(ffmpeg: string): Promise<string[]> {
   const tools: [string, string][] = [
     ['streaming.ffmpeg_binary', ffmpeg],
     ['streaming.ffmpeg_binary (its ffprobe)', ffprobeFor(ffmpeg)],
   ];
-  const results = await Promise.all(tools.map(([, bin]) => runFfmpegOnce([bin, '-version'], { timeoutMs: 10_000 })));
-  return results.flatMap((r, i) => (r.ok ? [] : [`${tools[i]![0]}: ${tools[i]![1]} cannot be run (${r.summary}); install ffmpeg or set the key`]));
+  return tools.flatMap(([key, bin]) => (findExecutable(bin) ? [] : [`${key}: ${bin} is not an executable file${bin.includes('/') ? '' : ' on PATH'}; install ffmpeg or set the key`]));
 }
 
 async function main(): Promise<void> {

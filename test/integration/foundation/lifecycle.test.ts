@@ -186,8 +186,8 @@ describe('daemon lifecycle', () => {
     const r2 = spawnSync(process.execPath, [MAIN, '--config', file2], { encoding: 'utf8', timeout: 20000 });
     rmSync(dir2, { recursive: true, force: true });
     assert.equal(r2.status, 2, r2.stderr);
-    assert.match(r2.stderr, /streaming\.ffmpeg_binary: \/nonexistent\/ffmpeg cannot be run/);
-    assert.match(r2.stderr, /streaming\.ffmpeg_binary \(its ffprobe\): \/nonexistent\/ffprobe cannot be run/);
+    assert.match(r2.stderr, /streaming\.ffmpeg_binary: \/nonexistent\/ffmpeg is not an executable file/);
+    assert.match(r2.stderr, /streaming\.ffmpeg_binary \(its ffprobe\): \/nonexistent\/ffprobe is not an executable file/);
   });
 
   it('a missing MediaMTX binary stops the daemon with exit code 1 and says what to do', async () => {
