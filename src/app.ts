@@ -75,11 +75,11 @@ export class App {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     const mtx = config.mediamtx;
-    this.mediamtxApi = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms });
     const binary = mtx.managed ? resolveMediaMtxBinary(mtx.binary, env) : '';
     const managed = mtx.managed
       ? new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }))
       : undefined;
+    this.mediamtxApi = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms, ...(managed ? { credentials: managed.apiCredentials } : {}) });
     // In managed mode only the MediaMTX the service started counts (not another one on its API port).
     const identify = managed
       ? async () =>

@@ -30,7 +30,7 @@ async function available(svc: RunningService, id: string, timeoutMs = 10000): Pr
 
 /** The id of the session publishing `path` in MediaMTX, or undefined when nothing publishes. */
 async function mediamtxSource(svc: RunningService, path: string): Promise<string | undefined> {
-  const r = await fetch(`${svc.mediamtxApiUrl}/v3/paths/get/${path}`);
+  const r = await fetch(`${svc.mediamtxApiUrl}/v3/paths/get/${path}`, { headers: svc.mediamtxHeaders });
   if (!r.ok) return undefined;
   const p = (await r.json()) as { ready?: boolean; available?: boolean; source?: { id?: string } | null };
   return (p.available ?? p.ready) && p.source?.id ? p.source.id : undefined;
