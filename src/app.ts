@@ -121,6 +121,7 @@ export class App {
       mediamtx: this.mediamtxApi,
       log: log.child({ module: 'streaming' }),
       servicePort: () => this.port,
+      ...(managed ? { publishCredentials: managed.publishCredentials } : {}),
     });
     this.media = createMedia({
       config,

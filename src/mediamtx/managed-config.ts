@@ -16,7 +16,13 @@ import type { Config } from '../config/schema.js';
 const LOOPBACK = ['127.0.0.1', '::1'];
 const API = [{ action: 'api' }, { action: 'metrics' }, { action: 'pprof' }];
 
-export function renderManagedConfig(mtx: Config['mediamtx'], marker = 'camera-service', apiUser: { user: string; pass: string } = { user: 'camera-service', pass: '' }): string {
+export function renderManagedConfig(
+  mtx: Config['mediamtx'],
+  marker = 'camera-service',
+  apiUser: { user: string; pass: string } = { user: 'camera-service', pass: '' },
+  /** Who may publish (the service's FFmpeg publishers); without a password any loopback client may. */
+  publisher: { user: string; pass: string } = { user: 'publisher', pass: '' },
+): string {
   const api = new URL(mtx.api_url);
   const at = (port: number) => `${mtx.listen_host}:${port}`;
   const doc: Record<string, unknown> = {
@@ -32,7 +38,9 @@ export function renderManagedConfig(mtx: Config['mediamtx'], marker = 'camera-se
       ...(apiUser.pass === ''
         ? [{ user: 'any', pass: '', ips: LOOPBACK, permissions: [{ action: 'publish', path: '' }, ...API] }]
         : [
-            { user: 'any', pass: '', ips: LOOPBACK, permissions: [{ action: 'publish', path: '' }] },
+            publisher.pass === ''
+              ? { user: 'any', pass: '', ips: LOOPBACK, permissions: [{ action: 'publish', path: '' }] }
+              : { user: publisher.user, pass: publisher.pass, ips: LOOPBACK, permissions: [{ action: 'publish', path: '' }] },
             { user: apiUser.user, pass: apiUser.pass, ips: LOOPBACK, permissions: API },
           ]),
     ],

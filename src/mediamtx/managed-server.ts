@@ -44,6 +44,8 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
   readonly marker = `camera-service-${randomBytes(8).toString('hex')}`;
   /** What the MediaMTX API requires (a fresh password per run; only in its config file, mode 0600). */
   readonly apiCredentials = { user: 'camera-service', pass: randomBytes(18).toString('base64url') };
+  /** What publishing requires (the service's FFmpeg publishers only; issue 15 defect 6). */
+  readonly publishCredentials = { user: 'publisher', pass: randomBytes(18).toString('base64url') };
   readonly #policy: BackoffPolicy;
   #attempt = 0;
   /** Addresses whose "in use" was already reported (until a stable run). */
@@ -74,7 +76,7 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
     mkdirSync(dirname(this.configFile), { recursive: true });
     const tmp = `${this.configFile}.tmp`;
     rmSync(tmp, { force: true });
-    writeFileSync(tmp, renderManagedConfig(this.cfg, this.marker, this.apiCredentials), { mode: 0o600 });
+    writeFileSync(tmp, renderManagedConfig(this.cfg, this.marker, this.apiCredentials, this.publishCredentials), { mode: 0o600 });
     renameSync(tmp, this.configFile);
     this.#spawn();
   }
