@@ -87,11 +87,11 @@ export class App {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     const mtx = config.mediamtx;
-    this.mediamtxApi = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms });
     const binary = mtx.managed ? resolveMediaMtxBinary(mtx.binary, env) : '';
     const managed = mtx.managed
       ? new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }))
       : undefined;
+    this.mediamtxApi = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms, ...(managed ? { credentials: managed.apiCredentials } : {}) });
     // In managed mode only the MediaMTX the service started counts (not another one on its API port).
     const identify = managed
       ? async () =>
@@ -154,6 +154,7 @@ export class App {
       // Saved camera controls go back before the publisher opens the device, and again once it
       // runs (some drivers reset controls when streaming starts).
       beforePublish: (id) => (this.cameras.get(id)?.kind === 'v4l2' ? this.settings.reapply(id, 'reapplied_before_publisher_start') : Promise.resolve()),
+      ...(managed ? { publishCredentials: managed.publishCredentials } : {}),
     });
     this.media = createMedia({
       config,

@@ -28,8 +28,9 @@ export interface Subject {
   children(): ProcInfo[];
   /** The self subject's data directory. */
   dir?: string;
-  /** The managed MediaMTX's API (self only). */
+  /** The managed MediaMTX's API (self only) and the headers it needs (its credentials). */
   mediamtxApiUrl?: string;
+  mediamtxHeaders?: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +117,7 @@ export async function startSelf(opts: SelfOptions = {}): Promise<Subject> {
     children: () => descendants(pid),
     dir,
     mediamtxApiUrl: svc.mediamtxApiUrl,
+    mediamtxHeaders: svc.mediamtxHeaders,
     stop: async () => {
       await svc.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -40,7 +40,7 @@ interface PathState {
 /** The MediaMTX runtime state of a path (undefined: no such path, or MediaMTX not answering). */
 async function mtxPath(s: Subject, name: string): Promise<PathState | undefined> {
   try {
-    const res = await fetch(`${s.mediamtxApiUrl}/v3/paths/get/${name}`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${s.mediamtxApiUrl}/v3/paths/get/${name}`, { headers: s.mediamtxHeaders ?? {}, signal: AbortSignal.timeout(1000) });
     return res.ok ? ((await res.json()) as PathState) : undefined;
   } catch {
     return undefined;
@@ -49,7 +49,7 @@ async function mtxPath(s: Subject, name: string): Promise<PathState | undefined>
 
 async function mtxConfiguredPaths(s: Subject): Promise<Set<string>> {
   try {
-    const res = await fetch(`${s.mediamtxApiUrl}/v3/config/paths/list?itemsPerPage=1000`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${s.mediamtxApiUrl}/v3/config/paths/list?itemsPerPage=1000`, { headers: s.mediamtxHeaders ?? {}, signal: AbortSignal.timeout(1000) });
     if (!res.ok) return new Set();
     return new Set(((await res.json()) as { items: { name: string }[] }).items.map((p) => p.name));
   } catch {
@@ -70,7 +70,7 @@ async function watchPaths(s: Subject, names: string[], want: 'present' | 'absent
     if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for paths ${want}: ${names.filter((n) => !seen.has(n)).join(', ')}`);
     let listed: Set<string> | undefined;
     try {
-      const res = await fetch(`${s.mediamtxApiUrl}/v3/config/paths/list?itemsPerPage=1000`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${s.mediamtxApiUrl}/v3/config/paths/list?itemsPerPage=1000`, { headers: s.mediamtxHeaders ?? {}, signal: AbortSignal.timeout(1000) });
       if (res.ok) listed = new Set(((await res.json()) as { items: { name: string }[] }).items.map((p) => p.name));
     } catch {
       /* not answering: try again */

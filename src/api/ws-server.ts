@@ -8,7 +8,8 @@
  * - upgrades: Origin allow-list (403), total connections (503), connections per IP (429);
  *   connections not yet authenticated have a smaller pool (the rest of the total is reserved
  *   for authenticated ones) and a per-IP limit (429); a newcomer finding the pool full closes
- *   the unauthenticated connection that has waited longest (4001), never an authenticated one;
+ *   (4001) the longest-waiting one of the address holding the most, when its own address holds
+ *   fewer or that one has had a second to authenticate; never an authenticated one;
  * - before authentication a message may be at most `unauthenticatedMaxMessage` bytes (else the
  *   connection is closed with 1009) and a batch a handful of requests (the dispatcher);
  * - requests: a token bucket per connection (each batch element counts) → -32040;
@@ -126,7 +127,7 @@ export class RpcWebSocketServer {
    * Open connections not yet authenticated, oldest first, with what releases their slots; a
    * connection leaves on authenticating (authenticated connections cost nothing here).
    */
-  readonly #unauth = new Map<WebSocket, { releaseUnauth: () => void; releaseAll: () => void }>();
+  readonly #unauth = new Map<WebSocket, { ip: string; releaseUnauth: () => void; releaseAll: () => void }>();
   readonly #limits: WsLimits;
   #heartbeat: NodeJS.Timeout | undefined;
   /** Connections dealt into heartbeat slices: each tick pings one slice, a round covers all. */
@@ -184,7 +185,7 @@ export class RpcWebSocketServer {
       fromIp: this.#counter.from(ip),
       unauthenticated: this.#unauthCounter.total,
       unauthenticatedFromIp: this.#unauthCounter.from(ip),
-      oldestUnauthenticatedMs: this.#oldestUnauthenticatedMs(),
+      ...(this.#poolFull() ? { candidate: this.#candidate() } : {}),
     });
     if (!decision.ok) {
       this.opts.log.debug({ ip, origin, status: decision.status, reason: decision.reason }, 'websocket upgrade refused');
@@ -208,34 +209,45 @@ export class RpcWebSocketServer {
     };
     socket.once('close', releaseAll);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      this.#unauth.set(ws, { releaseUnauth, releaseAll });
+      this.#unauth.set(ws, { ip, releaseUnauth, releaseAll });
       this.#accept(ws, req, ip, socket);
     });
   }
 
-  #oldestUnauthenticatedMs(): number | undefined {
-    for (const ws of this.#unauth.keys()) {
-      const since = this.#conns.get(ws)?.unauthSince;
-      return since === undefined ? undefined : performance.now() - since;
-    }
+  #poolFull(): boolean {
+    return this.#counter.total >= this.#limits.maxConnections || this.#unauthCounter.total >= Math.min(this.#limits.maxUnauthenticated, this.#limits.maxConnections);
+  }
+
+  /** The longest-waiting open unauthenticated connection of the address holding the most of them. */
+  #victim(): WebSocket | undefined {
+    let heaviest = 0;
+    for (const slot of this.#unauth.values()) heaviest = Math.max(heaviest, this.#unauthCounter.from(slot.ip));
+    for (const [ws, slot] of this.#unauth) if (this.#unauthCounter.from(slot.ip) === heaviest) return ws;
     return undefined;
   }
 
-  /** Closes the unauthenticated connection that has waited longest (4001) and frees its slots at once. */
+  #candidate(): { waitedMs: number; fromIp: number } | undefined {
+    const ws = this.#victim();
+    const slot = ws && this.#unauth.get(ws);
+    const since = ws && this.#conns.get(ws)?.unauthSince;
+    return slot && since !== undefined ? { waitedMs: performance.now() - since, fromIp: this.#unauthCounter.from(slot.ip) } : undefined;
+  }
+
+  /** Closes the displacement candidate (4001) and frees its slots at once. */
   #evictOldestUnauthenticated(): boolean {
-    for (const [ws, slot] of this.#unauth) {
-      this.#unauth.delete(ws);
-      slot.releaseAll();
-      const conn = this.#conns.get(ws);
-      if (conn) {
-        conn.closing = true;
-        conn.closeReason = 'auth_timeout';
-      }
-      ws.close(CloseCode.AuthenticationTimeout, 'not authenticated; room made for a new connection');
-      setTimeout(() => ws.terminate(), 1000).unref();
-      return true;
+    const ws = this.#victim();
+    const slot = ws && this.#unauth.get(ws);
+    if (!ws || !slot) return false;
+    this.#unauth.delete(ws);
+    slot.releaseAll();
+    const conn = this.#conns.get(ws);
+    if (conn) {
+      conn.closing = true;
+      conn.closeReason = 'auth_timeout';
     }
-    return false;
+    ws.close(CloseCode.AuthenticationTimeout, 'not authenticated; room made for a new connection');
+    setTimeout(() => ws.terminate(), 1000).unref();
+    return true;
   }
 
   /** The connection has authenticated: it leaves the unauthenticated pool. */

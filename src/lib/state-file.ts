@@ -139,3 +139,21 @@ function syncDir(dir: string): void {
     if (fd !== undefined) closeSync(fd);
   }
 }
+
+/**
+ * The names `main` gained meanwhile (camera settings store, issue 16), kept so both branches
+ * share this one module: `writeJsonAtomic` is writeStateFile; `readJsonFile` parses without
+ * validation (undefined when the file does not exist; prefer loadStateFile).
+ */
+export const writeJsonAtomic = writeStateFile;
+
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return JSON.parse(text) as unknown;
+}

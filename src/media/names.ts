@@ -75,11 +75,11 @@ export function snapshotExtension(format: SnapshotFormat): 'jpg' | 'jpeg' | 'png
 }
 
 /**
- * Default snapshot name: `camera0_2026-01-15_14-30-00_123.jpg` (milliseconds keep bursts apart);
- * a second one in the same millisecond is `…_123-2.jpg`, and so on (`seq`).
+ * Default snapshot name: `camera0_2026-01-15_14-30-00_123.jpg` (milliseconds keep bursts apart;
+ * the snapshot service makes a second one in the same millisecond `…_123_1.jpg`).
  */
-export function defaultSnapshotName(camera: string, at: Date, format: SnapshotFormat, seq = 1): string {
-  return `${camera}_${fileTimestamp(at)}_${pad(at.getUTCMilliseconds(), 3)}${seq > 1 ? `-${seq}` : ''}.${snapshotExtension(format)}`;
+export function defaultSnapshotName(camera: string, at: Date, format: SnapshotFormat): string {
+  return `${camera}_${fileTimestamp(at)}_${pad(at.getUTCMilliseconds(), 3)}.${snapshotExtension(format)}`;
 }
 
 const IMAGE_EXT = /\.(jpe?g|png)$/i;

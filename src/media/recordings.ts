@@ -120,9 +120,14 @@ interface Session {
 export class RecordingManager extends EventEmitter<RecordingEvents> {
   readonly #sessions = new Map<string, Session>();
   #closed = false;
+  /** Rejects once close() is called: a start in progress gives up instead of holding up the shutdown. */
+  readonly #closing: Promise<never>;
+  #abortStarts!: (err: Error) => void;
 
   constructor(private readonly d: RecordingDeps) {
     super();
+    this.#closing = new Promise<never>((_r, reject) => (this.#abortStarts = reject));
+    this.#closing.catch(() => undefined);
     d.library.addBusyCheck(
       (kind, name) => kind === 'recordings' && [...this.#sessions.values()].some((s) => s.base !== '' && partNumberOf(name, s.base, s.ext) !== undefined),
       () => [...this.#sessions.values()].map((s) => ({ kind: 'recordings' as const, base: s.base, ext: s.ext })),
@@ -181,9 +186,16 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       await access(this.d.library.dirs.recordings, constants.W_OK);
       s.base = await this.#freeBase(device, now, ext);
       s.info.filename = partName(s.base, ext, 1);
-      await this.d.streams.acquire(device, 'recording');
+      const acquiring = this.d.streams.acquire(device, 'recording');
+      try {
+        await this.#unlessClosing(acquiring);
+      } catch (err) {
+        // Given up (shutdown) while the publisher starts: release the use once it is granted.
+        acquiring.then(() => this.d.streams.release(device, 'recording').catch(() => undefined), () => undefined);
+        throw err;
+      }
       acquired = true;
-      await this.d.waitAvailable(device, this.d.startTimeoutMs);
+      await this.#unlessClosing(this.d.waitAvailable(device, this.d.startTimeoutMs));
       this.d.journal.write({ camera: device, base: s.base, ext, format, startedAt: s.info.startedAt, state: 'recording' });
       const command = recorderCommand({
         binary: this.d.ffmpegBinary,
@@ -196,7 +208,7 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       const proc = new RecorderProcess(command, this.d.library.dirs.recordings, s.base, ext, camera.mode?.fps);
       await proc.start();
       s.proc = proc;
-      await this.#firstFrame(proc);
+      await this.#unlessClosing(this.#firstFrame(proc));
     } catch (err) {
       await this.#abortStart(s, acquired);
       if (err instanceof RecordingError) throw err;
@@ -243,6 +255,7 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
   /** Shutdown: ends every session (files finalized; mp4 remux left to the next start). */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#abortStarts(new RecordingError('closed', 'the service is stopping'));
     for (const s of this.#sessions.values()) s.deferFinalize = true;
     await this.endAll('service_shutdown');
   }
@@ -256,6 +269,11 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       void s.proc!.stop(this.d.stopGraceMs);
     }
     return s.done;
+  }
+
+  /** `p`, unless the service starts stopping first. */
+  #unlessClosing<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.#closing]);
   }
 
   /** Stops the session once `durationS` seconds of media are written (re-checked until then). */

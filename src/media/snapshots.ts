@@ -151,29 +151,25 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     await tap.stop();
   }
 
-  /** Last default-name millisecond per camera and how many names it gave out: bursts never share a name. */
-  #lastDefault = new Map<string, { ms: number; seq: number }>();
-
-  #defaultName(device: string, format: SnapshotFormat): string {
-    const now = Date.now();
-    const last = this.#lastDefault.get(device);
-    const seq = last && last.ms === now ? last.seq + 1 : 1;
-    this.#lastDefault.set(device, { ms: now, seq });
-    return defaultSnapshotName(device, new Date(now), format, seq);
-  }
+  /** Default names being written now (reserved so two snapshots in one millisecond do not collide). */
+  readonly #pendingNames = new Set<string>();
 
   async take(device: string, req: { filename?: string; format?: SnapshotFormat; quality?: number }): Promise<SnapshotResult> {
     const started = performance.now();
-    const resolved = resolveSnapshotName(req.filename, req.format, (f) => this.#defaultName(device, f));
+    const resolved = resolveSnapshotName(req.filename, req.format, (f) => defaultSnapshotName(device, new Date(), f));
     if (!resolved.ok) throw new SnapshotError('invalid_param', `filename ${resolved.problem}`, { param: resolved.param });
-    const { name, format } = resolved;
+    const { format } = resolved;
+    let name = resolved.name;
     const camera = this.d.registry.get(device);
     if (!camera) throw new SnapshotError('not_found', `camera '${device}' does not exist`);
     if (camera.status !== 'CONNECTED') throw new SnapshotError('not_connected', `camera ${device} is ${camera.status}`, { state: camera.status });
     // PNG has no quality: any given one is ignored; JPEG needs 1..100.
     const quality = format === 'png' ? undefined : req.quality;
     if (quality !== undefined && quality < 1) throw new SnapshotError('invalid_param', 'quality must be between 1 and 100 for JPEG (png ignores it)', { param: 'quality' });
+    // A requested name replaces a snapshot of that name; a default one never does (two in one millisecond get _1, _2, …).
+    let reserved: string | undefined;
     try {
+      if (req.filename === undefined) name = reserved = await this.#freeDefaultName(name);
       const refusal = await this.d.diskRefusal();
       if (refusal) throw new SnapshotError('disk_full', 'not enough free disk space for a snapshot', { detail: refusal });
       // A read-only or foreign-owned folder is refused before the stream is started for nothing.
@@ -199,6 +195,21 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
         this.emit('error', { device, filename: name, reason, error: e.message });
       }
       throw e;
+    } finally {
+      if (reserved !== undefined) this.#pendingNames.delete(reserved);
+    }
+  }
+
+  /** `name`, or `<stem>_1.<ext>`, `_2`, … when a snapshot of that name exists or is being written. */
+  async #freeDefaultName(name: string): Promise<string> {
+    const dot = name.lastIndexOf('.');
+    for (let k = 0; ; k++) {
+      const candidate = k === 0 ? name : `${name.slice(0, dot)}_${k}${name.slice(dot)}`;
+      if (this.#pendingNames.has(candidate)) continue;
+      const exists = await this.d.library.stat('snapshots', candidate);
+      if (exists || this.#pendingNames.has(candidate)) continue;
+      this.#pendingNames.add(candidate);
+      return candidate;
     }
   }
 

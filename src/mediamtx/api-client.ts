@@ -65,14 +65,19 @@ export interface ApiClientOptions {
   connectTimeoutMs?: number;
   /** Extra attempts for idempotent requests that got no answer (default 1). */
   retries?: number;
+  /** HTTP Basic credentials (managed mode: the API needs them). */
+  credentials?: { user: string; pass: string };
 }
 
 export class MediaMtxApi {
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 16, keepAliveMsecs: 1000 });
   readonly #url: URL;
+  readonly #auth: Record<string, string>;
 
   constructor(private readonly opts: ApiClientOptions) {
     this.#url = new URL(opts.baseUrl);
+    const c = opts.credentials;
+    this.#auth = c ? { authorization: `Basic ${Buffer.from(`${c.user}:${c.pass}`).toString('base64')}` } : {};
   }
 
   info(): Promise<ServerInfo> {
@@ -144,7 +149,7 @@ export class MediaMtxApi {
           port: this.#url.port || 80,
           method,
           path,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+          headers: payload ? { ...this.#auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : this.#auth,
           timeout: this.opts.requestTimeoutMs,
         },
         (res) => {

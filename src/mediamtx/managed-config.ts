@@ -7,23 +7,42 @@
 import { stringify } from '../lib/deps/yaml.js';
 import type { Config } from '../config/schema.js';
 
-/** `marker` goes into `sysLogPrefix` (syslog is not used) so the service can tell its MediaMTX from another one on the API port. */
-export function renderManagedConfig(mtx: Config['mediamtx'], marker = 'camera-service'): string {
+/**
+ * `marker` goes into `sysLogPrefix` (syslog is not used) so the service can tell its MediaMTX
+ * from another one on the API port; `apiUser` holds the credentials the API (and metrics, pprof)
+ * require, so no other local process reads the path configuration (with its hook command and
+ * demand token) or changes it.
+ */
+const LOOPBACK = ['127.0.0.1', '::1'];
+const API = [{ action: 'api' }, { action: 'metrics' }, { action: 'pprof' }];
+
+export function renderManagedConfig(
+  mtx: Config['mediamtx'],
+  marker = 'camera-service',
+  apiUser: { user: string; pass: string } = { user: 'camera-service', pass: '' },
+  /** Who may publish (the service's FFmpeg publishers); without a password any loopback client may. */
+  publisher: { user: string; pass: string } = { user: 'publisher', pass: '' },
+): string {
   const api = new URL(mtx.api_url);
   const at = (port: number) => `${mtx.listen_host}:${port}`;
   const doc: Record<string, unknown> = {
     logLevel: mtx.log_level,
     logDestinations: ['stdout'],
     sysLogPrefix: marker,
-    // Publishing is for local FFmpeg processes only; anyone may read. The API stays on loopback.
+    // Publishing is for local FFmpeg processes only; anyone may read. The API stays on loopback
+    // and needs the service's credentials.
+    // Without a password (scripts/install.sh writes this file for an external MediaMTX, and the
+    // service has no credentials for it), the API stays open on loopback as before.
     authInternalUsers: [
       { user: 'any', pass: '', ips: [], permissions: [{ action: 'read', path: '' }, { action: 'playback', path: '' }] },
-      {
-        user: 'any',
-        pass: '',
-        ips: ['127.0.0.1', '::1'],
-        permissions: [{ action: 'publish', path: '' }, { action: 'api' }, { action: 'metrics' }, { action: 'pprof' }],
-      },
+      ...(apiUser.pass === ''
+        ? [{ user: 'any', pass: '', ips: LOOPBACK, permissions: [{ action: 'publish', path: '' }, ...API] }]
+        : [
+            publisher.pass === ''
+              ? { user: 'any', pass: '', ips: LOOPBACK, permissions: [{ action: 'publish', path: '' }] }
+              : { user: publisher.user, pass: publisher.pass, ips: LOOPBACK, permissions: [{ action: 'publish', path: '' }] },
+            { user: apiUser.user, pass: apiUser.pass, ips: LOOPBACK, permissions: API },
+          ]),
     ],
     api: true,
     apiAddress: `127.0.0.1:${api.port || 80}`,

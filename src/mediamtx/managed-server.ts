@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -42,6 +42,10 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
   failed: Error | undefined;
   /** Written into MediaMTX's config (`sysLogPrefix`, unused otherwise) to tell this service's MediaMTX from another one answering on the API port. */
   readonly marker = `camera-service-${randomBytes(8).toString('hex')}`;
+  /** What the MediaMTX API requires (a fresh password per run; only in its config file, mode 0600). */
+  readonly apiCredentials = { user: 'camera-service', pass: randomBytes(18).toString('base64url') };
+  /** What publishing requires (the service's FFmpeg publishers only; issue 15 defect 6). */
+  readonly publishCredentials = { user: 'publisher', pass: randomBytes(18).toString('base64url') };
   readonly #policy: BackoffPolicy;
   #attempt = 0;
   /** Addresses whose "in use" was already reported (until a stable run). */
@@ -71,7 +75,8 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
     }
     mkdirSync(dirname(this.configFile), { recursive: true });
     const tmp = `${this.configFile}.tmp`;
-    writeFileSync(tmp, renderManagedConfig(this.cfg, this.marker));
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, renderManagedConfig(this.cfg, this.marker, this.apiCredentials, this.publishCredentials), { mode: 0o600 });
     renameSync(tmp, this.configFile);
     this.#spawn();
   }

@@ -29,6 +29,8 @@ export interface StreamingDeps {
   servicePort(): number;
   /** Awaited before a publisher starts (camera settings re-applied). */
   beforePublish?(cameraId: string): Promise<void>;
+  /** Credentials publishing to MediaMTX needs (managed mode). */
+  publishCredentials?: { user: string; pass: string };
 }
 
 export interface Streaming {
@@ -47,6 +49,13 @@ export function sourceOf(camera: Camera): StreamSource | undefined {
     return { kind: 'v4l2', device, fourcc: camera.mode.format, width: camera.mode.width, height: camera.mode.height, fps: camera.mode.fps, frameInterval: interval ?? null };
   }
   return undefined;
+}
+
+/** `rtsp://user:pass@host/…` (percent-encoded) when there are credentials. */
+export function withCredentials(url: string, c: { user: string; pass: string } | undefined): string {
+  if (!c) return url;
+  const i = url.indexOf('://') + 3;
+  return `${url.slice(0, i)}${encodeURIComponent(c.user)}:${encodeURIComponent(c.pass)}@${url.slice(i)}`;
 }
 
 const quote = (arg: string) => (/^[A-Za-z0-9_./:-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'"'"'`)}'`);
@@ -69,7 +78,7 @@ export function createStreaming(d: StreamingDeps): Streaming {
     modeOf,
     plan: async (id, source) => {
       const ctx: PublishContext & SelectOptions & { binary: string } = {
-        publishUrl: localRtspUrl(d.config.mediamtx, id),
+        publishUrl: withCredentials(localRtspUrl(d.config.mediamtx, id), d.publishCredentials),
         binary: cfg.ffmpeg_binary,
         ...(cfg.overrides[id]?.template ? { template: cfg.overrides[id]!.template! } : {}),
         ...(cfg.hardware_encoder ? { hardware: cfg.hardware_encoder } : {}),

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { mintToken } from '../../src/api/auth/jwt.js';
 import type { Role } from '../../src/api/auth/roles.js';
 import { CameraServiceClient } from '../../src/client/index.js';
@@ -32,6 +32,8 @@ export interface RunningService {
   wsUrl: string;
   httpUrl: string;
   mediamtxApiUrl: string;
+  /** The managed MediaMTX's API needs the service's credentials (from its config file): headers for fetch. */
+  mediamtxHeaders: Record<string, string>;
   rtspPort: number;
   dir: string;
   config: Record<string, any>;
@@ -122,6 +124,7 @@ export async function startService(
     wsUrl: `ws://127.0.0.1:${actualPort}/ws`,
     httpUrl: `http://127.0.0.1:${actualPort}`,
     mediamtxApiUrl: config.mediamtx.api_url,
+    mediamtxHeaders: mediamtxHeadersOf(join(config.storage.state_path, 'mediamtx.yml')),
     rtspPort: config.mediamtx.rtsp_port,
     dir,
     config,
@@ -142,6 +145,18 @@ export async function startService(
     },
   };
   return svc;
+}
+
+/** Basic-auth headers for the managed MediaMTX's API, read from the config file the service wrote ({} when there is none). */
+export function mediamtxHeadersOf(file: string): Record<string, string> {
+  let doc: { authInternalUsers?: { user: string; pass: string; permissions: { action: string }[] }[] };
+  try {
+    doc = parse(readFileSync(file, 'utf8')) as typeof doc;
+  } catch {
+    return {};
+  }
+  const u = doc.authInternalUsers?.find((x) => x.pass !== '' && x.permissions.some((p) => p.action === 'api'));
+  return u ? { authorization: `Basic ${Buffer.from(`${u.user}:${u.pass}`).toString('base64')}` } : {};
 }
 
 /** Pids of every process whose command line contains every one of `needles`. */

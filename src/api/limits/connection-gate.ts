@@ -3,10 +3,11 @@
  * usually do not, and a request without Origin is admitted), the total connection limit and
  * the per-IP limit, and the smaller limits of connections not (yet) authenticated: in total
  * (the rest of `maxConnections` is a reserve only authenticated connections use) and per
- * address. A newcomer that finds the unauthenticated pool (or every slot) full displaces the
- * unauthenticated connection that has waited longest, if it has had at least `evictAfterMs` to
- * authenticate (so displacing cannot be turned against clients that are authenticating);
- * authenticated ones are never displaced.
+ * address. A newcomer that finds the unauthenticated pool (or every slot) full may displace
+ * the longest-waiting unauthenticated connection of the address holding the most of them: when
+ * its own address holds fewer (so a client from a fresh address gets in however many addresses
+ * keep the pool full), or when that connection has had `evictAfterMs` to authenticate.
+ * Authenticated connections are never displaced.
  * Pure: the caller counts, this decides.
  */
 
@@ -35,8 +36,11 @@ export interface GateCounts {
   /** Open connections not authenticated (0 when not counted). */
   unauthenticated?: number;
   unauthenticatedFromIp?: number;
-  /** How long the longest-waiting open unauthenticated connection has waited (ms); undefined: none. */
-  oldestUnauthenticatedMs?: number;
+  /**
+   * The displacement candidate: the longest-waiting open unauthenticated connection of the
+   * address holding the most of them (how long it has waited, and how many that address holds).
+   */
+  candidate?: { waitedMs: number; fromIp: number };
 }
 
 export function normalizeOrigin(origin: string): string {
@@ -60,7 +64,8 @@ export function admit(limits: GateLimits, req: GateCounts): GateDecision {
     return { ok: false, status: 429, reason: 'too many unauthenticated connections from this address' };
   }
   if (req.total < limits.maxConnections && unauth < Math.min(limits.maxUnauthenticated, limits.maxConnections)) return { ok: true };
-  if (req.oldestUnauthenticatedMs !== undefined && req.oldestUnauthenticatedMs >= limits.evictAfterMs) return { ok: true, evict: true };
+  const c = req.candidate;
+  if (c && ((req.unauthenticatedFromIp ?? 0) + 1 < c.fromIp || c.waitedMs >= limits.evictAfterMs)) return { ok: true, evict: true };
   return { ok: false, status: 503, reason: 'too many connections' };
 }
 

@@ -1,4 +1,5 @@
 /** get_camera_diagnostics (admin): why is this camera not streaming? */
+import { redactUrlCredentials } from '../../external/redact.js';
 import { basename } from 'node:path';
 import type { CameraRegistry } from '../../cameras/registry.js';
 import { explain } from '../../diagnostics/explain.js';
@@ -81,7 +82,7 @@ export function diagnosticsMethods(d: DiagnosticsDeps): MethodDef[] {
           transitions: d.registry.history(id).map((h) => ({ at: iso(h.at), from: h.from, to: h.to, ...(h.reason ? { reason: h.reason } : {}) })),
           stream: {
             users: pub.users,
-            template: pub.plan ? { name: pub.plan.template, reason: pub.plan.reason, argv: pub.plan.argv } : null,
+            template: pub.plan ? { name: pub.plan.template, reason: pub.plan.reason, argv: pub.plan.argv.map(redactUrlCredentials) } : null,
             ffmpeg: sup
               ? {
                   state: sup.state,

@@ -117,7 +117,7 @@ export function mediaMethods(media: Media): MethodDef[] {
         'While the camera streams, the image is the latest keyframe of its live tap (`source: "live"`, a file write, no FFmpeg start).',
         'Otherwise the camera\'s stream is started for the snapshot and stopped after it (`source: "stream"`); the device keeps its single opener.',
         'PNG, or a `quality` other than `snapshots.quality`, runs a one-shot FFmpeg grab of the stream (`source: "grab"`).',
-        'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; a snapshot of that name is replaced (as the replaced service did).',
+        'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; a snapshot of that name is replaced (as the replaced service did); a default name never replaces one (a second snapshot in the same millisecond gets `_1`).',
         '`quality` is ignored for PNG (so `{format: "png", quality: 0}` is accepted); JPEG needs 1–100 (-32602).',
         '`file_path` is the download path (`/files/snapshots/<name>`), the same as `download_url`. Failures are errors (-32050), never a `FAILED` result: `data.reason` is `disk_full`, `storage_not_writable`, `ffmpeg_missing`, or a description of what failed.',
       ].join(' '),

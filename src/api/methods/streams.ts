@@ -1,4 +1,5 @@
 /** start_streaming, stop_streaming, get_stream_url, get_stream_status, get_streams. */
+import { redactUrlCredentials } from '../../external/redact.js';
 import type { CameraRegistry } from '../../cameras/registry.js';
 import { t } from '../../lib/schema.js';
 import type { StreamManager } from '../../streaming/stream-manager.js';
@@ -51,7 +52,8 @@ export function streamMethods(d: StreamDeps): MethodDef[] {
         }
         const admin = activeRole(session, Date.now()) === 'admin';
         const device = camera.debug?.device;
-        const argv = (started.plan?.argv ?? []).map((a) => (!admin && typeof device === 'string' && a === device ? `<${id}>` : a));
+        // The publish URL's credentials are never shown (issue 15 defect 6).
+        const argv = (started.plan?.argv ?? []).map((a) => (!admin && typeof device === 'string' && a === device ? `<${id}>` : redactUrlCredentials(a)));
         return {
           device: id,
           stream_name: id,
@@ -155,7 +157,7 @@ export function streamMethods(d: StreamDeps): MethodDef[] {
           },
           start_time: iso(pub.since),
           ...(pub.plan
-            ? { template: { name: pub.plan.template, reason: pub.plan.reason, ...(activeRole(session, Date.now()) === 'admin' ? { debug: { argv: pub.plan.argv, users: pub.users } } : {}) } }
+            ? { template: { name: pub.plan.template, reason: pub.plan.reason, ...(activeRole(session, Date.now()) === 'admin' ? { debug: { argv: pub.plan.argv.map(redactUrlCredentials), users: pub.users } } : {}) } }
             : {}),
         };
       },

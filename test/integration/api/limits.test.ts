@@ -18,6 +18,13 @@ function open(url: string, opts: { localAddress?: string; origin?: string } = {}
   });
 }
 const closed = (ws: WebSocket) => new Promise<number>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve(-1) : ws.once('close', (code) => resolve(code))));
+/** Authenticates a raw connection; resolves with it once the reply is in. */
+async function authed(ws: WebSocket, token: string): Promise<WebSocket> {
+  const reply = new Promise<any>((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
+  ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'authenticate', params: { auth_token: token }, id: 'auth' }));
+  assert.equal((await reply).result?.authenticated, true);
+  return ws;
+}
 const closeAll = (list: WebSocket[]) => Promise.all(list.map((ws) => (ws.close(), closed(ws))));
 
 describe('connection limits and Origin', () => {
@@ -28,11 +35,15 @@ describe('connection limits and Origin', () => {
   after(() => svc?.stop());
 
   it('429 over the per-address limit, 503 over the total; slots come back when clients leave', async () => {
-    const a1 = (await open(svc.wsUrl)) as WebSocket;
-    const a2 = (await open(svc.wsUrl)) as WebSocket;
+    // Authenticated: a full house of unauthenticated connections would make room for a newcomer from
+    // a fresh address (issue 15; see the admission tests below), authenticated ones never do.
+    const token = await svc.token('viewer');
+    const a1 = await authed((await open(svc.wsUrl)) as WebSocket, token);
+    const a2 = await authed((await open(svc.wsUrl)) as WebSocket, token);
     assert.equal(await open(svc.wsUrl), 429, 'third from 127.0.0.1');
     const b1 = (await open(svc.wsUrl, { localAddress: '127.0.0.2' })) as WebSocket;
     assert.ok(b1 instanceof WebSocket, 'another address still gets in');
+    await authed(b1, token);
     assert.equal(await open(svc.wsUrl, { localAddress: '127.0.0.3' }), 503, 'fourth overall');
     await closeAll([a1, a2, b1]);
     // The server notices the closed sockets; then the slots are free again.
@@ -170,4 +181,28 @@ describe('admission before authentication (issue 15 defects 2 and 3)', () => {
       await closeAll([...live]);
     }
   });
+});
+
+describe('displacement when the unauthenticated connections are all taken', () => {
+  let svc: RunningService;
+  before(async () => {
+    svc = await startService({ limits: { max_connections: 40, max_unauthenticated_connections: 35, max_unauthenticated_per_ip: 3, unauthenticated_timeout_s: 60 } });
+  });
+  after(() => svc?.stop());
+
+  it('a full house of unauthenticated connections: a newcomer from a fresh address displaces (4001) one of the address holding the most', async () => {
+    const held = [(await open(svc.wsUrl, { localAddress: '127.0.0.31' })) as WebSocket, (await open(svc.wsUrl, { localAddress: '127.0.0.31' })) as WebSocket];
+    const others: WebSocket[] = [];
+    for (let a = 32; others.length < 33; a++) for (let i = 0; i < 3 && others.length < 33; i++) others.push((await open(svc.wsUrl, { localAddress: `127.0.0.${a}` })) as WebSocket);
+    // 35 unauthenticated now (the pool); 127.0.0.3x hold 3 each at most.
+    const firstClosed = closed(others[0]!);
+    const c = await svc.client('viewer');
+    assert.equal(await c.call('ping'), 'pong');
+    assert.equal(await firstClosed, 4001, 'the longest-waiting connection of an address holding 3 made room');
+    const stillOpen = [...held, ...others].filter((ws) => ws.readyState === WebSocket.OPEN).length;
+    assert.equal(stillOpen, 34, 'only that one');
+    await c.close();
+    await closeAll([...held, ...others]);
+  });
+
 });

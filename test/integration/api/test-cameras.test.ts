@@ -18,7 +18,7 @@ describe('test-pattern cameras added and removed at run time', () => {
     const admin = await svc.client('admin');
     const viewer = await svc.client('viewer');
     t.after(async () => (await admin.close(), await viewer.close()));
-    const configPath = async (device: string) => (await fetch(`${svc.mediamtxApiUrl}/v3/config/paths/get/${device}`)).status;
+    const configPath = async (device: string) => (await fetch(`${svc.mediamtxApiUrl}/v3/config/paths/get/${device}`, { headers: svc.mediamtxHeaders })).status;
 
     const connected = Promise.all(
       [viewer, admin].map((c) => c.waitForNotification<Camera>('camera_status_update', (p) => p.name === 'Test pattern live1' && p.status === 'CONNECTED')),

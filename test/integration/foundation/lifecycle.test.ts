@@ -1,7 +1,7 @@
 /** Start, readiness, shutdown and MediaMTX supervision of the real daemon. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -32,6 +32,17 @@ describe('daemon lifecycle', () => {
     assert.ok(elapsed < 5000, `exit took ${elapsed} ms`);
     assert.deepEqual(new Set(await closeCodes), new Set([1001]));
     assert.deepEqual(processesMatching(mediamtxConfig), [], 'no MediaMTX left');
+  });
+
+  it('the managed MediaMTX API answers only the service (issue 15 defect 7): 401 without its credentials; its config file is private', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', width: 320, height: 240, fps: 15 }] } });
+    t.after(() => svc.stop());
+    for (const path of ['/v3/config/paths/list', '/v3/paths/list', '/v3/config/global/get']) {
+      assert.equal((await fetch(`${svc.mediamtxApiUrl}${path}`)).status, 401, path);
+    }
+    const listed = (await (await fetch(`${svc.mediamtxApiUrl}/v3/config/paths/list`, { headers: svc.mediamtxHeaders })).json()) as { items: { name: string }[] };
+    assert.ok(listed.items.some((p) => p.name === 'camera0'), 'the service itself configures paths');
+    assert.equal(statSync(join(svc.dir, 'state', 'mediamtx.yml')).mode & 0o077, 0, 'mediamtx.yml (it holds the API password) is readable by its owner only');
   });
 
   it('/health/ready turns 503 when MediaMTX is killed and 200 after the service restarts it', async (t) => {

@@ -3,11 +3,12 @@
  * MediaMTX, recorded by the service's FFmpeg readers, checked with ffprobe.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { processesMatching, startService } from '../../helpers/service.js';
+import { findExecutable } from '../../../src/process/child-process.js';
+import { processesMatching, startService, until } from '../../helpers/service.js';
 import { collect, decodedFrames, killDaemonTree, probeSeconds, rawRequest, SMALL } from './media-helpers.js';
 
 const TOPICS = ['recording.start', 'recording.stop', 'recording.progress', 'recording.error'];
@@ -267,5 +268,30 @@ describe('recordings', () => {
     assert.ok(!mp4.includes('moof') && mp4.indexOf('moov') < mp4.indexOf('mdat'), 'mp4 remuxed to a progressive file');
     assert.deepEqual(readdirSync(join(dir, 'state', 'recordings')), [], 'journal emptied');
     assert.deepEqual(readdirSync(join(dir, 'recordings')).sort(), Object.values(names).sort(), 'no link or temporary left');
+  });
+});
+
+describe('shutdown while a recording starts (issue 15 item 7)', () => {
+  it('SIGTERM while start_recording waits for its stream: exit 0 in time, the start answers, no FFmpeg left', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'camera-service-slowstart-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // An FFmpeg that answers -version but never publishes or writes anything.
+    mkdirSync(join(dir, 'bin'));
+    const fake = join(dir, 'bin', 'ffmpeg');
+    writeFileSync(fake, '#!/bin/bash\ncase "$1" in -version) exec ffmpeg -version ;; esac\nexec -a "$0" sleep 600\n', { mode: 0o755 });
+    symlinkSync(findExecutable('ffprobe')!, join(dir, 'bin', 'ffprobe'));
+    const svc = await startService({ streaming: { ffmpeg_binary: fake }, test_cameras: { patterns: [{ name: 'a', ...SMALL, encode_live: true }] }, storage: { min_free_bytes: 0 } }, { dir, keep: true });
+    const op = await svc.client('operator');
+    const answer = op.call('start_recording', { device: 'camera0' }).then(
+      () => 'started',
+      (e: { code?: number }) => (e.code === undefined ? 'connection closed' : `error ${e.code}`),
+    );
+    await until(() => processesMatching(fake).length > 0, 10000, 'the (stuck) publisher');
+    const t0 = Date.now();
+    const { code } = await svc.stop('SIGTERM');
+    t.diagnostic(`SIGTERM to exit: ${Date.now() - t0} ms; start_recording: ${await answer}`);
+    assert.equal(code, 0, 'not "graceful shutdown timed out"');
+    assert.match(await answer, /^(error -32020|connection closed)$/);
+    await until(() => processesMatching(fake).length === 0, 5000, 'no FFmpeg left');
   });
 });

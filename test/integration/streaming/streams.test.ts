@@ -30,7 +30,7 @@ async function available(svc: RunningService, id: string, timeoutMs = 10000): Pr
 
 /** The id of the session publishing `path` in MediaMTX, or undefined when nothing publishes. */
 async function mediamtxSource(svc: RunningService, path: string): Promise<string | undefined> {
-  const r = await fetch(`${svc.mediamtxApiUrl}/v3/paths/get/${path}`);
+  const r = await fetch(`${svc.mediamtxApiUrl}/v3/paths/get/${path}`, { headers: svc.mediamtxHeaders });
   if (!r.ok) return undefined;
   const p = (await r.json()) as { ready?: boolean; available?: boolean; source?: { id?: string } | null };
   return (p.available ?? p.ready) && p.source?.id ? p.source.id : undefined;
@@ -182,6 +182,26 @@ describe('streaming', () => {
     await ffprobe(url(svc, 'camera0'));
   });
 
+  it('a local process cannot publish to a camera path (issue 15 defect 6): refused, the camera keeps its publisher', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, streaming: { default_mode: 'always_on' } });
+    t.after(() => svc.stop());
+    await available(svc, 'camera0');
+    const before = await mediamtxSource(svc, 'camera0');
+    for (const path of ['camera0', 'hijack']) {
+      const p = spawn('ffmpeg', ['-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '30', '-c:v', 'libx264', '-f', 'rtsp', '-rtsp_transport', 'tcp', url(svc, path)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((resolve) => p.once('exit', resolve));
+      assert.notEqual(code, 0, `publishing to ${path} without the service's credentials fails`);
+      if (path === 'camera0') assert.match(err, /401 Unauthorized/, err);
+    }
+    assert.equal(await mediamtxSource(svc, 'camera0'), before, 'the camera keeps its own publisher');
+    const op = await svc.client('operator');
+    t.after(() => op.close());
+    const started = await op.call('start_streaming', { device: 'camera0' });
+    assert.ok(!/publisher:[^@]*@/.test(started.ffmpeg_command), `no credentials in ffmpeg_command: ${started.ffmpeg_command}`);
+  });
+
   it('a template with a bad placeholder stops the service at start with exit 2 naming the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bad-templates-'));
     cpSync(join(ROOT, 'ffmpeg-templates'), join(dir, 'templates'), { recursive: true });
@@ -207,7 +227,8 @@ describe('stream metrics', () => {
     assert.match(text, /camera_service_stream_active\{camera="camera0"\} 1/);
     assert.match(text, /camera_service_stream_template_info\{camera="camera0",template="testsrc-loop-copy"\} 1/);
     assert.match(text, /camera_service_stream_inbound_bytes\{camera="camera0"\} \d+/);
-    assert.match(text, /camera_service_stream_readers\{camera="camera0"\} 0/);
+    // 0, or 1 once the live snapshot tap of the always-on camera reads it (it starts within snapshots' 2 s check).
+    assert.match(text, /camera_service_stream_readers\{camera="camera0"\} [01]\n/);
     for (const family of ['stream_fps', 'ffmpeg_dropped_frames', 'ffmpeg_duplicated_frames', 'stream_outbound_bytes', 'ffmpeg_exits_total', 'ffmpeg_restarts_total']) {
       assert.match(text, new RegExp(`# TYPE camera_service_${family} `), family);
     }

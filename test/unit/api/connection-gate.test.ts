@@ -32,16 +32,20 @@ describe('upgrade admission', () => {
       reason: 'too many unauthenticated connections from this address',
     });
     // The pool is full: the newcomer gets the slot of the unauthenticated connection that waited longest...
-    assert.deepEqual(admit(l, { origin: undefined, total: 5, fromIp: 0, unauthenticated: 4, unauthenticatedFromIp: 0, oldestUnauthenticatedMs: 1000 }), { ok: true, evict: true });
+    assert.deepEqual(admit(l, { origin: undefined, total: 5, fromIp: 0, unauthenticated: 4, unauthenticatedFromIp: 0, candidate: { waitedMs: 1000, fromIp: 1 } }), { ok: true, evict: true });
     // ...unless that one has not had its time to authenticate yet.
-    assert.deepEqual(admit(l, { origin: undefined, total: 5, fromIp: 0, unauthenticated: 4, unauthenticatedFromIp: 0, oldestUnauthenticatedMs: 999 }), { ok: false, status: 503, reason: 'too many connections' });
+    assert.deepEqual(admit(l, { origin: undefined, total: 5, fromIp: 0, unauthenticated: 4, unauthenticatedFromIp: 0, candidate: { waitedMs: 999, fromIp: 1 } }), { ok: false, status: 503, reason: 'too many connections' });
     assert.equal((admit(l, { origin: undefined, total: 5, fromIp: 0, unauthenticated: 4, unauthenticatedFromIp: 0 }) as { status: number }).status, 503, 'only handshakes in progress');
     // Every slot taken, some by unauthenticated connections: one of them makes room.
-    assert.deepEqual(admit(l, { origin: undefined, total: 10, fromIp: 0, unauthenticated: 1, unauthenticatedFromIp: 0, oldestUnauthenticatedMs: 5000 }), { ok: true, evict: true });
+    assert.deepEqual(admit(l, { origin: undefined, total: 10, fromIp: 0, unauthenticated: 1, unauthenticatedFromIp: 0, candidate: { waitedMs: 5000, fromIp: 1 } }), { ok: true, evict: true });
+    // A newcomer from an address holding fewer than the heaviest one displaces that one's longest-waiting connection at once...
+    assert.deepEqual(admit(l, { origin: undefined, total: 5, fromIp: 0, unauthenticated: 4, unauthenticatedFromIp: 0, candidate: { waitedMs: 5, fromIp: 2 } }), { ok: true, evict: true });
+    // ...but not when it would only trade places with an equal (then the candidate's second applies).
+    assert.equal((admit(l, { origin: undefined, total: 5, fromIp: 1, unauthenticated: 4, unauthenticatedFromIp: 1, candidate: { waitedMs: 5, fromIp: 2 } }) as { status: number }).status, 503);
     // Every slot taken by authenticated connections: nobody is displaced.
     assert.equal((admit(l, { origin: undefined, total: 10, fromIp: 0, unauthenticated: 0, unauthenticatedFromIp: 0 }) as { status: number }).status, 503);
     // The pool is never larger than maxConnections.
-    assert.deepEqual(admit({ ...l, maxUnauthenticated: 50 }, { origin: undefined, total: 10, fromIp: 0, unauthenticated: 10, unauthenticatedFromIp: 0, oldestUnauthenticatedMs: 1500 }), { ok: true, evict: true });
+    assert.deepEqual(admit({ ...l, maxUnauthenticated: 50 }, { origin: undefined, total: 10, fromIp: 0, unauthenticated: 10, unauthenticatedFromIp: 0, candidate: { waitedMs: 1500, fromIp: 1 } }), { ok: true, evict: true });
   });
 
   it('counts connections per address and in total', () => {
