@@ -1,0 +1,224 @@
+/**
+ * The operator console in a real browser: Debian's chromium driven by playwright-core, against
+ * the real service, MediaMTX (WebRTC on loopback) and a 1280x720 test-pattern camera.
+ * Screenshots of each page go to a temporary folder printed at the start.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import { freePorts } from '../../helpers/ports.js';
+import { skipUnlessPresent } from '../../helpers/required.js';
+import { startService, type RunningService } from '../../helpers/service.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = skipUnlessPresent(!existsSync(CHROMIUM) && `chromium (${CHROMIUM}; apt-get install chromium)`);
+const SHOTS = process.env['CONSOLE_SCREENSHOTS'] ?? mkdtempSync(join(tmpdir(), 'camera-service-console-shots-'));
+
+describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
+  let svc: RunningService;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  before(async () => {
+    const { chromium } = await import('playwright-core');
+    const [webrtc, udp] = (await freePorts(2)) as [number, number];
+    svc = await startService({
+      mediamtx: { webrtc_port: webrtc, webrtc_udp_port: udp },
+      test_cameras: { patterns: [{ name: 'a', width: 1280, height: 720, fps: 15 }] },
+    });
+    mkdirSync(SHOTS, { recursive: true });
+    console.log(`# console screenshots: ${SHOTS}`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      // launch() gives every run a fresh temporary profile (a --user-data-dir of its own).
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await svc?.stop();
+  });
+
+  /** A fresh browser context signed in with `role`; console errors and page errors are collected. */
+  async function signedIn(role: 'viewer' | 'operator' | 'admin'): Promise<{ ctx: BrowserContext; page: Page }> {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    page.on('console', (m: ConsoleMessage) => void (m.type() === 'error' && problems.push(`${role} console error: ${m.text()} (${m.location().url})`)));
+    page.on('pageerror', (err) => problems.push(`${role} page error: ${err.message}`));
+    await page.goto(svc.httpUrl + '/');
+    assert.equal(new URL(page.url()).pathname, '/console/');
+    await page.getByRole('textbox', { name: 'Token or API key' }).fill(await svc.token(role));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 10_000 });
+    assert.ok(!page.url().includes('eyJ'), 'the credential is never in the URL');
+    return { ctx, page };
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const tile = (page: Page, name: string) => page.getByRole('listitem', { name: `Camera ${name}` });
+
+  test('the console is served with its security and cache headers, compressed', async () => {
+    const index = await fetch(`${svc.httpUrl}/console/`, { headers: { 'accept-encoding': 'br, gzip' } });
+    assert.equal(index.status, 200);
+    const csp = index.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, new RegExp(`connect-src 'self' http://localhost:${svc.config.mediamtx.webrtc_port}`));
+    assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const html = await index.text();
+    assert.doesNotMatch(html, /<script>|<script [^>]*>[^<]/, 'no inline script');
+    const asset = /src="(assets\/[0-9a-f]+\/main\.js)"/.exec(html)?.[1];
+    assert.ok(asset, html);
+    const js = await fetch(`${svc.httpUrl}/console/${asset}`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(js.status, 200);
+    assert.equal(js.headers.get('content-encoding'), 'gzip');
+    assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.equal((await fetch(`${svc.httpUrl}/console/assets/0123abcd/../../../package.json`)).status, 404);
+    assert.equal((await fetch(`${svc.httpUrl}/nothing-here`)).status, 404);
+  });
+
+  test('operator: the camera plays live over WebRTC at 1280 wide', async () => {
+    const { ctx, page } = await signedIn('operator');
+    const t = tile(page, 'Test pattern a');
+    await t.waitFor({ timeout: 10_000 });
+    const video = t.locator('video');
+    await page.waitForFunction(
+      (el) => {
+        const v = el as unknown as { currentTime: number; videoWidth: number };
+        return v.videoWidth === 1280 && v.currentTime > 0.5;
+      },
+      await video.elementHandle(),
+      { timeout: 20_000 },
+    );
+    assert.equal(await t.locator('.view').getAttribute('data-mode'), 'webrtc');
+    await page.getByRole('listitem', { name: 'Camera Test pattern a' }).getByText(/readers \d+/).waitFor();
+    await shot(page, 'cameras');
+    await ctx.close();
+  });
+
+  test('operator: record, stop, then play the recording from the list', async () => {
+    const { ctx, page } = await signedIn('operator');
+    await tile(page, 'Test pattern a').getByRole('link', { name: 'Test pattern a' }).click();
+    await page.getByRole('button', { name: 'Start recording' }).click();
+    await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 15_000 });
+    // Let a couple of fragments reach the disk: wait for the live video to advance 2 s.
+    const video = page.locator('.view video');
+    await page.waitForFunction((el) => (el as unknown as { currentTime: number }).currentTime > 2, await video.elementHandle(), { timeout: 20_000 });
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    await page.getByRole('img', { name: /^Snapshot / }).waitFor({ timeout: 10_000 });
+    await shot(page, 'camera');
+    await page.getByRole('button', { name: 'Stop recording' }).click();
+    await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('link', { name: 'Recordings' }).click();
+    const play = page.getByRole('button', { name: /^Play camera0_.*\.mp4$/ }).first();
+    await play.click();
+    const player = page.getByRole('region', { name: 'Recordings' }).or(page.locator('.player')).locator('video').first();
+    await page.waitForFunction(
+      (el) => {
+        const v = el as unknown as { currentTime: number; videoWidth: number };
+        return v.videoWidth === 1280 && v.currentTime > 0.3;
+      },
+      await page.locator('.player video').elementHandle(),
+      { timeout: 15_000 },
+    );
+    assert.ok(player);
+    await shot(page, 'recordings');
+    await ctx.close();
+  });
+
+  test('operator: the mode is changed through set_camera_mode, controls are read through get_camera_controls', async () => {
+    const { ctx, page } = await signedIn('operator');
+    const sent: string[] = [];
+    page.on('websocket', (ws) => ws.on('framesent', (f) => void (typeof f.payload === 'string' && sent.push(f.payload))));
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.goto(`${svc.httpUrl}/console/#/camera/camera0`);
+    await page.getByRole('combobox', { name: 'Resolution' }).selectOption('1280x720');
+    await page.getByRole('combobox', { name: 'Frame rate' }).selectOption('15');
+    await page.getByRole('button', { name: 'Apply mode' }).click();
+    await page.locator('dd[data-field="mode"]', { hasText: '(operator)' }).waitFor({ timeout: 15_000 });
+    await page.getByText('This camera has no controls.').waitFor();
+    const methods = sent.map((t) => (JSON.parse(t) as { method: string; params?: Record<string, unknown> }));
+    assert.deepEqual(methods.find((m) => m.method === 'set_camera_mode')?.params, { device: 'camera0', width: 1280, height: 720, fps: 15 });
+    assert.ok(methods.some((m) => m.method === 'get_camera_controls'));
+    await ctx.close();
+  });
+
+  test('viewer: no operator actions, and a forced one is refused by the server', async () => {
+    const { ctx, page } = await signedIn('viewer');
+    await tile(page, 'Test pattern a').waitFor();
+    await page.goto(`${svc.httpUrl}/console/#/camera/camera0`);
+    await page.locator('dd[data-field="status"]').waitFor();
+    for (const name of ['Start recording', 'Stop recording', 'Start streaming', 'Take snapshot', 'Apply mode']) {
+      assert.equal(await page.getByRole('button', { name }).count(), 0, `viewer sees no ${name}`);
+    }
+    await page.getByRole('link', { name: 'Recordings' }).click();
+    await page.getByRole('heading', { name: /^Recordings \(\d+\)$/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Delete / }).count(), 0);
+    await page.getByRole('link', { name: 'System' }).click();
+    await page.getByText('Version').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Add stream' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Save retention policy' }).count(), 0);
+    // Forced by hand: the viewer's own credential over a WebSocket of its own.
+    const refused = await page.evaluate(async (token) => {
+      const g = globalThis as any;
+      const ws = new g.WebSocket(`ws://${g.location.host}/ws`);
+      await new Promise((r) => ws.addEventListener('open', r, { once: true }));
+      const replies = new Map<number, (m: any) => void>();
+      ws.addEventListener('message', (ev: any) => {
+        const m = JSON.parse(ev.data);
+        replies.get(m.id)?.(m);
+      });
+      const call = (id: number, method: string, params: object) =>
+        new Promise<any>((r) => (replies.set(id, r), ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }))));
+      const auth = await call(1, 'authenticate', { auth_token: token });
+      if (!auth.result?.authenticated) throw new Error(JSON.stringify(auth));
+      const reply = await call(2, 'start_recording', { device: 'camera0' });
+      ws.close();
+      return reply;
+    }, await svc.token('viewer'));
+    assert.equal(refused.error?.code, -32002);
+    await shot(page, 'viewer-system');
+    await ctx.close();
+  });
+
+  test('admin: a camera added at run time appears without a reload and goes grey when removed; system page', async () => {
+    const { ctx, page } = await signedIn('admin');
+    await tile(page, 'Test pattern a').waitFor();
+    const admin = await svc.client('admin');
+    try {
+      await admin.call('add_test_camera', { name: 'late', width: 640, height: 360, fps: 10 });
+      const late = tile(page, 'Test pattern late');
+      await late.waitFor({ timeout: 10_000 });
+      await page.waitForFunction(() => (globalThis as any).document.querySelector('[aria-label="Camera Test pattern late"]')?.dataset.status === 'CONNECTED', undefined, { timeout: 10_000 });
+      await admin.call('remove_test_camera', { name: 'late' });
+      await page.waitForFunction(() => (globalThis as any).document.querySelector('[aria-label="Camera Test pattern late"]')?.dataset.status === 'DISCONNECTED', undefined, { timeout: 10_000 });
+      assert.match((await late.getAttribute('class')) ?? '', /disconnected/);
+    } finally {
+      await admin.close();
+    }
+    await page.getByRole('link', { name: 'System' }).click();
+    await page.getByText('Uptime').waitFor({ timeout: 10_000 });
+    await page.getByRole('region', { name: 'Storage' }).getByText('Available').waitFor();
+    await page.getByRole('combobox', { name: 'Retention policy' }).selectOption('age');
+    await page.getByRole('textbox', { name: 'Maximum age (days)' }).or(page.getByRole('spinbutton', { name: 'Maximum age (days)' })).fill('30');
+    await page.getByRole('switch', { name: 'Retention enabled' }).check();
+    await page.getByRole('button', { name: 'Save retention policy' }).click();
+    await page.getByRole('status').filter({ hasText: /retention|policy/i }).waitFor({ timeout: 10_000 });
+    await shot(page, 'system');
+    await page.getByRole('link', { name: 'Cameras' }).click();
+    await tile(page, 'Test pattern a').waitFor();
+    await shot(page, 'cameras-admin');
+    await ctx.close();
+  });
+
+  test('no console errors in the browser', () => {
+    assert.deepEqual(problems, []);
+  });
+});
