@@ -20,7 +20,7 @@ export function cameraPage(s: Session, root: HTMLElement, device: string, onClea
   const shot = h('div', { class: 'shot' });
   const diag = h('section', { 'aria-label': 'Diagnostics' });
   root.replaceChildren(h('h1', {}, device), view, info, actions, shot, modeBox, controlsBox, diag);
-  let stopView = () => {};
+  let stopView = (_gone?: boolean) => {};
   onCleanup(() => stopView());
   let recording = false;
 
@@ -54,7 +54,7 @@ export function cameraPage(s: Session, root: HTMLElement, device: string, onClea
   const load = async () => {
     const [st, caps] = await Promise.all([s.rpc.call<Status>('get_camera_status', { device }), s.rpc.call<Caps>('get_camera_capabilities', { device })]);
     root.querySelector('h1')!.textContent = `${st.name} (${device})`;
-    stopView();
+    stopView(st.status !== 'CONNECTED');
     stopView = liveView(s, st, view);
     const mode = st.mode ? `${st.mode.format} ${st.mode.width}x${st.mode.height} @ ${st.mode.fps} fps (${st.mode.source})` : '–';
     info.replaceChildren(
@@ -62,6 +62,7 @@ export function cameraPage(s: Session, root: HTMLElement, device: string, onClea
         ([k, v]) => [h('dt', {}, k!), h('dd', { 'data-field': k!.toLowerCase() }, v!)],
       ),
     );
+    recording = await recordingNow(s, device);
     renderActions();
     if (operator) {
       const res = h('select', { 'aria-label': 'Resolution' }, ...caps.resolutions.map((r) => h('option', { value: r, selected: r === st.resolution }, r)));
@@ -128,4 +129,13 @@ export function cameraPage(s: Session, root: HTMLElement, device: string, onClea
     renderActions();
   }));
   load().catch((err: Error) => report(err.message, true));
+}
+
+/** Whether the camera records now: its newest recording, if any, is still being written. */
+async function recordingNow(s: Session, device: string): Promise<boolean> {
+  const list = await s.rpc.call<{ files: { filename: string }[] }>('list_recordings', { limit: 20 });
+  const newest = list.files.find((f) => f.filename.startsWith(`${device}_`));
+  if (!newest) return false;
+  const info = await s.rpc.call<{ recording?: boolean }>('get_recording_info', { filename: newest.filename });
+  return info.recording === true;
 }

@@ -14,8 +14,8 @@ export function whepUrl(cam: Camera): string | undefined {
   return u.href;
 }
 
-/** Live view of one camera into `box`: WebRTC first, else a snapshot every few seconds. Returns a stop function. */
-export function liveView(s: Session, cam: Camera, box: HTMLElement): () => void {
+/** Live view of one camera into `box`: WebRTC first, else a snapshot every few seconds. Returns a stop function (`gone`: the camera left, its stream with it). */
+export function liveView(s: Session, cam: Camera, box: HTMLElement, onLive?: () => void): (gone?: boolean) => void {
   let stopped = false;
   let reader: WhepReader | undefined;
   let timer = 0;
@@ -71,15 +71,16 @@ export function liveView(s: Session, cam: Camera, box: HTMLElement): () => void 
         if (stopped) return;
         box.dataset['mode'] = 'webrtc';
         video.srcObject = stream;
+        onLive?.();
         void video.play().catch(() => undefined);
       },
       (err: Error) => fallback(err.message),
     );
   }
-  return () => {
+  return (gone = false) => {
     stopped = true;
     clearTimeout(timer);
-    reader?.close();
+    reader?.close(gone);
     if (blob) URL.revokeObjectURL(blob);
   };
 }
@@ -87,7 +88,7 @@ export function liveView(s: Session, cam: Camera, box: HTMLElement): () => void 
 export function camerasPage(s: Session, root: HTMLElement, onCleanup: (fn: () => void) => void): void {
   const grid = h('div', { class: 'grid', role: 'list', 'aria-label': 'Cameras' });
   root.replaceChildren(h('h1', {}, 'Cameras'), grid);
-  const tiles = new Map<string, { el: HTMLElement; stop: () => void; cam: Camera }>();
+  const tiles = new Map<string, { el: HTMLElement; stop: (gone?: boolean) => void; cam: Camera }>();
 
   const render = (cam: Camera) => {
     const old = tiles.get(cam.device);
@@ -99,16 +100,19 @@ export function camerasPage(s: Session, root: HTMLElement, onCleanup: (fn: () =>
       old.cam = cam;
       return;
     }
-    old?.stop();
+    old?.stop(cam.status !== 'CONNECTED');
     const box = h('div', { class: 'view' });
     const el = h('article', { class: `tile ${cam.status.toLowerCase()}`, role: 'listitem', 'aria-label': `Camera ${cam.name}`, 'data-device': cam.device, 'data-status': cam.status }, head, box, meta);
     if (old) old.el.replaceWith(el);
     else grid.append(el);
-    tiles.set(cam.device, { el, cam, stop: liveView(s, cam, box) });
-    void s.rpc.call<{ metrics: { readers: number } }>('get_camera_status', { device: cam.device }).then(
-      (st) => (meta.querySelector('.readers')!.textContent = `readers ${st.metrics.readers}`),
-      () => undefined,
-    );
+    const readers = () =>
+      void s.rpc.call<{ metrics: { readers: number } }>('get_camera_status', { device: cam.device }).then(
+        (st) => (meta.querySelector('.readers')!.textContent = `readers ${st.metrics.readers}`),
+        () => undefined,
+      );
+    // Read once now and once this page's own reader is connected (no polling).
+    tiles.set(cam.device, { el, cam, stop: liveView(s, cam, box, readers) });
+    readers();
   };
 
   onCleanup(s.rpc.on('camera_status_update', (cam: Camera) => render(cam)));

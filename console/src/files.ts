@@ -7,7 +7,7 @@ const PAGE = 10;
 
 export function filesPage(s: Session, root: HTMLElement, onCleanup: (fn: () => void) => void, report: (msg: string, error?: boolean) => void): void {
   const live = h('ul', { class: 'live', 'aria-label': 'Recordings in progress' });
-  const player = h('div', { class: 'player' });
+  const player = h('section', { class: 'player', 'aria-label': 'Player' });
   const recordings = h('section', { 'aria-label': 'Recordings' });
   const snapshots = h('section', { 'aria-label': 'Snapshots' });
   root.replaceChildren(h('h1', {}, 'Recordings and snapshots'), live, player, recordings, snapshots);
@@ -20,6 +20,16 @@ export function filesPage(s: Session, root: HTMLElement, onCleanup: (fn: () => v
     let offset = 0;
     const load = async () => {
       const r = await s.rpc.call<FileList>(kind === 'recordings' ? 'list_recordings' : 'list_snapshots', { limit: PAGE, offset });
+      if (kind === 'recordings') {
+        // Files written in the last minute may be recordings in progress (started before this page opened).
+        const recent = r.files.filter((f) => Date.now() - Date.parse(f.modified_time) < 60_000);
+        const infos = await Promise.all(recent.map((f) => s.rpc.call<{ recording?: boolean }>('get_recording_info', { filename: f.filename }).catch(() => ({ recording: false }))));
+        recent.forEach((f, i) => {
+          const device = /^(camera[0-9]+)_/.exec(f.filename)?.[1];
+          if (device && infos[i]!.recording && ![...inProgress.values()].includes(f.filename)) inProgress.set(device, f.filename);
+        });
+        showLive();
+      }
       const rows = r.files.map((f) => {
         const path = `/files/${kind}/${encodeURIComponent(f.filename)}`;
         const open = async () => {

@@ -46,14 +46,17 @@ export class WhepReader {
     }
   }
 
-  /** Ends the session: DELETE first (closing the peer connection first ends it on MediaMTX's side, and the DELETE would find nothing). */
-  close(): void {
+  /**
+   * Ends the session: DELETE first (closing the peer connection first ends it on MediaMTX's side,
+   * and the DELETE would find nothing). `gone`: the path is gone (camera removed), and the session with it.
+   */
+  close(gone = false): void {
     const pc = this.#pc;
     const session = this.#session;
     this.#pc = undefined;
     this.#session = undefined;
     this.#closed = true;
-    if (!session) return pc?.close();
+    if (!session || gone) return pc?.close();
     void fetch(session, { method: 'DELETE', headers: { authorization: `Bearer ${this.token}` } })
       .catch(() => undefined)
       .finally(() => pc?.close());

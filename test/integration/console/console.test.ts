@@ -4,7 +4,7 @@
  * Screenshots of each page go to a temporary folder printed at the start.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -44,8 +44,10 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
   });
 
   /** A fresh browser context signed in with `role`; console errors and page errors are collected. */
-  async function signedIn(role: 'viewer' | 'operator' | 'admin'): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  async function signedIn(role: 'viewer' | 'operator' | 'admin', opts: { width?: number; height?: number; noWebRtc?: boolean } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+    const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 } });
+    // A browser without WebRTC, to exercise the snapshot fallback.
+    if (opts.noWebRtc) await ctx.addInitScript('delete window.RTCPeerConnection;');
     const page = await ctx.newPage();
     page.on('console', (m: ConsoleMessage) => void (m.type() === 'error' && problems.push(`${role} console error: ${m.text()} (${m.location().url})`)));
     page.on('pageerror', (err) => problems.push(`${role} page error: ${err.message}`));
@@ -102,33 +104,64 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await ctx.close();
   });
 
-  test('operator: record, stop, then play the recording from the list', async () => {
+  test('operator: record (shown live in the list), stop, then play the recording from the list; take a snapshot', async () => {
     const { ctx, page } = await signedIn('operator');
     await tile(page, 'Test pattern a').getByRole('link', { name: 'Test pattern a' }).click();
     await page.getByRole('button', { name: 'Start recording' }).click();
     await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 15_000 });
-    // Let a couple of fragments reach the disk: wait for the live video to advance 2 s.
     const video = page.locator('.view video');
-    await page.waitForFunction((el) => (el as unknown as { currentTime: number }).currentTime > 2, await video.elementHandle(), { timeout: 20_000 });
+    await page.waitForFunction((el) => (el as unknown as { currentTime: number }).currentTime > 1, await video.elementHandle(), { timeout: 20_000 });
     await page.getByRole('button', { name: 'Take snapshot' }).click();
-    await page.getByRole('img', { name: /^Snapshot / }).waitFor({ timeout: 10_000 });
+    await page.getByRole('img', { name: /^Snapshot camera0_.*\.jpg$/ }).waitFor({ timeout: 10_000 });
     await shot(page, 'camera');
+    // The recordings page opened during the recording shows it as in progress.
+    await page.getByRole('link', { name: 'Recordings' }).click();
+    await page.getByRole('list', { name: 'Recordings in progress' }).getByText(/Recording camera0: camera0_.*\.mp4/).waitFor({ timeout: 10_000 });
+    await shot(page, 'recordings-live');
+    // Back on the camera page, the recording in progress is known (Stop offered).
+    await page.goBack();
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 15_000 });
     await page.getByRole('link', { name: 'Recordings' }).click();
-    const play = page.getByRole('button', { name: /^Play camera0_.*\.mp4$/ }).first();
-    await play.click();
-    const player = page.getByRole('region', { name: 'Recordings' }).or(page.locator('.player')).locator('video').first();
+    await page.getByRole('button', { name: /^Play camera0_.*\.mp4$/ }).first().click();
     await page.waitForFunction(
       (el) => {
         const v = el as unknown as { currentTime: number; videoWidth: number };
         return v.videoWidth === 1280 && v.currentTime > 0.3;
       },
-      await page.locator('.player video').elementHandle(),
+      await page.getByRole('region', { name: 'Player' }).locator('video').elementHandle(),
       { timeout: 15_000 },
     );
-    assert.ok(player);
+    assert.equal(await page.getByRole('list', { name: 'Recordings in progress' }).getByRole('listitem').count(), 0);
+    await page.getByRole('button', { name: /^View camera0_.*\.jpg$/ }).first().click();
+    await page.getByRole('region', { name: 'Player' }).getByRole('img').waitFor();
     await shot(page, 'recordings');
+    await ctx.close();
+  });
+
+  test('without WebRTC the grid falls back to a snapshot refreshed every few seconds', async () => {
+    const { ctx, page } = await signedIn('operator', { noWebRtc: true });
+    const t = tile(page, 'Test pattern a');
+    await t.waitFor();
+    const img = t.getByRole('img', { name: 'Latest snapshot of Test pattern a' });
+    await img.waitFor({ timeout: 15_000 });
+    await page.waitForFunction((el) => (el as unknown as { naturalWidth: number }).naturalWidth === 1280, await img.elementHandle(), { timeout: 15_000 });
+    const first = await img.getAttribute('src');
+    assert.match(first ?? '', /^blob:/);
+    await page.waitForFunction((args) => (args[0] as unknown as { src: string }).src !== args[1], [await img.elementHandle(), first] as const, { timeout: 15_000 });
+    assert.equal(await t.locator('.view').getAttribute('data-mode'), 'snapshot');
+    await shot(page, 'cameras-snapshot-fallback');
+    await ctx.close();
+  });
+
+  test('phone width: the grid fits 390 px without sideways scrolling', async () => {
+    const { ctx, page } = await signedIn('operator', { width: 390, height: 844 });
+    await tile(page, 'Test pattern a').waitFor();
+    await page.getByRole('link', { name: 'Recordings' }).click();
+    await page.getByRole('heading', { name: /^Recordings \(\d+\)$/ }).waitFor();
+    const overflow = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+    assert.ok(overflow <= 390, `page is ${overflow} px wide`);
+    await shot(page, 'phone-recordings');
     await ctx.close();
   });
 
@@ -188,18 +221,27 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await ctx.close();
   });
 
-  test('admin: a camera added at run time appears without a reload and goes grey when removed; system page', async () => {
+  test('admin: cameras added at run time appear and play without a reload, a removed one goes grey; system page', async () => {
     const { ctx, page } = await signedIn('admin');
     await tile(page, 'Test pattern a').waitFor();
     const admin = await svc.client('admin');
+    const playing = (name: string) =>
+      page.waitForFunction((n) => {
+        const v = (globalThis as any).document.querySelector(`[aria-label="Camera Test pattern ${n}"] video`);
+        return !!v && v.videoWidth > 0 && v.currentTime > 0.5;
+      }, name, { timeout: 20_000 });
     try {
-      await admin.call('add_test_camera', { name: 'late', width: 640, height: 360, fps: 10 });
-      const late = tile(page, 'Test pattern late');
-      await late.waitFor({ timeout: 10_000 });
-      await page.waitForFunction(() => (globalThis as any).document.querySelector('[aria-label="Camera Test pattern late"]')?.dataset.status === 'CONNECTED', undefined, { timeout: 10_000 });
-      await admin.call('remove_test_camera', { name: 'late' });
-      await page.waitForFunction(() => (globalThis as any).document.querySelector('[aria-label="Camera Test pattern late"]')?.dataset.status === 'DISCONNECTED', undefined, { timeout: 10_000 });
-      assert.match((await late.getAttribute('class')) ?? '', /disconnected/);
+      for (const name of ['b', 'c', 'd']) await admin.call('add_test_camera', { name, width: 640, height: 360, fps: 10 });
+      for (const name of ['a', 'b', 'c', 'd']) await playing(name);
+      const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+      console.log(`# service RSS with one browser watching 4 cameras over WebRTC: ${rss(svc.proc.pid!).toFixed(1)} MB`);
+      await shot(page, 'cameras-4');
+      await admin.call('remove_test_camera', { name: 'd' });
+      await page.waitForFunction(() => (globalThis as any).document.querySelector('[aria-label="Camera Test pattern d"]')?.dataset.status === 'DISCONNECTED', undefined, { timeout: 10_000 });
+      assert.match((await tile(page, 'Test pattern d').getAttribute('class')) ?? '', /disconnected/);
+      await tile(page, 'Test pattern d').getByText('Camera offline').waitFor();
+      await shot(page, 'cameras-removed');
+      for (const name of ['b', 'c']) await admin.call('remove_test_camera', { name });
     } finally {
       await admin.close();
     }
@@ -207,14 +249,15 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await page.getByText('Uptime').waitFor({ timeout: 10_000 });
     await page.getByRole('region', { name: 'Storage' }).getByText('Available').waitFor();
     await page.getByRole('combobox', { name: 'Retention policy' }).selectOption('age');
-    await page.getByRole('textbox', { name: 'Maximum age (days)' }).or(page.getByRole('spinbutton', { name: 'Maximum age (days)' })).fill('30');
+    await page.getByRole('spinbutton', { name: 'Maximum age (days)' }).fill('30');
     await page.getByRole('switch', { name: 'Retention enabled' }).check();
     await page.getByRole('button', { name: 'Save retention policy' }).click();
-    await page.getByRole('status').filter({ hasText: /retention|policy/i }).waitFor({ timeout: 10_000 });
+    await page.getByRole('status').filter({ hasText: /retention policy/i }).waitFor({ timeout: 10_000 });
     await shot(page, 'system');
     await page.getByRole('link', { name: 'Cameras' }).click();
-    await tile(page, 'Test pattern a').waitFor();
-    await shot(page, 'cameras-admin');
+    await page.getByRole('link', { name: 'Test pattern a' }).click();
+    await page.getByRole('button', { name: 'Why is this camera offline?' }).click();
+    await page.getByRole('region', { name: 'Diagnostics' }).getByText(/camera0/).first().waitFor({ timeout: 10_000 });
     await ctx.close();
   });
 
