@@ -28,6 +28,7 @@ export function liveView(s: Session, cam: Camera, box: HTMLElement, onLive?: () 
 
   const snapshots = async () => {
     if (stopped) return;
+    if (!/^camera[0-9]+$/.test(cam.device)) return void (note.textContent = 'No live video (WebRTC unavailable)');
     try {
       let name: string | undefined;
       if (atLeast(s, 'operator')) {
@@ -94,7 +95,7 @@ export function camerasPage(s: Session, root: HTMLElement, onCleanup: (fn: () =>
     const old = tiles.get(cam.device);
     const same = old && old.cam.status === cam.status && old.cam.resolution === cam.resolution && old.cam.fps === cam.fps;
     const meta = h('p', { class: 'meta' }, `${cam.device} · ${cam.resolution || '–'} @ ${cam.fps} fps · `, h('span', { class: 'readers' }, 'readers –'));
-    const head = h('div', { class: 'tile-head' }, h('a', { href: `#/camera/${cam.device}` }, cam.name), h('span', { class: `status ${cam.status.toLowerCase()}` }, cam.status));
+    const head = h('div', { class: 'tile-head' }, /^camera[0-9]+$/.test(cam.device) ? h('a', { href: `#/camera/${cam.device}` }, cam.name) : h('span', {}, cam.name), h('span', { class: `status ${cam.status.toLowerCase()}` }, cam.status));
     if (same) {
       old.el.querySelector('.tile-head')!.replaceWith(head);
       old.cam = cam;
@@ -106,6 +107,7 @@ export function camerasPage(s: Session, root: HTMLElement, onCleanup: (fn: () =>
     if (old) old.el.replaceWith(el);
     else grid.append(el);
     const readers = () =>
+      /^camera[0-9]+$/.test(cam.device) &&
       void s.rpc.call<{ metrics: { readers: number } }>('get_camera_status', { device: cam.device }).then(
         (st) => (meta.querySelector('.readers')!.textContent = `readers ${st.metrics.readers}`),
         () => undefined,
@@ -117,5 +119,25 @@ export function camerasPage(s: Session, root: HTMLElement, onCleanup: (fn: () =>
 
   onCleanup(s.rpc.on('camera_status_update', (cam: Camera) => render(cam)));
   onCleanup(() => tiles.forEach((t) => t.stop()));
-  void s.rpc.call<{ cameras: Camera[] }>('get_camera_list').then((r) => r.cameras.forEach(render));
+  void (async () => {
+    const { cameras } = await s.rpc.call<{ cameras: Camera[] }>('get_camera_list');
+    cameras.forEach(render);
+    // External streams added to MediaMTX (a path each) are shown too, read at page load.
+    const { external_streams } = await s.rpc.call<{ external_streams: External[] }>('get_external_streams');
+    const webrtc = cameras.find((c) => c.streams.webrtc)?.streams.webrtc;
+    for (const e of external_streams) {
+      const path = typeof e.capabilities['path'] === 'string' ? e.capabilities['path'] : undefined;
+      if (!path) continue;
+      render({
+        device: path,
+        name: `External stream ${e.name}`,
+        status: e.status === 'UNAVAILABLE' ? 'DISCONNECTED' : 'CONNECTED',
+        resolution: '',
+        fps: 0,
+        streams: { rtsp: '', hls: '', webrtc: webrtc ? new URL(`/${path}/whep`, webrtc).href : '' },
+      });
+    }
+  })();
 }
+
+interface External { name: string; status: string; capabilities: Record<string, unknown> }

@@ -139,6 +139,29 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await ctx.close();
   });
 
+  test('an external stream is in the grid and plays', async () => {
+    const op = await svc.client('operator');
+    try {
+      await op.call('add_external_stream', { stream_url: `rtsp://127.0.0.1:${svc.rtspPort}/camera0`, stream_name: 'ext1' });
+      const { ctx, page } = await signedIn('operator');
+      const t = tile(page, 'External stream ext1');
+      await t.waitFor({ timeout: 10_000 });
+      await page.waitForFunction(
+        (el) => {
+          const v = el as unknown as { currentTime: number; videoWidth: number };
+          return v.videoWidth === 1280 && v.currentTime > 0.5;
+        },
+        await t.locator('video').elementHandle(),
+        { timeout: 20_000 },
+      );
+      await shot(page, 'cameras-external');
+      await ctx.close();
+    } finally {
+      await op.call('remove_external_stream', { stream_url: `rtsp://127.0.0.1:${svc.rtspPort}/camera0` });
+      await op.close();
+    }
+  });
+
   test('without WebRTC the grid falls back to a snapshot refreshed every few seconds', async () => {
     const { ctx, page } = await signedIn('operator', { noWebRtc: true });
     const t = tile(page, 'Test pattern a');
