@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { guarded } from './api/http-access.js';
-import { consoleRoutes } from './console/serve.js';
+import { consoleRoutes } from './console/route.js';
 import { HttpServer, sendJson } from './api/http-server.js';
 import { cameraMethods, cameraView } from './api/methods/cameras.js';
 import { eventMethods } from './api/methods/events.js';

@@ -1,6 +1,6 @@
 /**
  * Serves the operator console (built by `npm run build` into dist/console/) under /console/,
- * and redirects / to it. Nothing is read at start: a request reads one file from disk (the
+ * and redirects / to it. Loaded on the first request (route.ts); nothing is read at start: a request reads one file from disk (the
  * OS page cache keeps it), choosing the brotli or gzip copy made at build time when the
  * client accepts it. Headers: a strict Content-Security-Policy (scripts and styles from this
  * origin only; connections to this origin and to MediaMTX's WebRTC port for WHEP), nosniff,
@@ -9,9 +9,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson, type Route } from '../api/http-server.js';
+import { sendJson } from '../api/http-server.js';
 
-export const CONSOLE_PREFIX = '/console/';
+import { CONSOLE_PREFIX, type ConsoleOptions } from './route.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -21,15 +21,6 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.json': 'application/json; charset=utf-8',
 };
-
-export interface ConsoleOptions {
-  /** The built console (dist/console). */
-  dir: string;
-  /** MediaMTX's WebRTC port (0: off); the page posts WHEP offers to it on the host it was loaded from. */
-  webrtcPort: number;
-  /** server.public_host: stream URLs name it, so it is allowed too. */
-  publicHost: string;
-}
 
 /** Pure: the request path below /console/ mapped to a file of the build, or undefined for anything else. */
 export function consoleFile(pathname: string): string | undefined {
@@ -85,27 +76,17 @@ function hostOf(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-export function consoleRoutes(opts: ConsoleOptions): Route[] {
-  return [
-    {
-      path: '/',
-      exact: true,
-      methods: ['GET', 'HEAD'],
-      handler: (_req, res) => {
-        res.writeHead(302, { location: CONSOLE_PREFIX, 'content-length': 0, 'cache-control': 'no-cache' });
-        res.end();
-      },
-    },
-    {
-      path: '/console',
-      methods: ['GET', 'HEAD'],
-      handler: (_req, res) => {
-        res.writeHead(301, { location: CONSOLE_PREFIX, 'content-length': 0 });
-        res.end();
-      },
-    },
-    { path: CONSOLE_PREFIX, methods: ['GET', 'HEAD'], handler: (req, res, url) => serve(opts, req, res, url) },
-  ];
+/** Answers /, /console and /console/… (the routes are registered by route.ts, which loads this module on first use). */
+export function handle(opts: ConsoleOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void {
+  if (url.pathname === '/') {
+    res.writeHead(302, { location: CONSOLE_PREFIX, 'content-length': 0, 'cache-control': 'no-cache' });
+    return void res.end();
+  }
+  if (url.pathname === '/console') {
+    res.writeHead(301, { location: CONSOLE_PREFIX, 'content-length': 0 });
+    return void res.end();
+  }
+  return serve(opts, req, res, url);
 }
 
 async function serve(opts: ConsoleOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
