@@ -82,8 +82,7 @@ export function cameraPage(s: Session, root: HTMLElement, device: string, onClea
       }, 'Apply mode');
       modeBox.replaceChildren(h('h2', {}, 'Mode'), res, fps, apply);
     } else modeBox.replaceChildren();
-    const { controls } = await s.rpc.call<{ controls: CameraControl[] }>('get_camera_controls', { device });
-    controlsBox.replaceChildren(h('h2', {}, 'Controls'), controls.length ? h('div', { class: 'controls' }, ...controls.map((c) => control(c))) : h('p', {}, 'This camera has no controls.'));
+    await loadControls();
     if (atLeast(s, 'admin')) {
       const out = h('pre', { class: 'diag' });
       diag.replaceChildren(
@@ -100,6 +99,12 @@ export function cameraPage(s: Session, root: HTMLElement, device: string, onClea
     }
   };
 
+  /** The controls with the device's current values (after a refused change too, so the inputs show the truth). */
+  const loadControls = async () => {
+    const { controls } = await s.rpc.call<{ controls: CameraControl[] }>('get_camera_controls', { device });
+    controlsBox.replaceChildren(h('h2', {}, 'Controls'), controls.length ? h('div', { class: 'controls' }, ...controls.map((c) => control(c))) : h('p', {}, 'This camera has no controls.'));
+  };
+
   const control = (c: CameraControl) => {
     const disabled = !operator || c.flags.includes('read-only') || c.flags.includes('inactive');
     const set = async (value: unknown) => {
@@ -108,6 +113,7 @@ export function cameraPage(s: Session, root: HTMLElement, device: string, onClea
         report(`${c.label}: ${String(r.controls?.[c.name] ?? value)}`);
       } catch (err) {
         report(`${c.label}: ${(err as Error).message}`, true);
+        await loadControls().catch(() => undefined);
       }
     };
     let input: HTMLElement;

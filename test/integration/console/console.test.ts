@@ -44,10 +44,11 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
   });
 
   /** A fresh browser context signed in with `role`; console errors and page errors are collected. */
-  async function signedIn(role: 'viewer' | 'operator' | 'admin', opts: { width?: number; height?: number; noWebRtc?: boolean } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+  async function signedIn(role: 'viewer' | 'operator' | 'admin', opts: { width?: number; height?: number; noWebRtc?: boolean; prepare?: (ctx: BrowserContext) => Promise<void> } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
     const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 } });
     // A browser without WebRTC, to exercise the snapshot fallback.
     if (opts.noWebRtc) await ctx.addInitScript('delete window.RTCPeerConnection;');
+    await opts.prepare?.(ctx);
     const page = await ctx.newPage();
     page.on('console', (m: ConsoleMessage) => void (m.type() === 'error' && problems.push(`${role} console error: ${m.text()} (${m.location().url})`)));
     page.on('pageerror', (err) => problems.push(`${role} page error: ${err.message}`));
@@ -203,6 +204,60 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     const methods = sent.map((t) => (JSON.parse(t) as { method: string; params?: Record<string, unknown> }));
     assert.deepEqual(methods.find((m) => m.method === 'set_camera_mode')?.params, { device: 'camera0', width: 1280, height: 720, fps: 15 });
     assert.ok(methods.some((m) => m.method === 'get_camera_controls'));
+    await ctx.close();
+  });
+
+  test('operator: controls are sliders, switches and menus, and a change is a set_camera_controls RPC to the server', async () => {
+    // A test-pattern camera has no V4L2 controls: the page's WebSocket is routed through the
+    // test, which answers get_camera_controls with three controls and passes everything else,
+    // set_camera_controls included, to the real service (which refuses them for this camera).
+    const sent: { id: number; params: Record<string, unknown> }[] = [];
+    const replies = new Map<number, { error?: { code: number } }>();
+    let allReplied!: () => void;
+    const threeReplies = new Promise<void>((r) => (allReplied = r));
+    const controls = [
+      { name: 'brightness', label: 'Brightness', type: 'int', min: 0, max: 255, step: 1, default: 128, value: 128, menu: [], flags: ['slider'], persisted: false },
+      { name: 'white_balance_automatic', label: 'White Balance, Automatic', type: 'bool', min: 0, max: 1, step: 1, default: true, value: true, menu: [], flags: [], persisted: false },
+      { name: 'power_line_frequency', label: 'Power Line Frequency', type: 'menu', min: 0, max: 2, step: 1, default: 1, value: 1, menu: [{ index: 0, label: 'Disabled' }, { index: 1, label: '50 Hz' }, { index: 2, label: '60 Hz' }], flags: [], persisted: false },
+    ];
+    const prepare = (ctx: BrowserContext) =>
+      ctx.routeWebSocket(/\/ws$/, (ws) => {
+        const server = ws.connectToServer();
+        const faked = new Set<number>();
+        ws.onMessage((text) => {
+          const m = JSON.parse(String(text)) as { id: number; method: string; params: Record<string, unknown> };
+          if (m.method === 'get_camera_controls') faked.add(m.id);
+          if (m.method === 'set_camera_controls') sent.push(m);
+          server.send(text);
+        });
+        server.onMessage((text) => {
+          const m = JSON.parse(String(text)) as { id?: number; error?: { code: number } };
+          if (m.id !== undefined && faked.has(m.id)) return ws.send(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { device: 'camera0', controls } }));
+          if (m.id !== undefined && sent.some((x) => x.id === m.id)) {
+            replies.set(m.id, m);
+            if (replies.size === 3) allReplied();
+          }
+          ws.send(text);
+        });
+      });
+    const { ctx, page } = await signedIn('operator', { prepare });
+    await page.goto(`${svc.httpUrl}/console/#/camera/camera0`);
+    const slider = page.getByRole('slider', { name: 'Brightness' });
+    await slider.waitFor({ timeout: 10_000 });
+    await slider.fill('200');
+    await page.getByRole('switch', { name: 'White Balance, Automatic' }).uncheck();
+    await page.getByRole('combobox', { name: 'Power Line Frequency' }).selectOption({ label: '60 Hz' });
+    await page.getByRole('status').filter({ hasText: /^Power Line Frequency: / }).waitFor({ timeout: 10_000 });
+    await Promise.race([threeReplies, new Promise((_r, reject) => setTimeout(() => reject(new Error(`${replies.size} of 3 set_camera_controls replies within 10 s`)), 10_000).unref())]);
+    await shot(page, 'camera-controls');
+    assert.deepEqual(sent.map((m) => m.params), [
+      { device: 'camera0', controls: { brightness: 200 } },
+      { device: 'camera0', controls: { white_balance_automatic: false } },
+      { device: 'camera0', controls: { power_line_frequency: 2 } },
+    ]);
+    // The server decided: this camera has no such controls; the page shows the values read again.
+    for (const m of sent) assert.equal(replies.get(m.id)?.error?.code, -32602);
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('input[aria-label="Brightness"]')?.value === '128', undefined, { timeout: 10_000 });
     await ctx.close();
   });
 
