@@ -61,7 +61,15 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     return { ctx, page };
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  /** Every page is screenshotted, and every control on it must have an accessible name (from its accessibility tree). */
+  const shot = async (page: Page, name: string) => {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    const tree = await page.locator('body').ariaSnapshot();
+    const unnamed = tree.split('\n').filter((line) => /^\s*- (button|link|checkbox|switch|slider|combobox|listbox|textbox|spinbutton|radio|searchbox)\b(?! ")/.test(line));
+    assert.deepEqual(unnamed, [], `controls without an accessible name on page ${name}:\n${tree}`);
+    named.add(name);
+  };
+  const named = new Set<string>();
   const tile = (page: Page, name: string) => page.getByRole('listitem', { name: `Camera ${name}` });
 
   test('the console is served with its security and cache headers, compressed', async () => {
@@ -331,7 +339,15 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await page.getByRole('switch', { name: 'Retention enabled' }).check();
     await page.getByRole('button', { name: 'Save retention policy' }).click();
     await page.getByRole('status').filter({ hasText: /retention policy/i }).waitFor({ timeout: 10_000 });
+    // External streams: added and removed from the page.
+    const ext = page.getByRole('region', { name: 'External streams' });
+    await ext.getByRole('textbox', { name: 'Stream URL' }).fill(`rtsp://127.0.0.1:${svc.rtspPort}/camera0`);
+    await ext.getByRole('textbox', { name: 'Stream name' }).fill('ext2');
+    await ext.getByRole('button', { name: 'Add stream' }).click();
+    await ext.getByRole('button', { name: 'Remove ext2' }).waitFor({ timeout: 10_000 });
     await shot(page, 'system');
+    await ext.getByRole('button', { name: 'Remove ext2' }).click();
+    await ext.getByRole('button', { name: 'Remove ext2' }).waitFor({ state: 'detached', timeout: 10_000 });
     await page.getByRole('link', { name: 'Cameras' }).click();
     await page.getByRole('link', { name: 'Test pattern a' }).click();
     await page.getByRole('button', { name: 'Why is this camera offline?' }).click();
@@ -339,7 +355,8 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await ctx.close();
   });
 
-  test('no console errors in the browser', () => {
+  test('no console errors in the browser; every page was checked for unnamed controls', () => {
     assert.deepEqual(problems, []);
+    for (const page of ['cameras', 'camera', 'camera-controls', 'recordings', 'system', 'viewer-system']) assert.ok(named.has(page), page);
   });
 });
