@@ -383,7 +383,7 @@ export class App {
         }, auth),
       });
     if (this.config.server.console) {
-      for (const r of consoleRoutes({ dir: join(ROOT, 'dist', 'console'), webrtcPort: this.config.mediamtx.webrtc_port, publicHost: this.config.server.public_host })) this.http.route(r);
+      for (const r of consoleRoutes({ dir: join(ROOT, 'dist', 'console'), webrtcPort: this.config.mediamtx.webrtc_port, publicHost: this.config.server.public_host, websocketPath: this.config.server.websocket_path })) this.http.route(r);
     }
   }
 

@@ -11,6 +11,12 @@ const statusLine = document.getElementById('status')!;
 let session: Session | undefined;
 let cleanups: (() => void)[] = [];
 
+/** An expired or revoked credential answers -32001: back to the sign-in form. */
+function expired(): void {
+  endSession();
+  signInForm('The session has expired: sign in again.');
+}
+
 function report(msg: string, error = false): void {
   statusLine.textContent = msg;
   statusLine.className = error ? 'error' : '';
@@ -42,6 +48,7 @@ async function start(token: string): Promise<void> {
     return signInForm(`Sign-in failed: ${(err as Error).message}`);
   }
   const s = session;
+  s.rpc.onAuthLost = () => session === s && expired();
   void s.rpc.closed.then(() => {
     if (session !== s) return;
     session = undefined;
@@ -58,13 +65,18 @@ async function start(token: string): Promise<void> {
 }
 
 function signOut(): void {
+  endSession();
+  signInForm();
+}
+
+/** Forgets the credential, stops the page's views and closes the connection. */
+function endSession(): void {
   forgetCredential();
   const s = session;
   session = undefined;
-  s?.rpc.close();
   cleanups.forEach((fn) => fn());
   cleanups = [];
-  signInForm();
+  s?.rpc.close();
 }
 
 function route(): void {

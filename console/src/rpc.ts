@@ -13,6 +13,8 @@ export class Rpc {
   #pending = new Map<number, Pending>();
   #listeners = new Map<string, Set<(params: any) => void>>();
   readonly closed: Promise<CloseEvent>;
+  /** Called when a call is refused with -32001 (the credential expired or was revoked). */
+  onAuthLost: (() => void) | undefined;
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -70,7 +72,10 @@ export class Rpc {
       if (!p) continue;
       this.#pending.delete(m.id);
       clearTimeout(p.timer);
-      if (m.error) p.reject(new RpcError(m.error.code, m.error.message, m.error.data));
+      if (m.error) {
+        p.reject(new RpcError(m.error.code, m.error.message, m.error.data));
+        if (m.error.code === -32001) this.onAuthLost?.();
+      }
       else p.resolve(m.result);
     }
   }

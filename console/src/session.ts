@@ -19,7 +19,8 @@ export const forgetCredential = () => sessionStorage.removeItem(KEY);
 
 /** Connects and authenticates; keeps the credential in sessionStorage (never in the URL). */
 export async function signIn(token: string): Promise<Session> {
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const config = (await (await fetch('config.json', { cache: 'no-cache' })).json()) as { websocket_path: string };
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${config.websocket_path}`;
   const rpc = await Rpc.connect(url);
   try {
     const r = await rpc.call<{ role: Role; session_id: string }>('authenticate', { auth_token: token });

@@ -13,6 +13,8 @@ export interface ConsoleOptions {
   webrtcPort: number;
   /** server.public_host: stream URLs name it, so it is allowed too. */
   publicHost: string;
+  /** server.websocket_path: where the page opens its JSON-RPC connection (/console/config.json tells it). */
+  websocketPath: string;
 }
 
 export function consoleRoutes(opts: ConsoleOptions): Route[] {

@@ -86,6 +86,11 @@ export function handle(opts: ConsoleOptions, req: IncomingMessage, res: ServerRe
     res.writeHead(301, { location: CONSOLE_PREFIX, 'content-length': 0 });
     return void res.end();
   }
+  if (url.pathname === `${CONSOLE_PREFIX}config.json`) {
+    const body = JSON.stringify({ websocket_path: opts.websocketPath });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+    return void res.end(req.method === 'HEAD' ? undefined : body);
+  }
   return serve(opts, req, res, url);
 }
 

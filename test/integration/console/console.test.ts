@@ -94,6 +94,34 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     assert.equal((await fetch(`${svc.httpUrl}/nothing-here`)).status, 404);
   });
 
+  test('sign-in: a wrong credential is refused; a good one lives in sessionStorage only and survives a reload', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    page.on('pageerror', (err) => problems.push(`sign-in page error: ${err.message}`));
+    await page.goto(`${svc.httpUrl}/console/`);
+    await page.getByRole('textbox', { name: 'Token or API key' }).fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /^Sign-in failed/ }).waitFor({ timeout: 10_000 });
+    await shot(page, 'sign-in');
+    const token = await svc.token('viewer');
+    await page.getByRole('textbox', { name: 'Token or API key' }).fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 10_000 });
+    const stored = await page.evaluate(() => {
+      const g = globalThis as any;
+      return { session: Object.values({ ...g.sessionStorage }) as string[], local: g.localStorage.length as number, url: g.location.href as string };
+    });
+    assert.deepEqual(stored.session, [token]);
+    assert.equal(stored.local, 0);
+    assert.ok(!stored.url.includes(token));
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal(await page.evaluate(() => (globalThis as any).sessionStorage.length as number), 0);
+    await ctx.close();
+  });
+
   test('operator: the camera plays live over WebRTC at 1280 wide', async () => {
     const { ctx, page } = await signedIn('operator');
     const t = tile(page, 'Test pattern a');
@@ -357,6 +385,6 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
 
   test('no console errors in the browser; every page was checked for unnamed controls', () => {
     assert.deepEqual(problems, []);
-    for (const page of ['cameras', 'camera', 'camera-controls', 'recordings', 'system', 'viewer-system']) assert.ok(named.has(page), page);
+    for (const page of ['sign-in', 'cameras', 'camera', 'camera-controls', 'recordings', 'system', 'viewer-system']) assert.ok(named.has(page), page);
   });
 });
