@@ -122,8 +122,11 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await ctx.close();
   });
 
-  test('operator: the camera plays live over WebRTC at 1280 wide', async () => {
-    const { ctx, page } = await signedIn('operator');
+  test('operator: the camera plays live over WebRTC at 1280 wide, the WHEP offer carrying the credential', async () => {
+    const whep: { url: string; authorization: string | undefined }[] = [];
+    const { ctx, page } = await signedIn('operator', {
+      prepare: async (c) => void c.on('request', (r) => void (r.method() === 'POST' && r.url().endsWith('/whep') && whep.push({ url: r.url(), authorization: r.headers()['authorization'] }))),
+    });
     const t = tile(page, 'Test pattern a');
     await t.waitFor({ timeout: 10_000 });
     const video = t.locator('video');
@@ -136,6 +139,9 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
       { timeout: 20_000 },
     );
     assert.equal(await t.locator('.view').getAttribute('data-mode'), 'webrtc');
+    assert.equal(whep.length, 1);
+    assert.equal(whep[0]!.url, `http://127.0.0.1:${svc.config.mediamtx.webrtc_port}/camera0/whep`);
+    assert.match(whep[0]!.authorization ?? '', /^Bearer eyJ/);
     await page.getByRole('listitem', { name: 'Camera Test pattern a' }).getByText(/readers \d+/).waitFor();
     await shot(page, 'cameras');
     await ctx.close();
@@ -144,6 +150,8 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
   test('operator: record (shown live in the list), stop, then play the recording from the list; take a snapshot', async () => {
     const { ctx, page } = await signedIn('operator');
     await tile(page, 'Test pattern a').getByRole('link', { name: 'Test pattern a' }).click();
+    await page.getByRole('button', { name: 'Start streaming' }).click();
+    await page.getByRole('status').filter({ hasText: 'Start streaming: done' }).waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Start recording' }).click();
     await page.getByRole('button', { name: 'Stop recording' }).waitFor({ timeout: 15_000 });
     const video = page.locator('.view video');
@@ -159,6 +167,8 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await page.goBack();
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page.getByRole('button', { name: 'Start recording' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Stop streaming' }).click();
+    await page.getByRole('status').filter({ hasText: 'Stop streaming: done' }).waitFor({ timeout: 15_000 });
     await page.getByRole('link', { name: 'Recordings' }).click();
     await page.getByRole('button', { name: /^Play camera0_.*\.mp4$/ }).first().click();
     await page.waitForFunction(
