@@ -224,6 +224,14 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await ctx.close();
   });
 
+  test('a viewer without WebRTC sees the camera\'s newest snapshot (viewers take none)', async () => {
+    const { ctx, page } = await signedIn('viewer', { noWebRtc: true });
+    const img = tile(page, 'Test pattern a').getByRole('img', { name: 'Latest snapshot of Test pattern a' });
+    await img.waitFor({ timeout: 15_000 });
+    await page.waitForFunction((el) => (el as unknown as { naturalWidth: number }).naturalWidth === 1280, await img.elementHandle(), { timeout: 15_000 });
+    await ctx.close();
+  });
+
   test('phone width: the grid fits 390 px without sideways scrolling', async () => {
     const { ctx, page } = await signedIn('operator', { width: 390, height: 844 });
     await tile(page, 'Test pattern a').waitFor();
