@@ -14,7 +14,8 @@ export function filesPage(s: Session, root: HTMLElement, onCleanup: (fn: () => v
   const blobs: string[] = [];
   onCleanup(() => blobs.forEach((b) => URL.revokeObjectURL(b)));
   const inProgress = new Map<string, string>();
-  const showLive = () => live.replaceChildren(...[...inProgress].map(([dev, file]) => h('li', {}, `● Recording ${dev}: ${file}`)));
+  const progress = new Map<string, string>();
+  const showLive = () => live.replaceChildren(...[...inProgress].map(([dev, file]) => h('li', {}, `● Recording ${dev}: ${file}${progress.has(file) ? ` (${progress.get(file)})` : ''}`)));
 
   const list = (kind: 'recordings' | 'snapshots', box: HTMLElement) => {
     let offset = 0;
@@ -88,9 +89,17 @@ export function filesPage(s: Session, root: HTMLElement, onCleanup: (fn: () => v
   };
   const loadRecordings = list('recordings', recordings);
   const loadSnapshots = list('snapshots', snapshots);
+  // Progress of recordings in progress (duration and size) while this page is open.
+  void s.rpc.call('subscribe_events', { topics: ['recording.progress'] }).catch(() => undefined);
+  onCleanup(() => void s.rpc.call('unsubscribe_events', { topics: ['recording.progress'] }).catch(() => undefined));
+  onCleanup(s.rpc.on('recording.progress', (p: { device?: string; filename: string; duration: number; file_size: number }) => {
+    if (p.device && !inProgress.has(p.device)) inProgress.set(p.device, p.filename);
+    progress.set(p.filename, `${Math.round(p.duration)} s, ${bytes(p.file_size)}`);
+    showLive();
+  }));
   onCleanup(s.rpc.on('recording_status_update', (r: { device: string; status: string; filename: string }) => {
     if (r.status === 'STARTED') inProgress.set(r.device, r.filename);
-    else inProgress.delete(r.device);
+    else (inProgress.delete(r.device), progress.delete(r.filename));
     showLive();
     void loadRecordings().catch(() => undefined);
   }));

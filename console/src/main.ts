@@ -49,6 +49,11 @@ async function start(token: string): Promise<void> {
   }
   const s = session;
   s.rpc.onAuthLost = () => session === s && expired();
+  // Low disk space is announced on every page.
+  s.rpc.on('storage.low_space', (p: { usage_percentage?: number }) => {
+    document.getElementById('alert')!.textContent = `Low disk space${p.usage_percentage !== undefined ? `: ${Math.round(p.usage_percentage)} % used` : ''}`;
+  });
+  void s.rpc.call('subscribe_events', { topics: ['storage.low_space'] }).catch(() => undefined);
   void s.rpc.closed.then(() => {
     if (session !== s) return;
     session = undefined;
@@ -77,6 +82,7 @@ function endSession(): void {
   cleanups.forEach((fn) => fn());
   cleanups = [];
   s?.rpc.close();
+  document.getElementById('alert')!.textContent = '';
 }
 
 function route(): void {

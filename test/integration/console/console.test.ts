@@ -28,6 +28,7 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     svc = await startService({
       mediamtx: { webrtc_port: webrtc, webrtc_udp_port: udp },
       test_cameras: { patterns: [{ name: 'a', width: 1280, height: 720, fps: 15 }] },
+      recording: { progress_interval_s: 1 },
     });
     mkdirSync(SHOTS, { recursive: true });
     console.log(`# console screenshots: ${SHOTS}`);
@@ -161,7 +162,7 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     await shot(page, 'camera');
     // The recordings page opened during the recording shows it as in progress.
     await page.getByRole('link', { name: 'Recordings' }).click();
-    await page.getByRole('list', { name: 'Recordings in progress' }).getByText(/Recording camera0: camera0_.*\.mp4/).waitFor({ timeout: 10_000 });
+    await page.getByRole('list', { name: 'Recordings in progress' }).getByText(/Recording camera0: camera0_.*\.mp4 \(\d+ s, [\d.]+ [KM]iB\)/).waitFor({ timeout: 10_000 });
     await shot(page, 'recordings-live');
     // Back on the camera page, the recording in progress is known (Stop offered).
     await page.goBack();
