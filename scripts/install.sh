@@ -14,7 +14,7 @@
 #     --no-start             install and enable, but do not (re)start
 #
 # Layout (all under DESTDIR when given):
-#   /opt/camera-service/                  package.json, dist/src, production node_modules,
+#   /opt/camera-service/                  package.json, dist/src, dist/console, production node_modules,
 #                                         ffmpeg-templates, src/streaming/on-demand-hook.sh, docs,
 #                                         bin/mediamtx (managed mode), INSTALLED_FILES
 #   /usr/local/bin/camera-service, camera-service-ctl  -> the commands in /opt/camera-service/dist/src
@@ -85,6 +85,8 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE/dist" "$STAGE/src/streaming" "$STAGE/docs" "$STAGE/bin"
 cp package.json package-lock.json "$STAGE/"
 cp -r dist/src "$STAGE/dist/src"
+# The operator console (built by npm run build; served at /console/).
+[[ -d dist/console ]] && cp -r dist/console "$STAGE/dist/console"
 cp -r ffmpeg-templates "$STAGE/ffmpeg-templates"
 install -m 0755 src/streaming/on-demand-hook.sh "$STAGE/src/streaming/on-demand-hook.sh"
 cp docs/*.md "$STAGE/docs/"

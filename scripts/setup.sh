@@ -14,8 +14,10 @@ vm_pkgs=(qemu-system-x86 linux-image-amd64 busybox-static cpio kmod udev linux-h
 ops_test_pkgs=(systemd python3 prometheus)
 # The MQTT tests: a real broker (mosquitto, with mosquitto_passwd) on a free loopback port.
 mqtt_test_pkgs=(mosquitto)
+# The console's browser tests: Debian's chromium, driven by playwright-core (no browser download).
+console_test_pkgs=(chromium)
 pkgs=("${runtime_pkgs[@]}")
-[[ "${1:-}" == "--with-vm" ]] && pkgs+=("${vm_pkgs[@]}" "${ops_test_pkgs[@]}" "${mqtt_test_pkgs[@]}")
+[[ "${1:-}" == "--with-vm" ]] && pkgs+=("${vm_pkgs[@]}" "${ops_test_pkgs[@]}" "${mqtt_test_pkgs[@]}" "${console_test_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -38,6 +40,6 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 echo "setup: building" >&2
-npx tsc -p tsconfig.json >&2
+npm run --silent build >&2
 scripts/provision-mediamtx.sh >/dev/null
 if [[ "${1:-}" == "--with-vm" ]]; then scripts/provision-node.sh >/dev/null; fi

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { guarded } from './api/http-access.js';
+import { consoleRoutes } from './console/route.js';
 import { HttpServer, sendJson } from './api/http-server.js';
 import { cameraMethods, cameraView } from './api/methods/cameras.js';
 import { eventMethods } from './api/methods/events.js';
@@ -382,6 +383,9 @@ export class App {
           res.end(text);
         }, auth),
       });
+    if (this.config.server.console) {
+      for (const r of consoleRoutes({ dir: join(ROOT, 'dist', 'console'), webrtcPort: this.config.mediamtx.webrtc_port, publicHost: this.config.server.public_host, websocketPath: this.config.server.websocket_path })) this.http.route(r);
+    }
   }
 
   /** Starts MediaMTX (managed mode) and the listener; resolves once the service is ready or degraded. */

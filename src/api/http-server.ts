@@ -8,8 +8,10 @@ import type { AddressInfo } from 'node:net';
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
 export interface Route {
-  /** Exact path, or a prefix ending in '/'. */
+  /** Exact path, or a prefix ending in '/' (unless `exact`). */
   path: string;
+  /** Match `path` exactly even though it ends in '/' (the root, `/`). */
+  exact?: boolean;
   methods: string[];
   handler: RouteHandler;
 }
@@ -57,7 +59,7 @@ export class HttpServer {
     // Prefix routes also see targets whose dot segments normalization would move elsewhere
     // (`/files/x/../../etc`), so they can refuse them (400) instead of a 404 from elsewhere.
     const raw = (req.url ?? '/').split('?', 1)[0]!;
-    const matches = (r: Route) => (r.path.endsWith('/') ? url.pathname.startsWith(r.path) || raw.startsWith(r.path) : url.pathname === r.path);
+    const matches = (r: Route) => (r.path.endsWith('/') && !r.exact ? url.pathname.startsWith(r.path) || raw.startsWith(r.path) : url.pathname === r.path);
     const route = this.#routes.find(matches);
     if (!route) return sendJson(res, 404, { error: 'not found', path: url.pathname });
     if (!route.methods.includes(req.method ?? 'GET')) {

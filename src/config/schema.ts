@@ -34,6 +34,7 @@ export const configSchema = t.object({
         description: 'Who may read /metrics: anyone reaching the listener, loopback clients only, or authenticated clients (Bearer JWT or X-API-Key, viewer or above).',
       }),
       health_access: t.enum(['public', 'localhost', 'authenticated'] as const, { default: 'public', description: 'Who may read /health/live and /health/ready (same choices as metrics_access).' }),
+      console: t.boolean({ default: true, description: 'Serve the operator console (a web page built into dist/console/) at /console/, with / redirecting to it. Nothing is loaded for it until a browser asks.' }),
       shutdown_timeout_ms: t.integer({ minimum: 100, maximum: 60000, default: 4000, description: 'Upper bound for a graceful shutdown after SIGTERM/SIGINT before the process exits anyway.' }),
     },
     { description: 'The JSON-RPC WebSocket server and the HTTP routes beside it.' },
