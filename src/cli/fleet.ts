@@ -84,6 +84,10 @@ export async function runFleet(o: FleetOptions): Promise<void> {
       if (o.count !== undefined && ++printed >= o.count) done();
     });
     client.on('close', () => done());
+    // After the connect: a broker going away ends the listing or the watch (close), never the process.
+    client.on('error', (err) => {
+      if (listed) process.stderr.write(`camera-service-ctl fleet: ${err.message}\n`);
+    });
     await client.subscribeAsync({ [`${root}/#`]: { qos: 0 } });
     // The broker sends the retained messages of a subscription before acknowledging a later
     // one on the same connection: once this second SUBACK arrives, the picture is complete.

@@ -191,6 +191,11 @@ export async function subscriber(url: string, filters: string[], options: IClien
     messages.push(m);
     for (const w of waiters) if (w.match(m)) (waiters.delete(w), w.resolve(m));
   });
+  // MQTT.js emits 'error' for every failed reconnect (ECONNREFUSED once a test's broker is
+  // closed before this client): with no listener left that would be an uncaught exception in
+  // the test process after its tests passed. Errors after the connect are kept, not thrown.
+  const errors: Error[] = [];
+  client.on('error', (err) => errors.push(err));
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
