@@ -122,7 +122,8 @@ describe('install.sh into a temporary root (managed MediaMTX, the default)', () 
     // Only the runtime: no tests, sources, or build tooling.
     const top = readdirSync(join(dest, PREFIX)).sort();
     assert.deepEqual(top, ['CHANGELOG.md', 'INSTALLED_FILES', 'README.md', 'bin', 'dist', 'docs', 'ffmpeg-templates', 'node_modules', 'package-lock.json', 'package.json', 'src'].filter((f) => f !== 'CHANGELOG.md' || existsSync(join(ROOT, 'CHANGELOG.md'))));
-    assert.deepEqual(readdirSync(join(dest, PREFIX, 'dist')), ['src']);
+    assert.deepEqual(readdirSync(join(dest, PREFIX, 'dist')).sort(), ['console', 'src']);
+    assert.ok(existsSync(join(dest, PREFIX, 'dist', 'console', 'index.html')), 'the built console is shipped');
     assert.deepEqual(tree(join(dest, PREFIX, 'src')), ['streaming/', 'streaming/on-demand-hook.sh']);
     assert.ok(!files.has('etc/systemd/system/mediamtx.service'), 'no mediamtx.service in managed mode');
     // Nothing outside the documented places.
