@@ -6,7 +6,8 @@
  * - fs.watch of the directory for changes made outside the service (files copied in or
  *   removed by hand): the named entry is re-statted after a short debounce, or at once when
  *   a caller needs a fresh answer (`fresh()`), so a change the service has been told about
- *   is never missed by the next listing;
+ *   is never missed by the next listing; `fresh()` also compares the directory's names with
+ *   the index when the directory changed since it last looked, for events not delivered yet;
  * - a full rescan as a repair: after a watch error or an event without a name, and every
  *   `rescanIntervalMs`.
  */
@@ -28,6 +29,8 @@ export interface DirIndexOptions {
   statConcurrency?: number;
   /** Delay before a failed watch is set up again (default 1 s, doubling to a minute while it fails). */
   rewatchMs?: number;
+  /** Watch the directory (default true; without it, listings still see what others changed). */
+  watch?: boolean;
   log?: Pick<Logger, 'debug' | 'info' | 'warn'>;
 }
 
@@ -51,6 +54,8 @@ export class DirIndex {
   readonly #pending = new Set<string>();
   #debounce: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  /** The directory's mtime and ctime when its names were last compared with the index. */
+  #dirStamp: string | undefined;
   #watcher: FSWatcher | undefined;
   #rewatch: NodeJS.Timeout | undefined;
   #repairTimer: NodeJS.Timeout | undefined;
@@ -69,7 +74,7 @@ export class DirIndex {
     opts: DirIndexOptions = {},
   ) {
     this.index = new MediaIndex(kind);
-    this.#o = { debounceMs: 100, rescanIntervalMs: 600_000, statConcurrency: 32, rewatchMs: 1000, ...opts };
+    this.#o = { debounceMs: 100, rescanIntervalMs: 600_000, statConcurrency: 32, rewatchMs: 1000, watch: true, ...opts };
   }
 
   /** Starts watching and the initial build (idempotent); resolves once the index is built. */
@@ -92,11 +97,35 @@ export class DirIndex {
     return this.#ready;
   }
 
-  /** Resolves once the index reflects every change reported so far (watched or direct). */
+  /**
+   * Resolves once the index reflects every change reported so far (watched or direct), and
+   * every entry created or removed by others before the call, even when the watch has not
+   * delivered its event yet (a busy event loop reads inotify later): the directory's change
+   * time tells whether to compare its names with the index.
+   */
   async fresh(): Promise<void> {
     await this.start();
+    await this.#catchUp();
     if (this.#pending.size > 0) await this.flush();
     else await this.#flushing;
+  }
+
+  /** Names created or removed since the directory was last compared are queued for a re-stat. */
+  async #catchUp(): Promise<void> {
+    let stamp: string;
+    let names: string[];
+    try {
+      const st = await lstat(this.dir, { bigint: true });
+      stamp = `${st.mtimeNs}:${st.ctimeNs}`;
+      if (stamp === this.#dirStamp) return;
+      names = (await readdir(this.dir, { withFileTypes: true })).filter((e) => e.isFile() && isValidFileName(e.name)).map((e) => e.name);
+    } catch {
+      return; // missing or unreadable: the watch and the repair rescans deal with it
+    }
+    this.#dirStamp = stamp;
+    const present = new Set(names);
+    for (const name of names) if (!this.index.has(name)) this.changed(name);
+    for (const file of this.index.all()) if (!present.has(file.name)) this.changed(file.name);
   }
 
   /** Something happened to `name` (a watch event, a file the service wrote): re-stat it soon. */
@@ -190,7 +219,7 @@ export class DirIndex {
   }
 
   #watch(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#o.watch) return;
     let w: FSWatcher;
     try {
       w = watch(this.dir, { persistent: false });

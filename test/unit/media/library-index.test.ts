@@ -35,6 +35,21 @@ describe('media directory index (fs adapter)', () => {
     assert.equal(d.index.totalBytes, (99 * 100) / 2);
   });
 
+  it('a listing sees files copied in or removed by others before any watch event arrived (the directory changed)', async (t) => {
+    const dir = tempDir(t);
+    put(dir, 'camera0_a.mp4', 10, 1_700_000_000_000);
+    const d = new DirIndex('recordings', dir, { watch: false, rescanIntervalMs: 0 });
+    t.after(() => d.close());
+    await d.fresh();
+    assert.deepEqual(d.index.all().map((f) => f.name), ['camera0_a.mp4']);
+    put(dir, 'camera0_b.mp4', 20, 1_700_000_001_000);
+    unlinkSync(join(dir, 'camera0_a.mp4'));
+    await d.fresh();
+    assert.deepEqual(d.index.all().map((f) => [f.name, f.size]), [['camera0_b.mp4', 20]]);
+    await d.fresh(); // unchanged directory: nothing to compare
+    assert.equal(d.index.size, 1);
+  });
+
   it('a missing directory is an empty index', async (t) => {
     const d = new DirIndex('snapshots', join(tempDir(t), 'absent'), {});
     t.after(() => d.close());
