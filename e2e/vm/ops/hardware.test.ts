@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runInVm, vmUnavailableReason } from '../../../e2e/vm/harness.js';
-import { skipUnlessPresent } from '../../helpers/required.js';
+import { runInVm, vmUnavailableReason } from '../harness.js';
+import { skipUnlessPresent } from '../../../test/helpers/required.js';
 
 const unavailable = skipUnlessPresent(vmUnavailableReason());
 
 /** The guest script (run as root in the VM, in the project dir; writes $OUT/report.json). */
-const SCRIPT = readFileSync(fileURLToPath(new URL('../../../../test/integration/ops/hardware-vm.guest.sh', import.meta.url)), 'utf8');
+const SCRIPT = readFileSync(fileURLToPath(new URL('../../../../e2e/vm/ops/hardware.guest.sh', import.meta.url)), 'utf8');
 
 interface Report {
   nodes: { dev: string; owner: string; mode: string; tags: string; marked: string; card: string }[];

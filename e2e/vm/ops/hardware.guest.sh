@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Guest side of hardware-vm.test.ts: runs as root inside the VM lane, in the project dir.
+# Guest side of hardware.test.ts: runs as root inside the VM lane, in the project dir.
 set -euo pipefail
 report() { printf '%s\n' "$1" > "$OUT/report.json"; }
 # The rule under test in udev's runtime rules directory (/run is writable in the VM).

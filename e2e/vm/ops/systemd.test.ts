@@ -1,6 +1,6 @@
 /**
  * systemd/camera-service.service under a real systemd (PID 1 of a namespace in the QEMU VM
- * lane, see systemd-vm.guest.sh): Type=notify start completes on the daemon's READY=1 (sent
+ * lane, see systemd.guest.sh): Type=notify start completes on the daemon's READY=1 (sent
  * through systemd-notify with NotifyAccess=all) with its status text; the hardening holds
  * (service user with group video, no capabilities, no new privileges, read-only system, no
  * home, private /tmp, writable state); MediaMTX and FFmpeg run in the unit's control group; a
@@ -14,11 +14,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runInVm, vmUnavailableReason } from '../../../e2e/vm/harness.js';
-import { skipUnlessPresent } from '../../helpers/required.js';
+import { runInVm, vmUnavailableReason } from '../harness.js';
+import { skipUnlessPresent } from '../../../test/helpers/required.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const SCRIPT = readFileSync(fileURLToPath(new URL('../../../../test/integration/ops/systemd-vm.guest.sh', import.meta.url)), 'utf8');
+const SCRIPT = readFileSync(fileURLToPath(new URL('../../../../e2e/vm/ops/systemd.guest.sh', import.meta.url)), 'utf8');
 const unavailable = skipUnlessPresent(vmUnavailableReason());
 
 interface Report {

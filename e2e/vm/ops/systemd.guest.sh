@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Guest side of systemd-vm.test.ts: runs as root inside the VM lane, in the project dir.
+# Guest side of systemd.test.ts: runs as root inside the VM lane, in the project dir.
 # Boots a real systemd as PID 1 of a new PID and mount namespace (the VM's root file system is
 # the host's, read-only: /run, /var and the account files are replaced by writable copies in
 # that namespace), runs systemd/camera-service.service as shipped plus a drop-in that only
