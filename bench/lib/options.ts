@@ -38,6 +38,8 @@ export interface BenchOptions {
   node: string | undefined;
   /** Samples per figure of the waits scenario. */
   waitsSamples: number;
+  /** Unauthenticated attacker connections of the admission scenario. */
+  attackers: number;
   smoke: boolean;
 }
 
@@ -48,7 +50,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --side-by-side        with --target: measure this service too, in the same run
   --compare FILE        print each figure beside the same figure of an older results file
   --out DIR             where results go (default bench/results)
-  --only a,b / --skip a,b   scenarios by name: memory, latency, connections, fanout, cameras, waits, mqtt
+  --only a,b / --skip a,b   scenarios by name: memory, latency, connections, fanout, cameras, waits, mqtt, admission
   --repeats N           runs per figure (default 3)
   --duration S          seconds per latency cell (default 2)
   --rates a,b,c         req/s (default 500,1000,2000)
@@ -65,6 +67,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --node PATH           Node binary of the started service (default: the one running the bench), e.g.
                         --node "$(scripts/provision-node.sh)" for the Node LTS
   --waits-samples N     samples per figure of the waits scenario (default 50)
+  --attackers N         unauthenticated attacker connections of the admission scenario (default 1000)
   --smoke               tiny numbers (seconds): keeps the suite working in CI; figures are meaningless`;
 
 const list = (s: string | undefined, dflt: number[]) => (s ? s.split(',').map(Number).filter((n) => n > 0) : dflt);
@@ -97,6 +100,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       node: { type: 'string' },
       smoke: { type: 'boolean' },
       'waits-samples': { type: 'string' },
+      attackers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -128,6 +132,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     fanoutTrigger: values['fanout-trigger'] ?? [],
     settle: smoke ? 0.3 : 3,
     waitsSamples: num(values['waits-samples'], smoke ? 2 : 50),
+    attackers: num(values.attackers, smoke ? 250 : 1000),
     serviceEnv: Object.fromEntries(
       (values['service-env'] ?? []).map((kv) => {
         const i = kv.indexOf('=');

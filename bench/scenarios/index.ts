@@ -1,5 +1,6 @@
 /** Every scenario, in the order they run. Add new ones here. */
 import { cameraCycles, cameraScale, controlPath, mediaLatency } from './cameras.js';
+import { admission } from './admission.js';
 import { connections } from './connections.js';
 import { fanout } from './fanout.js';
 import { latency } from './latency.js';
@@ -8,4 +9,4 @@ import { mqtt } from './mqtt.js';
 import { waits } from './waits.js';
 import type { Scenario } from './types.js';
 
-export const SCENARIOS: Scenario[] = [memory, latency, fanout, connections, controlPath, cameraCycles, cameraScale, mediaLatency, waits, mqtt];
+export const SCENARIOS: Scenario[] = [memory, latency, fanout, connections, controlPath, cameraCycles, cameraScale, mediaLatency, waits, mqtt, admission];

@@ -7,8 +7,8 @@
  *   samples, then one `moof`+`mdat` fragment per keyframe, flushed to disk as written, so a
  *   crash loses at most the fragment in progress. `mp4` is remuxed to a progressive file
  *   (index at the front) once the recording ends.
- * - Matroska writes clusters as it goes; after a crash it lacks only its index and duration,
- *   which the recovery remux restores.
+ * - Matroska writes a cluster per second as it goes; after a crash or a full disk it lacks its
+ *   index and duration: mkv-finish.ts writes the duration in place, the remux restores the index.
  * - With a segment length, FFmpeg's segment muxer cuts parts at keyframes with no gap:
  *   `<base>_part%d.<ext>` from 1. Part 1 is the recording's own name: the caller links
  *   `<base>_part1.<ext>` to `<base>.<ext>` before the start (see recorder.ts).
@@ -30,6 +30,8 @@ export interface RecorderArgvOptions {
 }
 
 const FRAGMENTED_MP4 = '+frag_keyframe+empty_moov+default_base_moof';
+/** Matroska clusters of at most a second reach the disk as written (FFmpeg's default is 5 s). */
+const MKV_CLUSTER_MS = 1000;
 
 export interface RecorderCommand {
   argv: string[];
@@ -53,14 +55,14 @@ export function recorderCommand(o: RecorderArgvOptions): RecorderCommand {
   if (o.segmentS && o.segmentS > 0) {
     // Options of the inner muxer go through segment_format_options; flush_packets must too,
     // or fragments sit in FFmpeg's buffer instead of on disk.
-    const inner = muxer === 'mp4' ? `movflags=${FRAGMENTED_MP4}:flush_packets=1` : 'flush_packets=1';
+    const inner = muxer === 'mp4' ? `movflags=${FRAGMENTED_MP4}:flush_packets=1` : `flush_packets=1:cluster_time_limit=${MKV_CLUSTER_MS}`;
     argv.push(
       ...['-f', 'segment', '-segment_time', String(o.segmentS), '-segment_format', muxer, '-segment_format_options', inner],
       ...['-reset_timestamps', '1', '-segment_start_number', '1', join(o.dir, partPattern(o.base, ext))],
     );
     return { argv, firstPart, partOneLink: join(o.dir, `${o.base}_part1.${ext}`) };
   }
-  argv.push('-flush_packets', '1', '-f', muxer, ...(muxer === 'mp4' ? ['-movflags', FRAGMENTED_MP4] : []), firstPart);
+  argv.push('-flush_packets', '1', '-f', muxer, ...(muxer === 'mp4' ? ['-movflags', FRAGMENTED_MP4] : ['-cluster_time_limit', String(MKV_CLUSTER_MS)]), firstPart);
   return { argv, firstPart };
 }
 

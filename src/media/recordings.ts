@@ -20,6 +20,7 @@ import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
 import { runFfmpegOnce } from '../streaming/ffmpeg/one-shot.js';
 import { classifyMediaFailure } from './failure.js';
+import { finishMkv } from './mkv-finish.js';
 import { truncateToLastFragment } from './mp4-truncate.js';
 import { RecorderProcess, type RecorderExit } from './recorder.js';
 import { recorderCommand, remuxArgv } from './recorder-argv.js';
@@ -353,17 +354,23 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     let parts = await proc.parts();
     // A fragment FFmpeg only half wrote (killed, disk full, a write aborted by a second stop
     // signal) is dropped; for a finished file this finds nothing to cut.
-    if (s.ext === 'mp4') {
-      for (const p of parts) {
-        try {
-          const r = truncateToLastFragment(join(this.d.library.dirs.recordings, p.name));
+    // Matroska: an incomplete cluster is dropped and the Segment size and Duration are written
+    // in place, so a file whose writer could not finish (disk full) still has its duration.
+    for (const p of parts) {
+      try {
+        const file = join(this.d.library.dirs.recordings, p.name);
+        if (s.ext === 'mp4') {
+          const r = truncateToLastFragment(file);
           if (r.cutBytes > 0) this.d.log.info({ file: p.name, cutBytes: r.cutBytes, fragments: r.fragments }, 'dropped an incomplete last fragment');
-        } catch (err) {
-          this.d.log.warn({ file: p.name, err: (err as Error).message }, 'could not check the last fragment');
+        } else {
+          const r = finishMkv(file);
+          if (r.cutBytes > 0 || r.edited) this.d.log.info({ file: p.name, cutBytes: r.cutBytes, seconds: r.seconds }, 'finished a Matroska file its writer left incomplete');
         }
+      } catch (err) {
+        this.d.log.warn({ file: p.name, err: (err as Error).message }, 'could not check the end of the file');
       }
-      parts = await proc.parts();
     }
+    parts = await proc.parts();
     if (s.info.format !== 'fmp4' && !s.deferFinalize && parts.length > 0) {
       for (const p of parts) await this.#remux(join(this.d.library.dirs.recordings, p.name), s.info.format);
       parts = await proc.parts();

@@ -18,6 +18,7 @@ import type { Logger } from '../observability/logger.js';
 import { terminate } from '../process/stale.js';
 import type { JournalEntry, RecordingJournal } from './journal.js';
 import { unlinkQuiet } from './library.js';
+import { finishMkv } from './mkv-finish.js';
 import { truncateToLastFragment } from './mp4-truncate.js';
 import { probeReadable } from './probe.js';
 import { recordingParts } from './recorder.js';
@@ -93,6 +94,13 @@ async function recoverEntry(e: JournalEntry, o: RecoveryOptions): Promise<Recove
         repairable = false;
         actions.push('no movie header: kept as it is');
       } else if (t.cutBytes > 0) actions.push(`dropped an incomplete fragment (${t.cutBytes} bytes) after ${t.fragments} complete ones`);
+    } else {
+      // Finished in place first, so the file has its duration even if the remux cannot run (disk full).
+      const f = finishMkv(path);
+      if (!f.playable) {
+        repairable = false;
+        actions.push('no complete cluster: kept as it is');
+      } else if (f.cutBytes > 0 || f.edited) actions.push(`finished in place (${f.cutBytes} bytes of an incomplete cluster dropped, duration ${f.seconds ?? '?'} s)`);
     }
     const needsRemux = repairable && (e.format === 'mkv' || e.format === 'mp4');
     if (needsRemux) {

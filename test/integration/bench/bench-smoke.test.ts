@@ -44,7 +44,7 @@ describe('benchmark suite (smoke)', () => {
     const scenarios = doc.subjects[0]!.scenarios;
     assert.deepEqual(
       scenarios.map((s) => s.name),
-      ['memory', 'latency', 'fanout', 'connections', 'control-path', 'camera-cycles', 'camera-scale', 'media-latency', 'waits', 'mqtt'],
+      ['memory', 'latency', 'fanout', 'connections', 'control-path', 'camera-cycles', 'camera-scale', 'media-latency', 'waits', 'mqtt', 'admission'],
     );
     for (const s of scenarios) {
       assert.notEqual(s.status, 'failed', `${s.name} failed: ${s.reason}`);

@@ -30,7 +30,7 @@ describe('recorder command', () => {
     assert.equal(after(c.argv, '-f'), 'segment');
     assert.equal(after(c.argv, '-segment_time'), '600');
     assert.equal(after(c.argv, '-segment_format'), 'matroska');
-    assert.equal(after(c.argv, '-segment_format_options'), 'flush_packets=1');
+    assert.equal(after(c.argv, '-segment_format_options'), 'flush_packets=1:cluster_time_limit=1000', 'Matroska clusters of a second reach the disk as written');
     assert.equal(after(c.argv, '-segment_start_number'), '1');
     assert.equal(c.argv.at(-1), '/rec/camera0_2026-01-05_04-03-02_part%d.mkv');
     assert.equal(c.partOneLink, '/rec/camera0_2026-01-05_04-03-02_part1.mkv');
