@@ -2,7 +2,9 @@
  * The HTTP listener shared with the WebSocket endpoint: a small route table for health,
  * metrics and (later) files and the OpenRPC document. Handlers get the raw request/response.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type * as Http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { http } from '../lib/deps/http.js';
 import type { AddressInfo } from 'node:net';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
@@ -23,7 +25,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export class HttpServer {
-  readonly server: http.Server;
+  readonly server: Http.Server;
   readonly #routes: Route[] = [];
 
   constructor(private readonly onError: (err: unknown) => void) {

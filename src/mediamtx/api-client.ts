@@ -2,7 +2,7 @@
  * The MediaMTX v3 API over pooled keep-alive HTTP (node:http Agent; undici costs +12 MB).
  * Short timeouts, bounded retries on idempotent calls, typed v1.20 payloads.
  */
-import http from 'node:http';
+import { http } from '../lib/deps/http.js';
 
 /** Path configuration fields the service sets (a subset of MediaMTX's; unknown fields are 400). */
 export interface PathConf {
