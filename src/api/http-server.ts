@@ -1,8 +1,11 @@
 /**
  * The HTTP listener shared with the WebSocket endpoint: a small route table for health,
- * metrics and (later) files and the OpenRPC document. Handlers get the raw request/response.
+ * metrics, files, the console and the OpenRPC document. Handlers get the raw request/response.
+ * With a certificate and key it is an HTTPS listener (and the WebSocket endpoint wss://): a
+ * plain HTTP request on it fails the TLS handshake and is closed.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
@@ -23,11 +26,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export class HttpServer {
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
   readonly #routes: Route[] = [];
 
-  constructor(private readonly onError: (err: unknown) => void) {
-    this.server = http.createServer((req, res) => this.#handle(req, res));
+  constructor(
+    private readonly onError: (err: unknown) => void,
+    tls?: { cert: Buffer; key: Buffer },
+  ) {
+    const handle = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
+    this.server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handle) : http.createServer(handle);
     this.server.keepAliveTimeout = 5000;
   }
 
