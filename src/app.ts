@@ -396,6 +396,8 @@ export class App {
 
   /** Starts MediaMTX (managed mode) and the listener; resolves once the service is ready or degraded. */
   async start(): Promise<void> {
+    // With TLS the loopback /internal/ listener comes first, so its address is known when MediaMTX's config is written.
+    if (this.internal !== this.http) this.internalPort = (await this.internal.listen(0, '127.0.0.1')).port;
     if (this.managed) {
       const spawnFailed = new Promise<Error>((resolve) => this.managed!.once('spawn_error', resolve));
       await this.managed.start();
@@ -420,7 +422,7 @@ export class App {
     this.ws.attach(this.http.server);
     const addr = await this.http.listen(this.config.server.port, this.config.server.host);
     this.port = addr.port;
-    this.internalPort = this.internal === this.http ? addr.port : (await this.internal.listen(0, '127.0.0.1')).port;
+    if (this.internal === this.http) this.internalPort = addr.port;
     // Paths carry the on-demand hook command, which needs the listener's port.
     await this.streaming.streams.start();
     await this.external.start();

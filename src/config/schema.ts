@@ -100,7 +100,7 @@ export const configSchema = t.object({
       listen_host: t.string({ default: '', description: 'Managed mode: address MediaMTX\'s media listeners (RTSP, HLS, WebRTC) bind to; empty: all interfaces.' }),
       rtsp_port: port(8554, 'RTSP port of MediaMTX. With server TLS on (managed mode) plain RTSP listens on 127.0.0.1 only, for the service\'s own FFmpeg processes.'),
       rtsps_port: port(8322, 'RTSPS port of the managed MediaMTX, served on listen_host when server.tls_cert_file is set (RTSP over TLS, media interleaved over TCP).'),
-      rtp_port: optionalPort(8000, 'UDP RTP port of MediaMTX (RTCP uses the next one); managed mode. 0: RTSP over TCP only.'),
+      rtp_port: optionalPort(8000, 'UDP RTP port of MediaMTX (RTCP uses the next one); managed mode. 0: RTSP over TCP only. Unused with server TLS (RTSPS carries media over TCP).'),
       hls_port: optionalPort(8888, 'HLS port of MediaMTX.'),
       webrtc_port: optionalPort(8889, 'WebRTC port of MediaMTX.'),
       webrtc_udp_port: optionalPort(8189, 'WebRTC ICE UDP port of MediaMTX; managed mode.'),
