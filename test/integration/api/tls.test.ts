@@ -3,7 +3,8 @@
  * and https:// on the API port (plain ws/http refused there), RTSPS, HTTPS HLS and WebRTC
  * signalling from the managed MediaMTX with the same certificate (the presented fingerprint is
  * the configured one), the stream URLs clients are given, an on-demand reader that goes through
- * the loopback internal listener, the CLI with --ca, and the start-up checks (exit 2 naming the key).
+ * the loopback internal listener, a snapshot (loopback plain RTSP reader) fetched by its signed
+ * download_url over https, the CLI with --ca, and the start-up checks (exit 2 naming the key).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -201,6 +202,20 @@ describe('TLS (server.tls_cert_file / tls_key_file)', () => {
     assert.equal(preflight.fingerprint, pair.fingerprint);
     const offer = await httpsRequest(`https://127.0.0.1:${ports.webrtc}/camera0/whep`, ca, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
     assert.equal(offer.status, 400, 'the offer reached the WHEP handler (and was refused as SDP)');
+  });
+
+  it('snapshots read the stream over loopback plain RTSP; the signed download_url opens over https without a header', async () => {
+    const c = await CameraServiceClient.connect(wss, { ca });
+    try {
+      await c.authenticate(await svc.token('operator'));
+      const snap = await c.call('take_snapshot', { device: 'camera0' });
+      assert.equal(snap.status, 'SUCCESS');
+      const file = await httpsRequest(`https://127.0.0.1:${svc.port}${snap.download_url}`, ca);
+      assert.deepEqual([file.status, file.headers['content-type'], Number(file.headers['content-length'])], [200, 'image/jpeg', snap.file_size]);
+      assert.equal(file.fingerprint, pair.fingerprint);
+    } finally {
+      c.close();
+    }
   });
 
   it('camera-service-ctl --url wss://… --ca FILE works; without --ca the certificate is refused', async () => {
