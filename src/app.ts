@@ -72,11 +72,11 @@ export class App {
   readonly media: Media;
   readonly external: ExternalStreams;
   readonly http: HttpServer;
-  /** Serves the /internal/ routes: the API listener itself, or with TLS a plain one on 127.0.0.1 (lib/net.ts internalBaseUrl). */
+  /** Serves only the /internal/ routes, plain HTTP on 127.0.0.1 (lib/net.ts internalBaseUrl); never the API port. */
   readonly internal: HttpServer;
   /** server.tls_* read and checked (undefined: plain HTTP). */
   readonly tls: ServerTlsMaterial | undefined;
-  /** Port of `internal` once listening (equals `port` without TLS). */
+  /** Port of `internal`, known from the start of start() (before MediaMTX's config is written). */
   internalPort = 0;
   readonly ws: RpcWebSocketServer;
   readonly notifier: Notifier;
@@ -255,7 +255,7 @@ export class App {
       onDependencyError: (method, requestId, err) => log.warn({ method, requestId, data: err.data }, 'dependency failed'),
     }, Date.now, { maxBatch: config.limits.max_batch_requests, maxBatchUnauthenticated: config.limits.unauthenticated_max_batch_requests }));
     this.http = new HttpServer((err) => log.error({ err }, 'http handler failed'), this.tls);
-    this.internal = this.tls ? new HttpServer((err) => log.error({ err }, 'internal http handler failed')) : this.http;
+    this.internal = new HttpServer((err) => log.error({ err }, 'internal http handler failed'));
     this.ws = new RpcWebSocketServer({
       path: config.server.websocket_path,
       maxPayload: config.server.max_payload_bytes,
@@ -396,8 +396,8 @@ export class App {
 
   /** Starts MediaMTX (managed mode) and the listener; resolves once the service is ready or degraded. */
   async start(): Promise<void> {
-    // With TLS the loopback /internal/ listener comes first, so its address is known when MediaMTX's config is written.
-    if (this.internal !== this.http) this.internalPort = (await this.internal.listen(0, '127.0.0.1')).port;
+    // The loopback /internal/ listener comes first, so its address is known when MediaMTX's config is written.
+    this.internalPort = (await this.internal.listen(0, '127.0.0.1')).port;
     if (this.managed) {
       const spawnFailed = new Promise<Error>((resolve) => this.managed!.once('spawn_error', resolve));
       await this.managed.start();
@@ -422,7 +422,6 @@ export class App {
     this.ws.attach(this.http.server);
     const addr = await this.http.listen(this.config.server.port, this.config.server.host);
     this.port = addr.port;
-    if (this.internal === this.http) this.internalPort = addr.port;
     // Paths carry the on-demand hook command, which needs the listener's port.
     await this.streaming.streams.start();
     await this.external.start();
@@ -430,8 +429,8 @@ export class App {
     this.#started = true;
     this.api.start();
     if (this.config.mqtt.url !== '') await this.#startMqtt();
-    const tlsInfo = this.tls ? { tls: true, fingerprint256: this.tls.fingerprint256, internal_port: this.internalPort } : {};
-    this.log.info({ host: addr.address, port: addr.port, path: this.config.server.websocket_path, ...tlsInfo }, 'service ready');
+    const tlsInfo = this.tls ? { tls: true, fingerprint256: this.tls.fingerprint256 } : {};
+    this.log.info({ host: addr.address, port: addr.port, path: this.config.server.websocket_path, internal_port: this.internalPort, ...tlsInfo }, 'service ready');
   }
 
   /** Graceful stop; safe to call more than once. */
@@ -449,7 +448,7 @@ export class App {
       this.#notifications.flush();
       await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
       await this.http.close();
-      if (this.internal !== this.http) await this.internal.close();
+      await this.internal.close();
       this.paths.stop();
       this.external.stop();
       this.reachability.stop();

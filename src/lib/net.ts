@@ -62,15 +62,12 @@ export function streamUrls(
 
 /**
  * Where the service's own helpers reach its `/internal/` routes (the on-demand hook; a MediaMTX
- * callback such as an HTTP auth hook): always plain HTTP on loopback. Without TLS that is the
- * API listener itself (`port` = its port); with TLS a second listener bound to 127.0.0.1 that
- * serves only the `/internal/` routes (`port` = its port), so no helper needs the certificate.
+ * callback such as an HTTP auth hook): a listener of its own, plain HTTP bound to 127.0.0.1 on
+ * a free port picked at start (`port`), serving only those routes. The API port never serves
+ * them, so they need no certificate with TLS and are not reachable from the network.
  */
-export function internalHost(server: ServerTls & { host: string }): string {
-  return serverTls(server) ? '127.0.0.1' : localHostFor(server.host);
-}
+export const INTERNAL_HOST = '127.0.0.1';
 
-export function internalBaseUrl(server: ServerTls & { host: string }, port: number): string {
-  const host = internalHost(server);
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+export function internalBaseUrl(port: number): string {
+  return `http://${INTERNAL_HOST}:${port}`;
 }

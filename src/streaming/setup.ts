@@ -9,7 +9,7 @@ import type { Camera, CameraRegistry } from '../cameras/registry.js';
 import type { Config } from '../config/schema.js';
 import type { MediaMtxApi } from '../mediamtx/api-client.js';
 import type { PathReconciler } from '../mediamtx/path-reconciler.js';
-import { internalHost, localRtspUrl } from '../lib/net.js';
+import { INTERNAL_HOST, localRtspUrl } from '../lib/net.js';
 import type { Logger } from '../observability/logger.js';
 import { DemandEndpoint } from './demand-endpoint.js';
 import { ensureTestLoop } from './ffmpeg/test-loop.js';
@@ -64,7 +64,7 @@ export function createStreaming(d: StreamingDeps): Streaming {
   const cfg = d.config.streaming;
   // A bad template stops the service here, with the file named in the error.
   const catalog = loadTemplatesSync(cfg.templates_dir || defaultTemplatesDir());
-  const serviceHost = internalHost(d.config.server);
+  const serviceHost = INTERNAL_HOST;
   const loopCache = join(d.config.storage.state_path, 'cache', 'test-loops');
   const modeOf = (id: string): StreamMode => cfg.overrides[id]?.mode ?? cfg.default_mode;
   let demand: DemandEndpoint | undefined;
