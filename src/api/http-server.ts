@@ -5,7 +5,8 @@
  * plain HTTP request on it fails the TLS handshake and is closed.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
@@ -25,8 +26,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+const loadHttps = () => createRequire(import.meta.url)('node:https') as typeof Https;
+
 export class HttpServer {
-  readonly server: http.Server | https.Server;
+  readonly server: http.Server | Https.Server;
   readonly #routes: Route[] = [];
 
   constructor(
@@ -34,7 +37,8 @@ export class HttpServer {
     tls?: { cert: Buffer; key: Buffer },
   ) {
     const handle = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
-    this.server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handle) : http.createServer(handle);
+    // node:https (and with it node:tls) is loaded only when TLS is configured: nothing of it at idle otherwise.
+    this.server = tls ? loadHttps().createServer({ cert: tls.cert, key: tls.key }, handle) : http.createServer(handle);
     this.server.keepAliveTimeout = 5000;
   }
 
