@@ -45,6 +45,8 @@ import { createStreaming, type Streaming } from './streaming/setup.js';
 import type { Session } from './api/session.js';
 import { TokenBucket } from './api/limits/token-bucket.js';
 import type { MqttBridge } from './mqtt/bridge.js';
+import { loadServerTls, type ServerTlsMaterial } from './config/tls-check.js';
+import { streamUrls } from './lib/net.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -70,6 +72,12 @@ export class App {
   readonly media: Media;
   readonly external: ExternalStreams;
   readonly http: HttpServer;
+  /** Serves only the /internal/ routes, plain HTTP on 127.0.0.1 (lib/net.ts internalBaseUrl); never the API port. */
+  readonly internal: HttpServer;
+  /** server.tls_* read and checked (undefined: plain HTTP). */
+  readonly tls: ServerTlsMaterial | undefined;
+  /** Port of `internal`, known from the start of start() (before MediaMTX's config is written). */
+  internalPort = 0;
   readonly ws: RpcWebSocketServer;
   readonly notifier: Notifier;
   /** Authentication (JWT, API keys), OpenRPC, health, metrics and limits of the API. */
@@ -88,9 +96,12 @@ export class App {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     const mtx = config.mediamtx;
+    const tls = loadServerTls(config.server);
+    if (!tls.ok) throw new Error(`invalid TLS configuration: ${tls.problems.join('; ')}`);
+    this.tls = tls.material;
     const binary = mtx.managed ? resolveMediaMtxBinary(mtx.binary, env) : '';
     const managed = mtx.managed
-      ? new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }))
+      ? new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }), Math.random, this.tls)
       : undefined;
     this.mediamtxApi = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms, ...(managed ? { credentials: managed.apiCredentials } : {}) });
     // In managed mode only the MediaMTX the service started counts (not another one on its API port).
@@ -151,7 +162,7 @@ export class App {
       reconciler: this.paths,
       mediamtx: this.mediamtxApi,
       log: log.child({ module: 'streaming' }),
-      servicePort: () => this.port,
+      servicePort: () => this.internalPort,
       // Saved camera controls go back before the publisher opens the device, and again once it
       // runs (some drivers reset controls when streaming starts).
       beforePublish: (id) => (this.cameras.get(id)?.kind === 'v4l2' ? this.settings.reapply(id, 'reapplied_before_publisher_start') : Promise.resolve()),
@@ -243,7 +254,8 @@ export class App {
       onInternalError: (method, requestId, err) => log.error({ method, requestId, err }, 'internal error in method'),
       onDependencyError: (method, requestId, err) => log.warn({ method, requestId, data: err.data }, 'dependency failed'),
     }, Date.now, { maxBatch: config.limits.max_batch_requests, maxBatchUnauthenticated: config.limits.unauthenticated_max_batch_requests }));
-    this.http = new HttpServer((err) => log.error({ err }, 'http handler failed'));
+    this.http = new HttpServer((err) => log.error({ err }, 'http handler failed'), this.tls);
+    this.internal = new HttpServer((err) => log.error({ err }, 'internal http handler failed'));
     this.ws = new RpcWebSocketServer({
       path: config.server.websocket_path,
       maxPayload: config.server.max_payload_bytes,
@@ -338,13 +350,7 @@ export class App {
   }
 
   streamUrls(id: string) {
-    const { public_host: host } = this.config.server;
-    const { rtsp_port, hls_port, webrtc_port } = this.config.mediamtx;
-    return {
-      rtsp: `rtsp://${host}:${rtsp_port}/${id}`,
-      hls: hls_port ? `http://${host}:${hls_port}/${id}/index.m3u8` : '',
-      webrtc: webrtc_port ? `http://${host}:${webrtc_port}/${id}/whep` : '',
-    };
+    return streamUrls(this.config, id);
   }
 
   #systemStatus() {
@@ -371,7 +377,6 @@ export class App {
           return sendJson(res, 200, { status: 'ready' });
         }, auth),
       })
-      .route(this.streaming.demand.route())
       .route(this.media.fileRoute((req) => this.api.auth.authenticateHttp(req)))
       .route(this.api.openRpcRoute())
       .route({
@@ -383,6 +388,7 @@ export class App {
           res.end(text);
         }, auth),
       });
+    this.internal.route(this.streaming.demand.route());
     if (this.config.server.console) {
       for (const r of consoleRoutes({ dir: join(ROOT, 'dist', 'console'), webrtcPort: this.config.mediamtx.webrtc_port, publicHost: this.config.server.public_host, websocketPath: this.config.server.websocket_path })) this.http.route(r);
     }
@@ -390,6 +396,8 @@ export class App {
 
   /** Starts MediaMTX (managed mode) and the listener; resolves once the service is ready or degraded. */
   async start(): Promise<void> {
+    // The loopback /internal/ listener comes first, so its address is known when MediaMTX's config is written.
+    this.internalPort = (await this.internal.listen(0, '127.0.0.1')).port;
     if (this.managed) {
       const spawnFailed = new Promise<Error>((resolve) => this.managed!.once('spawn_error', resolve));
       await this.managed.start();
@@ -421,7 +429,8 @@ export class App {
     this.#started = true;
     this.api.start();
     if (this.config.mqtt.url !== '') await this.#startMqtt();
-    this.log.info({ host: addr.address, port: addr.port, path: this.config.server.websocket_path }, 'service ready');
+    const tlsInfo = this.tls ? { tls: true, fingerprint256: this.tls.fingerprint256 } : {};
+    this.log.info({ host: addr.address, port: addr.port, path: this.config.server.websocket_path, internal_port: this.internalPort, ...tlsInfo }, 'service ready');
   }
 
   /** Graceful stop; safe to call more than once. */
@@ -439,6 +448,7 @@ export class App {
       this.#notifications.flush();
       await Promise.all([this.ws.close(1001), this.streaming.streams.close()]);
       await this.http.close();
+      await this.internal.close();
       this.paths.stop();
       this.external.stop();
       this.reachability.stop();

@@ -17,6 +17,7 @@ import { isRole } from './api/auth/roles.js';
 import { App, packageVersion } from './app.js';
 import { loadConfig } from './config/load.js';
 import { checkMqttSettings } from './config/mqtt-check.js';
+import { checkTlsSettings } from './config/tls-check.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './observability/logger.js';
 import { TemplateLoadError } from './streaming/templates/catalog.js';
@@ -40,10 +41,10 @@ function configOrExit(file: string | undefined): Config {
   return loaded.config;
 }
 
-/** configOrExit plus the checks that read files (the JWT public key, the MQTT certificates). */
+/** configOrExit plus the checks that read files (the JWT public key, the MQTT certificates, the TLS pair). */
 async function checkedConfigOrExit(file: string | undefined): Promise<Config> {
   const config = configOrExit(file);
-  const problems = [...(await checkJwtSettings(config.security)).problems, ...checkMqttSettings(config.mqtt)];
+  const problems = [...(await checkJwtSettings(config.security)).problems, ...checkMqttSettings(config.mqtt), ...checkTlsSettings(config.server)];
   problems.push(...(await missingTools(config.streaming.ffmpeg_binary)));
   if (problems.length > 0) fail(2, ['camera-service: invalid configuration:', ...problems.map((p) => `  ${p}`)]);
   return config;

@@ -1,9 +1,13 @@
 /**
  * The HTTP listener shared with the WebSocket endpoint: a small route table for health,
- * metrics and (later) files and the OpenRPC document. Handlers get the raw request/response.
+ * metrics, files, the console and the OpenRPC document. Handlers get the raw request/response.
+ * With a certificate and key it is an HTTPS listener (and the WebSocket endpoint wss://): a
+ * plain HTTP request on it fails the TLS handshake and is closed.
  */
 import type * as Http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type * as Https from 'node:https';
+import { createRequire } from 'node:module';
 import { http } from '../lib/deps/http.js';
 import type { AddressInfo } from 'node:net';
 
@@ -24,12 +28,19 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+const loadHttps = () => createRequire(import.meta.url)('node:https') as typeof Https;
+
 export class HttpServer {
-  readonly server: Http.Server;
+  readonly server: Http.Server | Https.Server;
   readonly #routes: Route[] = [];
 
-  constructor(private readonly onError: (err: unknown) => void) {
-    this.server = http.createServer((req, res) => this.#handle(req, res));
+  constructor(
+    private readonly onError: (err: unknown) => void,
+    tls?: { cert: Buffer; key: Buffer },
+  ) {
+    const handle = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
+    // node:https (and with it node:tls) is loaded only when TLS is configured: nothing of it at idle otherwise.
+    this.server = tls ? loadHttps().createServer({ cert: tls.cert, key: tls.key }, handle) : http.createServer(handle);
     this.server.keepAliveTimeout = 5000;
   }
 

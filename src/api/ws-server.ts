@@ -20,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from '../lib/deps/ws.js';
 import { Rounds } from '../lib/rounds.js';
@@ -165,7 +166,7 @@ export class RpcWebSocketServer {
     for (const conn of this.#conns.values()) yield conn.session;
   }
 
-  attach(server: Server): void {
+  attach(server: Server | HttpsServer): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
     this.#heartbeat = setInterval(() => this.#beat(), Math.max(1, Math.floor(this.opts.heartbeatMs / HEARTBEAT_SLICES))).unref();
     const sweepMs = Math.max(50, Math.min(1000, Math.floor(this.#limits.unauthenticatedTimeoutMs / 4)));

@@ -3,8 +3,9 @@
  * camera-service-ctl: the operator's command line, on the typed client.
  * Tables by default, --json for scripts; exit 0 ok, 1 request failed, 2 usage.
  */
-import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { createWriteStream, readFileSync } from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../api/auth/jwt.js';
@@ -39,7 +40,9 @@ commands:
                                    ROOT, default camera-service); --watch follows events;
                                    password from $CAMERA_SERVICE_MQTT_PASSWORD
 authentication: --token, or $CAMERA_SERVICE_TOKEN, or an admin token minted from --config
-($CAMERA_SERVICE_CONFIG, /etc/camera-service/config.yaml) when that file is readable.`;
+($CAMERA_SERVICE_CONFIG, /etc/camera-service/config.yaml) when that file is readable.
+TLS: the default URL is wss:// when the configuration sets server.tls_cert_file; --ca FILE (PEM)
+is the CA the service's certificate must chain to (for a self-signed one: the certificate itself).`;
 
 class UsageError extends Error {}
 
@@ -79,13 +82,24 @@ function config(values: Values): Config | undefined {
 async function connect(values: Values): Promise<CameraServiceClient> {
   const cfg = config(values);
   const host = localHostFor(cfg?.server.host ?? '');
-  const url = values.url ?? process.env.CAMERA_SERVICE_URL ?? `ws://${host}:${cfg?.server.port ?? 8002}${cfg?.server.websocket_path ?? '/ws'}`;
+  const scheme = cfg && cfg.server.tls_cert_file !== '' ? 'wss' : 'ws';
+  const url = values.url ?? process.env.CAMERA_SERVICE_URL ?? `${scheme}://${host}:${cfg?.server.port ?? 8002}${cfg?.server.websocket_path ?? '/ws'}`;
   let token = values.token ?? process.env.CAMERA_SERVICE_TOKEN;
   if (!token && cfg) token = await mintToken(cfg.security.jwt_secret, { role: 'admin', user_id: 'camera-service-ctl' }, 300);
   if (!token) throw new UsageError('no credentials: pass --token, set CAMERA_SERVICE_TOKEN, or --config with a readable configuration');
-  const client = await CameraServiceClient.connect(url, { timeoutMs: 30000 });
+  const client = await CameraServiceClient.connect(url, { timeoutMs: 30000, ...caOption(values) });
   await client.authenticate(token);
   return client;
+}
+
+/** --ca FILE: the PEM CA(s) a wss:// / https:// service certificate must chain to. */
+function caOption(values: Values): { ca?: Buffer } {
+  if (!values.ca) return {};
+  try {
+    return { ca: readFileSync(values.ca) };
+  } catch (err) {
+    throw new UsageError(`--ca ${values.ca} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
 }
 
 const need = (v: string | undefined, what: string): string => {
@@ -271,9 +285,13 @@ async function download(wsUrl: string, path: string, values: Values, file: strin
   const base = `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
   const cfg = config(values);
   const token = values.token ?? process.env.CAMERA_SERVICE_TOKEN ?? (cfg ? await mintToken(cfg.security.jwt_secret, { role: 'viewer', user_id: 'camera-service-ctl' }, 300) : '');
-  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  if (!res.ok || !res.body) throw new Error(`download of ${path} answered HTTP ${res.status}`);
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
+  const get = u.protocol === 'wss:' ? https.get : http.get;
+  const res = await new Promise<IncomingMessage>((resolve, reject) => get(`${base}${path}`, { headers: { authorization: `Bearer ${token}` }, ...caOption(values) }, resolve).on('error', reject));
+  if (res.statusCode !== 200) {
+    res.resume();
+    throw new Error(`download of ${path} answered HTTP ${res.statusCode}`);
+  }
+  await pipeline(res, createWriteStream(file));
 }
 
 run(process.argv.slice(2)).catch((err: unknown) => {

@@ -32,6 +32,11 @@ export interface ClientOptions {
   reconnectDelayMs?: number;
   /** Extra headers for the upgrade request (e.g. Origin). */
   headers?: Record<string, string>;
+  /**
+   * PEM CA certificate(s) a wss:// server's certificate must chain to, instead of the system CAs
+   * (a self-signed server certificate is its own CA). NODE_EXTRA_CA_CERTS works too.
+   */
+  ca?: string | Buffer;
 }
 
 interface Pending {
@@ -71,7 +76,12 @@ export class CameraServiceClient extends EventEmitter<ClientEvents> {
   }
 
   #open(): Promise<void> {
-    const ws = new WebSocket(this.url, { perMessageDeflate: false, headers: this.opts.headers, handshakeTimeout: this.opts.timeoutMs ?? 10000 });
+    const ws = new WebSocket(this.url, {
+      perMessageDeflate: false,
+      headers: this.opts.headers,
+      handshakeTimeout: this.opts.timeoutMs ?? 10000,
+      ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
+    });
     this.#ws = ws;
     ws.on('message', (data) => this.#onMessage(data.toString()));
     ws.on('close', (code, reason) => {

@@ -93,11 +93,11 @@ export interface Methods {
   };
   take_snapshot: {
     params: Device & { filename?: string; format?: 'jpg' | 'jpeg' | 'png'; quality?: number };
-    result: { device: string; filename: string; status: 'SUCCESS' | 'FAILED'; timestamp: string; file_size: number; file_path: string };
+    result: { device: string; filename: string; status: 'SUCCESS' | 'FAILED'; timestamp: string; file_size: number; file_path: string; download_url: string };
   };
   start_recording: {
     params: Device & { duration?: number; format?: 'fmp4' | 'mp4' | 'mkv' };
-    result: { device: string; filename: string; status: 'RECORDING'; start_time: string; format: string };
+    result: { device: string; filename: string; status: 'RECORDING'; start_time: string; format: string; download_url: string };
   };
   stop_recording: {
     params: Device;

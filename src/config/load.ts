@@ -49,7 +49,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv): Lo
     }
   } else {
     // Key by key valid; now the combinations MediaMTX itself would refuse, and media folders on pseudo file systems.
-    problems.push(...managedConfigProblems((merged as Config).mediamtx));
+    problems.push(...managedConfigProblems((merged as Config).mediamtx, (merged as Config).server.tls_cert_file !== ''));
     problems.push(...storagePathProblems((merged as Config).storage));
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: merged as Config };

@@ -1,6 +1,6 @@
 /**
  * GET/HEAD /files/recordings/{name} and /files/snapshots/{name}: authenticated (viewer or
- * above), streamed from disk (never read whole), with Content-Type, Content-Length,
+ * above, by header or by a signed link from `download_url`), streamed from disk (never read whole), with Content-Type, Content-Length,
  * Content-Disposition and byte ranges (206; several ranges as multipart/byteranges).
  *
  * The request path is checked as sent, before any normalization: exactly two segments after
@@ -15,6 +15,7 @@ import { sendJson, type Route } from '../api/http-server.js';
 import type { Logger } from '../observability/logger.js';
 import { contentDisposition, contentRange, contentTypeOf, multipartLayout, parseRange, rangeLength, type ByteRange } from './http-range.js';
 import type { MediaKind, MediaLibrary } from './library.js';
+import { hasSignature, type DownloadLinks } from './download-links.js';
 import { fileNameProblem } from './names.js';
 
 export type HttpAuthorizer = (req: IncomingMessage) => Promise<{ ok: true } | { ok: false; status: 401 | 403; reason: string }>;
@@ -55,16 +56,25 @@ export function parseFileTarget(rawUrl: string): FileTarget {
   return { ok: true, kind: kind as MediaKind, name };
 }
 
-export function fileRoute(library: MediaLibrary, authorize: HttpAuthorizer, log: Logger): Route {
+export function fileRoute(library: MediaLibrary, authorize: HttpAuthorizer, log: Logger, links?: DownloadLinks): Route {
   return {
     path: FILES_PREFIX,
     methods: ['GET', 'HEAD'],
-    handler: (req, res) => serveFile(library, authorize, log, req, res),
+    handler: (req, res) => serveFile(library, authorize, log, req, res, links),
   };
 }
 
-async function serveFile(library: MediaLibrary, authorize: HttpAuthorizer, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const auth = await authorize(req);
+/** A signed link (see download-links.ts) is judged by its signature alone; otherwise credentials decide. */
+async function admit(req: IncomingMessage, authorize: HttpAuthorizer, links: DownloadLinks | undefined): ReturnType<HttpAuthorizer> {
+  const [path, query = ''] = (req.url ?? '/').split('#', 1)[0]!.split('?', 2) as [string, string?];
+  const params = new URLSearchParams(query);
+  if (!links || !hasSignature(params)) return authorize(req);
+  const check = links.check(path, params);
+  return check.ok ? { ok: true } : { ok: false, status: 403, reason: check.reason };
+}
+
+async function serveFile(library: MediaLibrary, authorize: HttpAuthorizer, log: Logger, req: IncomingMessage, res: ServerResponse, links: DownloadLinks | undefined): Promise<void> {
+  const auth = await admit(req, authorize, links);
   if (!auth.ok) {
     if (auth.status === 401) res.setHeader('www-authenticate', 'Bearer');
     return sendJson(res, auth.status, { error: auth.status === 401 ? 'unauthorized' : 'forbidden', reason: auth.reason });

@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import type { StreamManager } from '../streaming/stream-manager.js';
 import type { TemplateLookup } from '../streaming/templates/select.js';
 import { fileRoute, type HttpAuthorizer } from './http-files.js';
+import { DownloadLinks } from './download-links.js';
 import { RecordingJournal } from './journal.js';
 import { MediaLibrary } from './library.js';
 import { partNumberOf } from './names.js';
@@ -44,6 +45,8 @@ export interface Media {
   start(): Promise<void>;
   close(): Promise<void>;
   fileRoute(authorize: HttpAuthorizer): Route;
+  /** Signed `download_url`s (no Authorization header needed) and their check in the file route. */
+  links: DownloadLinks;
   /** Figures for get_metrics' recording_metrics. */
   figures(): { active_recordings: number; recordings_size: number; snapshots_size: number; low_space_warning: boolean };
 }
@@ -56,8 +59,9 @@ export function createMedia(d: MediaDeps): Media {
     log: d.log.child({ part: 'index' }),
   });
   const journal = new RecordingJournal(join(st.state_path, 'recordings'));
-  const sourceUrl = (id: string) => localRtspUrl(d.config.mediamtx, id);
+  const sourceUrl = (id: string) => localRtspUrl(d.config, id);
   const log = d.log;
+  const links = new DownloadLinks(d.config.server.download_url_lifetime_s);
 
   const storage = new StorageMonitor({
     recordingsDir: st.recordings_path,
@@ -200,7 +204,8 @@ export function createMedia(d: MediaDeps): Media {
       await Promise.all([recordings.close(), snapshots.close()]);
       library.close();
     },
-    fileRoute: (authorize) => fileRoute(library, authorize, log.child({ part: 'files' })),
+    fileRoute: (authorize) => fileRoute(library, authorize, log.child({ part: 'files' }), links),
+    links,
     figures() {
       const info = storage.info();
       return { active_recordings: recordings.active().length, recordings_size: info.recordings_size, snapshots_size: info.snapshots_size, low_space_warning: info.low_space_warning };

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/schema.js';
 
-export function managedConfigProblems(mtx: Config['mediamtx']): string[] {
+export function managedConfigProblems(mtx: Config['mediamtx'], tls = false): string[] {
   if (!mtx.managed) return [];
   const problems: string[] = [];
   if (mtx.webrtc_port !== 0 && mtx.webrtc_udp_port === 0) {
@@ -20,11 +20,13 @@ export function managedConfigProblems(mtx: Config['mediamtx']): string[] {
   const tcp: [string, number][] = [
     ['mediamtx.api_url', apiPort],
     ['mediamtx.rtsp_port', mtx.rtsp_port],
+    ...(tls ? ([['mediamtx.rtsps_port', mtx.rtsps_port]] as [string, number][]) : []),
     ['mediamtx.hls_port', mtx.hls_port],
     ['mediamtx.webrtc_port', mtx.webrtc_port],
   ];
+  // With TLS the media travels over TCP (RTSP interleaved): no RTP/RTCP ports are opened.
   const udp: [string, number][] =
-    mtx.rtp_port === 0 ? [] : [['mediamtx.rtp_port', mtx.rtp_port], ['mediamtx.rtp_port (RTCP, the next port)', mtx.rtp_port + 1]];
+    mtx.rtp_port === 0 || tls ? [] : [['mediamtx.rtp_port', mtx.rtp_port], ['mediamtx.rtp_port (RTCP, the next port)', mtx.rtp_port + 1]];
   if (mtx.webrtc_port !== 0 && mtx.webrtc_udp_port !== 0) udp.push(['mediamtx.webrtc_udp_port', mtx.webrtc_udp_port]);
   for (const [protocol, list] of [['TCP', tcp], ['UDP', udp]] as const) {
     const seen = new Map<number, string>();

@@ -14,6 +14,12 @@ import type { Config } from '../config/schema.js';
  * demand token) or changes it.
  */
 const LOOPBACK = ['127.0.0.1', '::1'];
+
+/** The service's TLS pair, absolute paths (server.tls_cert_file / tls_key_file). */
+export interface MediaTlsFiles {
+  certFile: string;
+  keyFile: string;
+}
 const API = [{ action: 'api' }, { action: 'metrics' }, { action: 'pprof' }];
 
 export function renderManagedConfig(
@@ -22,6 +28,13 @@ export function renderManagedConfig(
   apiUser: { user: string; pass: string } = { user: 'camera-service', pass: '' },
   /** Who may publish (the service's FFmpeg publishers); without a password any loopback client may. */
   publisher: { user: string; pass: string } = { user: 'publisher', pass: '' },
+  /**
+   * With TLS: RTSP encryption "optional" with the plain RTSP listener on 127.0.0.1 only (the
+   * service's FFmpeg publishers and readers) and RTSPS on listen_host:rtsps_port for everyone
+   * else, media interleaved over TCP (no UDP/SRTP listeners); HLS and WebRTC signalling over
+   * HTTPS on their ports. The API stays plain HTTP on loopback.
+   */
+  tls?: MediaTlsFiles,
 ): string {
   const api = new URL(mtx.api_url);
   const at = (port: number) => `${mtx.listen_host}:${port}`;
@@ -50,15 +63,30 @@ export function renderManagedConfig(
     pprof: false,
     playback: false,
     rtsp: true,
-    rtspAddress: at(mtx.rtsp_port),
-    rtspTransports: mtx.rtp_port === 0 ? ['tcp'] : ['udp', 'tcp'],
-    ...(mtx.rtp_port === 0 ? {} : { rtpAddress: at(mtx.rtp_port), rtcpAddress: at(mtx.rtp_port + 1) }),
+    ...(tls
+      ? {
+          rtspEncryption: 'optional',
+          rtspAddress: `127.0.0.1:${mtx.rtsp_port}`,
+          rtspsAddress: at(mtx.rtsps_port),
+          rtspTransports: ['tcp'],
+          rtspServerKey: tls.keyFile,
+          rtspServerCert: tls.certFile,
+        }
+      : {
+          rtspAddress: at(mtx.rtsp_port),
+          rtspTransports: mtx.rtp_port === 0 ? ['tcp'] : ['udp', 'tcp'],
+          ...(mtx.rtp_port === 0 ? {} : { rtpAddress: at(mtx.rtp_port), rtcpAddress: at(mtx.rtp_port + 1) }),
+        }),
     rtmp: false,
     hls: mtx.hls_port !== 0,
-    ...(mtx.hls_port !== 0 ? { hlsAddress: at(mtx.hls_port) } : {}),
+    ...(mtx.hls_port !== 0 ? { hlsAddress: at(mtx.hls_port), ...(tls ? { hlsEncryption: true, hlsServerKey: tls.keyFile, hlsServerCert: tls.certFile } : {}) } : {}),
     webrtc: mtx.webrtc_port !== 0,
     ...(mtx.webrtc_port !== 0
-      ? { webrtcAddress: at(mtx.webrtc_port), webrtcLocalUDPAddress: mtx.webrtc_udp_port === 0 ? '' : at(mtx.webrtc_udp_port) }
+      ? {
+          webrtcAddress: at(mtx.webrtc_port),
+          webrtcLocalUDPAddress: mtx.webrtc_udp_port === 0 ? '' : at(mtx.webrtc_udp_port),
+          ...(tls ? { webrtcEncryption: true, webrtcServerKey: tls.keyFile, webrtcServerCert: tls.certFile } : {}),
+        }
       : {}),
     srt: false,
     moq: false,

@@ -15,7 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import { ManagedChild, type ChildExit } from '../process/child-process.js';
 import { attemptAfterRun, backoffDelay, backoffPolicy, type BackoffPolicy } from '../streaming/ffmpeg/backoff.js';
 import { processesWithArgv, terminate } from '../process/stale.js';
-import { renderManagedConfig } from './managed-config.js';
+import { renderManagedConfig, type MediaTlsFiles } from './managed-config.js';
 
 export const MEDIAMTX_VERSION = 'v1.20.1';
 
@@ -57,6 +57,8 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
     private readonly configFile: string,
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
+    /** Server TLS pair (absolute paths): RTSPS, HLS and WebRTC signalling over HTTPS. */
+    private readonly tls?: MediaTlsFiles,
   ) {
     super();
     this.#policy = backoffPolicy({ baseMs: cfg.restart_delay_ms, capMs: Math.max(30_000, cfg.restart_delay_ms) });
@@ -76,7 +78,7 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
     mkdirSync(dirname(this.configFile), { recursive: true });
     const tmp = `${this.configFile}.tmp`;
     rmSync(tmp, { force: true });
-    writeFileSync(tmp, renderManagedConfig(this.cfg, this.marker, this.apiCredentials, this.publishCredentials), { mode: 0o600 });
+    writeFileSync(tmp, renderManagedConfig(this.cfg, this.marker, this.apiCredentials, this.publishCredentials, this.tls), { mode: 0o600 });
     renameSync(tmp, this.configFile);
     this.#spawn();
   }

@@ -9,7 +9,7 @@ import type { Camera, CameraRegistry } from '../cameras/registry.js';
 import type { Config } from '../config/schema.js';
 import type { MediaMtxApi } from '../mediamtx/api-client.js';
 import type { PathReconciler } from '../mediamtx/path-reconciler.js';
-import { localHostFor, localRtspUrl } from '../lib/net.js';
+import { INTERNAL_HOST, localRtspUrl } from '../lib/net.js';
 import type { Logger } from '../observability/logger.js';
 import { DemandEndpoint } from './demand-endpoint.js';
 import { ensureTestLoop } from './ffmpeg/test-loop.js';
@@ -25,7 +25,7 @@ export interface StreamingDeps {
   reconciler: PathReconciler;
   mediamtx: MediaMtxApi;
   log: Logger;
-  /** Port of the service's HTTP listener, known once it listens. */
+  /** Port of the listener serving the /internal/ routes (lib/net.ts internalBaseUrl), known once it listens. */
   servicePort(): number;
   /** Awaited before a publisher starts (camera settings re-applied). */
   beforePublish?(cameraId: string): Promise<void>;
@@ -64,7 +64,7 @@ export function createStreaming(d: StreamingDeps): Streaming {
   const cfg = d.config.streaming;
   // A bad template stops the service here, with the file named in the error.
   const catalog = loadTemplatesSync(cfg.templates_dir || defaultTemplatesDir());
-  const serviceHost = localHostFor(d.config.server.host);
+  const serviceHost = INTERNAL_HOST;
   const loopCache = join(d.config.storage.state_path, 'cache', 'test-loops');
   const modeOf = (id: string): StreamMode => cfg.overrides[id]?.mode ?? cfg.default_mode;
   let demand: DemandEndpoint | undefined;
@@ -78,7 +78,7 @@ export function createStreaming(d: StreamingDeps): Streaming {
     modeOf,
     plan: async (id, source) => {
       const ctx: PublishContext & SelectOptions & { binary: string } = {
-        publishUrl: withCredentials(localRtspUrl(d.config.mediamtx, id), d.publishCredentials),
+        publishUrl: withCredentials(localRtspUrl(d.config, id), d.publishCredentials),
         binary: cfg.ffmpeg_binary,
         ...(cfg.overrides[id]?.template ? { template: cfg.overrides[id]!.template! } : {}),
         ...(cfg.hardware_encoder ? { hardware: cfg.hardware_encoder } : {}),

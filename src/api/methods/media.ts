@@ -11,7 +11,7 @@ import { RecordingError } from '../../media/recordings.js';
 import type { Media } from '../../media/setup.js';
 import { SnapshotError } from '../../media/snapshots.js';
 import { rpcErrors, type RpcError } from '../rpc/errors.js';
-import { defineMethod, type MethodDef } from '../rpc/registry.js';
+import { defineMethod, type CallContext, type MethodDef } from '../rpc/registry.js';
 
 const camera = t.string({ pattern: '^camera[0-9]+$', description: 'camera id' });
 const filename = t.string({ description: 'a file name as listed: one path component, no leading ".", at most 255 bytes' });
@@ -22,6 +22,9 @@ const page = t.object({
 });
 const fileEntry = t.object({ filename: t.string(), file_size: t.integer(), modified_time: t.string(), download_url: t.string() });
 const listResult = t.object({ files: t.array(fileEntry), total: t.integer(), limit: t.integer(), offset: t.integer() });
+/** How every `download_url` in results works. */
+const DOWNLOAD_URL_DOC =
+  '`download_url` is the file\'s path under /files/ with a signature query (`?exp=<unix s>&role=<caller\'s role>&sig=<HMAC-SHA256>`): a browser can open it without an Authorization header until it expires (`server.download_url_lifetime_s`, default 900 s) or the service restarts. It is bound to that file: a changed path, role or expiry, or an expired link, answers 403. Without the query the path still works with credentials.';
 const disk = (detail: string) => rpcErrors.dependency('storage', 'disk_full', detail);
 
 function checkName(name: string): string {
@@ -63,6 +66,8 @@ function fileError(err: unknown, kind: MediaKind, name: string): RpcError | unkn
 
 export function mediaMethods(media: Media): MethodDef[] {
   const { library, recordings, snapshots } = media;
+  /** The file's download path signed for the caller's role (a browser can open it without headers). */
+  const link = (kind: MediaKind, name: string, ctx: CallContext) => media.links.sign(downloadUrl(kind, name), ctx.session.auth?.role ?? 'viewer');
 
   const list = (kind: MediaKind) =>
     defineMethod({
@@ -73,13 +78,14 @@ export function mediaMethods(media: Media): MethodDef[] {
         `Answers from an in-memory index of the ${kind} directory (built at start; until then calls wait for it), kept current by the service's own writes and deletes`,
         'and by a watch of the directory, so files copied in or removed by hand are listed or gone within a moment (a repair rescan catches anything a watch missed).',
         `Only regular files with valid names are listed (no hidden files, symlinks or directories); ties in modification time are ordered by name, descending.${kind === 'recordings' ? ' Parts being written are listed with their current size.' : ''}`,
+        DOWNLOAD_URL_DOC,
       ].join(' '),
       params: page,
       result: listResult,
-      handler: async ({ limit = 50, offset = 0 }) => {
+      handler: async ({ limit = 50, offset = 0 }, ctx) => {
         const { files, total } = await library.page(kind, offset, limit);
         return {
-          files: files.map((f) => ({ filename: f.name, file_size: f.size, modified_time: iso(f.mtimeMs), download_url: downloadUrl(kind, f.name) })),
+          files: files.map((f) => ({ filename: f.name, file_size: f.size, modified_time: iso(f.mtimeMs), download_url: link(kind, f.name, ctx) })),
           total,
           limit,
           offset,
@@ -119,7 +125,7 @@ export function mediaMethods(media: Media): MethodDef[] {
         'PNG, or a `quality` other than `snapshots.quality`, runs a one-shot FFmpeg grab of the stream (`source: "grab"`).',
         'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; a snapshot of that name is replaced (as the replaced service did); a default name never replaces one (a second snapshot in the same millisecond gets `_1`).',
         '`quality` is ignored for PNG (so `{format: "png", quality: 0}` is accepted); JPEG needs 1–100 (-32602).',
-        '`file_path` is the download path (`/files/snapshots/<name>`), the same as `download_url`. Failures are errors (-32050), never a `FAILED` result: `data.reason` is `disk_full`, `storage_not_writable`, `ffmpeg_missing`, or a description of what failed.',
+        '`file_path` is the download path (`/files/snapshots/<name>`, needs credentials); `download_url` is the same path signed for the caller (see list_recordings). Failures are errors (-32050), never a `FAILED` result: `data.reason` is `disk_full`, `storage_not_writable`, `ffmpeg_missing`, or a description of what failed.',
       ].join(' '),
       errors: [-32010, -32020, -32050],
       params: t.object({
@@ -132,7 +138,7 @@ export function mediaMethods(media: Media): MethodDef[] {
         device: t.string(), filename: t.string(), status: t.enum(['SUCCESS', 'FAILED'] as const), timestamp: t.string(),
         file_size: t.integer(), file_path: t.string(), download_url: t.string(), source: t.string(),
       }),
-      handler: async ({ device, filename: requested, format, quality }) => {
+      handler: async ({ device, filename: requested, format, quality }, ctx) => {
         if (requested !== undefined) checkName(requested);
         let r;
         try {
@@ -158,8 +164,10 @@ export function mediaMethods(media: Media): MethodDef[] {
               throw rpcErrors.dependency('ffmpeg', err.message, err.extra.detail ?? err.message);
           }
         }
-        const url = downloadUrl('snapshots', r.filename);
-        return { device, filename: r.filename, status: 'SUCCESS' as const, timestamp: iso(r.takenAt), file_size: r.file_size, file_path: url, download_url: url, source: r.source };
+        return {
+          device, filename: r.filename, status: 'SUCCESS' as const, timestamp: iso(r.takenAt), file_size: r.file_size,
+          file_path: downloadUrl('snapshots', r.filename), download_url: link('snapshots', r.filename, ctx), source: r.source,
+        };
       },
     }),
     defineMethod({
@@ -180,10 +188,10 @@ export function mediaMethods(media: Media): MethodDef[] {
         format: t.optional(t.enum(RECORDING_FORMATS as readonly ['fmp4', 'mp4', 'mkv'])),
       }),
       result: t.object({ device: t.string(), filename: t.string(), status: t.enum(['RECORDING'] as const), start_time: t.string(), format: t.string(), download_url: t.string() }),
-      handler: async ({ device, duration, format }) => {
+      handler: async ({ device, duration, format }, ctx) => {
         try {
           const s = await recordings.start(device, { ...(duration !== undefined ? { durationS: duration } : {}), ...(format ? { format } : {}) });
-          return { device, filename: s.filename, status: 'RECORDING' as const, start_time: iso(s.startedAt), format: s.format, download_url: downloadUrl('recordings', s.filename) };
+          return { device, filename: s.filename, status: 'RECORDING' as const, start_time: iso(s.startedAt), format: s.format, download_url: link('recordings', s.filename, ctx) };
         } catch (err) {
           throw recordingError(err, device);
         }
@@ -224,14 +232,14 @@ export function mediaMethods(media: Media): MethodDef[] {
         filename: t.string(), file_size: t.integer(), duration: t.unknown({ description: 'seconds, or null when the file has no readable duration' }),
         created_time: t.string(), modified_time: t.string(), download_url: t.string(), recording: t.boolean(),
       }),
-      handler: async ({ filename: name }) => {
+      handler: async ({ filename: name }, ctx) => {
         checkName(name);
         const f = await library.info('recordings', name);
         if (!f) throw rpcErrors.notFound('recording', name);
         const duration = await library.duration(f);
         return {
           filename: name, file_size: f.size, duration: duration === null ? null : Math.round(duration * 1000) / 1000, created_time: iso(f.createdMs),
-          modified_time: iso(f.mtimeMs), download_url: downloadUrl('recordings', name), recording: library.isBusy('recordings', name),
+          modified_time: iso(f.mtimeMs), download_url: link('recordings', name, ctx), recording: library.isBusy('recordings', name),
         };
       },
     }),
@@ -242,11 +250,11 @@ export function mediaMethods(media: Media): MethodDef[] {
       errors: [-32010],
       params: t.object({ filename }),
       result: t.object({ filename: t.string(), file_size: t.integer(), created_time: t.string(), modified_time: t.string(), download_url: t.string() }),
-      handler: async ({ filename: name }) => {
+      handler: async ({ filename: name }, ctx) => {
         checkName(name);
         const f = await library.info('snapshots', name);
         if (!f) throw rpcErrors.notFound('snapshot', name);
-        return { filename: name, file_size: f.size, created_time: iso(f.createdMs), modified_time: iso(f.mtimeMs), download_url: downloadUrl('snapshots', name) };
+        return { filename: name, file_size: f.size, created_time: iso(f.createdMs), modified_time: iso(f.mtimeMs), download_url: link('snapshots', name, ctx) };
       },
     }),
     remove('recordings'),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startService } from '../../helpers/service.js';
 import { BAD_NAMES, BAD_TARGETS } from '../../unit/media/traversal-cases.js';
-import { collect, deferrer, rawRequest, tmpfs } from './media-helpers.js';
+import { collect, deferrer, pathOf, rawRequest, tmpfs } from './media-helpers.js';
 
 const DAY = 86_400_000;
 const rejectsWith = (code: number) => (e: { code: number }) => e.code === code;
@@ -79,6 +79,26 @@ describe('files', () => {
     assert.equal((await rawRequest(svc.port, '/files/recordings/x.mp4', { headers: auth })).status, 200);
     assert.equal((await rawRequest(svc.port, '/files/recordings/y.mp4', { headers: auth })).status, 404);
     assert.equal((await rawRequest(svc.port, '/files/other/x.mp4', { headers: auth })).status, 404);
+  });
+
+  it('signed download_url: opens without a header until it expires (server.download_url_lifetime_s), then 403', async (t) => {
+    const svc = await startService({ storage: { min_free_bytes: 0 }, server: { download_url_lifetime_s: 10 } });
+    t.after(() => svc.stop());
+    put(join(svc.dir, 'snapshots'), 'still.jpg', 4321, 0);
+    const viewer = await svc.client('viewer');
+    t.after(() => viewer.close());
+    const { download_url: url } = await viewer.call('get_snapshot_info', { filename: 'still.jpg' });
+    assert.equal(pathOf(url), '/files/snapshots/still.jpg');
+    assert.match(url, /\?exp=\d+&role=viewer&sig=/);
+    const ok = await rawRequest(svc.port, url);
+    assert.deepEqual([ok.status, ok.body.length], [200, 4321]);
+    assert.equal((await rawRequest(svc.port, pathOf(url))).status, 401, 'the bare path still needs credentials');
+    // Wait out the link's own expiry (exp is a whole second; the service compares against its clock).
+    const exp = Number(new URLSearchParams(url.slice(url.indexOf('?'))).get('exp'));
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    const late = await rawRequest(svc.port, url);
+    assert.equal(late.status, 403);
+    assert.match(JSON.parse(late.body.toString()).reason, /expired/);
   });
 
   it('listing: newest first, limit/offset, empty sets as results; hidden files, links and directories are not files', async (t) => {

@@ -123,3 +123,6 @@ export function collect(client: { on(event: 'notification', l: (method: string, 
     },
   };
 }
+
+/** The path of a `download_url` without its signature query. */
+export const pathOf = (url: string): string => url.split('?', 1)[0]!;

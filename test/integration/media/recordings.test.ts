@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { findExecutable } from '../../../src/process/child-process.js';
 import { processesMatching, startService, until } from '../../helpers/service.js';
-import { collect, decodedFrames, killDaemonTree, probeSeconds, rawRequest, SMALL } from './media-helpers.js';
+import { collect, decodedFrames, killDaemonTree, probeSeconds, pathOf, rawRequest, SMALL } from './media-helpers.js';
 
 const TOPICS = ['recording.start', 'recording.stop', 'recording.progress', 'recording.error'];
 const rejectsWith = (code: number) => (e: { code: number }) => e.code === code;
@@ -53,11 +53,13 @@ describe('recordings', () => {
       filename: started.filename,
       file_size: readFileSync(file).length,
       modified_time: listed.files[0]!.modified_time,
-      download_url: `/files/recordings/${started.filename}`,
+      download_url: listed.files[0]!.download_url,
     });
+    // The path of the file with a signature query (exp, role, sig): see the signed-link checks below.
+    assert.match(listed.files[0]!.download_url, new RegExp(`^/files/recordings/${started.filename.replace(/\./g, '\\.')}\\?exp=\\d+&role=operator&sig=[A-Za-z0-9_-]{43}$`));
     const info = await c.call('get_recording_info', { filename: started.filename });
     assert.equal(info.filename, started.filename);
-    assert.equal(info.download_url, listed.files[0]!.download_url);
+    assert.equal(pathOf(info.download_url), pathOf(listed.files[0]!.download_url));
     assert.ok(Math.abs(info.duration - seconds) < 0.01);
 
     // Download: whole, HEAD, single ranges (several seeks) and a multi-range request.
@@ -93,8 +95,38 @@ describe('recordings', () => {
     assert.ok(overlapping.body.equals(bytes));
     const beyond = await rawRequest(svc.port, info.download_url, { headers: { ...auth, range: `bytes=${bytes.length}-` } });
     assert.deepEqual([beyond.status, beyond.headers['content-range']], [416, `bytes */${bytes.length}`]);
-    assert.equal((await rawRequest(svc.port, info.download_url)).status, 401);
-    assert.equal((await rawRequest(svc.port, info.download_url, { headers: { authorization: 'Bearer nope' } })).status, 401);
+    // Without the signature the path needs credentials.
+    const plain = pathOf(info.download_url);
+    assert.equal((await rawRequest(svc.port, plain)).status, 401);
+    assert.equal((await rawRequest(svc.port, plain, { headers: { authorization: 'Bearer nope' } })).status, 401);
+    assert.ok((await rawRequest(svc.port, plain, { headers: auth })).body.equals(bytes));
+
+    // The signed download_url works without any header (a browser link): whole, HEAD and ranges.
+    const signed = listed.files[0]!.download_url;
+    const open = await rawRequest(svc.port, signed);
+    assert.deepEqual([open.status, open.headers['content-type'], Number(open.headers['content-length'])], [200, 'video/mp4', bytes.length]);
+    assert.ok(open.body.equals(bytes), 'the bytes of the file');
+    assert.deepEqual([(await rawRequest(svc.port, signed, { method: 'HEAD' })).status], [200]);
+    const ranged = await rawRequest(svc.port, signed, { headers: { range: 'bytes=100-199' } });
+    assert.deepEqual([ranged.status, ranged.headers['content-range']], [206, `bytes 100-199/${bytes.length}`]);
+    assert.ok(ranged.body.equals(bytes.subarray(100, 200)));
+    // Bound to its file, expiry and role: any change is 403 with a reason, even with valid credentials beside it.
+    const query = signed.slice(signed.indexOf('?'));
+    const exp = Number(new URLSearchParams(query).get('exp'));
+    assert.ok(exp > Date.now() / 1000 + 800 && exp <= Date.now() / 1000 + 900, `exp ${exp}: about 900 s ahead (server.download_url_lifetime_s)`);
+    for (const tampered of [
+      `/files/recordings/other.mp4${query}`,
+      `/files/snapshots/${started.filename}${query}`,
+      signed.replace(/exp=\d+/, `exp=${exp + 3600}`),
+      signed.replace('role=operator', 'role=admin'),
+      signed.replace(/sig=./, (m) => (m.endsWith('A') ? 'sig=B' : 'sig=A')),
+      signed.replace(/&sig=.*$/, ''),
+    ]) {
+      const r = await rawRequest(svc.port, tampered, { headers: auth });
+      assert.equal(r.status, 403, tampered);
+      assert.equal(JSON.parse(r.body.toString()).error, 'forbidden');
+      assert.match(JSON.parse(r.body.toString()).reason, /signature does not match|needs exp, role and sig/, tampered);
+    }
 
     const del = await c.call('delete_recording', { filename: started.filename });
     assert.deepEqual([del.filename, del.deleted], [started.filename, true]);
@@ -102,6 +134,7 @@ describe('recordings', () => {
     await assert.rejects(c.call('get_recording_info', { filename: started.filename }), rejectsWith(-32010));
     await assert.rejects(c.call('delete_recording', { filename: started.filename }), rejectsWith(-32010));
     assert.equal((await rawRequest(svc.port, info.download_url, { headers: auth })).status, 404);
+    assert.equal((await rawRequest(svc.port, signed)).status, 404, 'a signed link of a deleted file');
   });
 
   it('one session per camera (-32020); a file being written cannot be deleted; stop_recording finalizes; mp4 and mkv play', async (t) => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { jpegSize } from '../../../src/media/mpjpeg.js';
 import { processesMatching, startService, until, type RunningService } from '../../helpers/service.js';
-import { collect, percentile, rawRequest } from './media-helpers.js';
+import { collect, pathOf, percentile, rawRequest } from './media-helpers.js';
 
 const CAM = { width: 352, height: 288, fps: 15 };
 const rejectsWith = (code: number) => (e: { code: number }) => e.code === code;
@@ -59,7 +59,7 @@ describe('snapshots', () => {
     assert.equal(listed.total, 31);
     assert.equal(listed.files[0]!.filename, last!.filename, 'newest first');
     const info = await c.call('get_snapshot_info', { filename: last!.filename });
-    assert.deepEqual([info.file_size, info.download_url], [jpeg.length, listed.files[0]!.download_url]);
+    assert.deepEqual([info.file_size, pathOf(info.download_url)], [jpeg.length, pathOf(listed.files[0]!.download_url)]);
 
     // A burst of concurrent snapshots: each its own file, none refused (names share the millisecond).
     const burst = (await Promise.all(Array.from({ length: 8 }, () => c.call('take_snapshot', { device: 'camera0' })))) as unknown as Snap[];

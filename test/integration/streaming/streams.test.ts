@@ -165,7 +165,9 @@ describe('streaming', () => {
     // streams to close before treating MediaMTX as exited never ended, and the hook was orphaned.
     const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 } });
     t.after(() => svc.stop());
-    const hooks = () => processesMatching('on-demand-hook.sh', ` ${svc.port} `);
+    // The hook calls the service's loopback /internal/ listener (its port is in the ready line).
+    const internalPort = (await svc.waitForLog((l) => l.msg === 'service ready')).internal_port as number;
+    const hooks = () => processesMatching('on-demand-hook.sh', ` ${internalPort} `);
     const r = reader(svc, 'camera0');
     t.after(() => r.stop());
     await until(() => hooks().length === 1, 10000, 'the on-demand hook for the reader');

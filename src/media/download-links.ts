@@ -1,0 +1,76 @@
+/**
+ * Signed download links: a `download_url` a browser can open without an Authorization header.
+ * The link carries its expiry, the role of the caller it was issued to and an HMAC-SHA256 over
+ * `GET`, the request path (as sent, percent-encoded), the expiry and the role, keyed with a
+ * secret drawn at start (links die with the process; a restart issues new ones). Pure apart from
+ * the random secret: `now` is passed in.
+ *
+ *   /files/recordings/camera0_x.mp4?exp=1767312000&role=viewer&sig=<base64url>
+ *
+ * A request carrying any of `exp`, `role`, `sig` is judged by the signature alone (a bad one is
+ * 403 even with valid credentials beside it); a request without them needs credentials as before.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isRole, roleAllows, type Role } from '../api/auth/roles.js';
+
+export const SIGNED_PARAMS = ['exp', 'role', 'sig'] as const;
+
+export type LinkCheck = { ok: true; role: Role } | { ok: false; reason: string };
+
+function mac(secret: Buffer, path: string, exp: number, role: string): Buffer {
+  return createHmac('sha256', secret).update(`GET\n${path}\n${exp}\n${role}`).digest();
+}
+
+/** Appends the signature query to `path` (which has none). */
+export function signPath(secret: Buffer, path: string, role: Role, exp: number): string {
+  return `${path}?exp=${exp}&role=${role}&sig=${mac(secret, path, exp, role).toString('base64url')}`;
+}
+
+/** True when a request target carries signed-link parameters (so the signature decides). */
+export function hasSignature(query: URLSearchParams): boolean {
+  return SIGNED_PARAMS.some((p) => query.has(p));
+}
+
+/**
+ * Checks a signed request: `path` as sent (before `?`), `query` its parameters, `nowS` the
+ * current Unix time in seconds. The role must still reach `minRole`.
+ */
+export function checkSignedPath(secret: Buffer, path: string, query: URLSearchParams, nowS: number, minRole: Role = 'viewer'): LinkCheck {
+  const exp = query.get('exp');
+  const role = query.get('role');
+  const sig = query.get('sig');
+  if (exp === null || role === null || sig === null) return { ok: false, reason: 'a signed link needs exp, role and sig' };
+  if (!/^[0-9]{1,12}$/.test(exp)) return { ok: false, reason: 'exp must be a Unix time in seconds' };
+  if (!isRole(role)) return { ok: false, reason: 'role is not a role' };
+  const expected = mac(secret, path, Number(exp), role);
+  const given = Buffer.from(sig, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { ok: false, reason: 'the signature does not match this file (changed or for another file); ask for a new download_url' };
+  }
+  if (Number(exp) <= nowS) return { ok: false, reason: 'the link has expired; ask for a new download_url' };
+  if (!roleAllows(role, minRole)) return { ok: false, reason: `this resource needs the ${minRole} role` };
+  return { ok: true, role };
+}
+
+/** Issues and checks the links of one run. */
+export class DownloadLinks {
+  readonly #secret: Buffer;
+
+  constructor(
+    /** Lifetime of an issued link in seconds. */
+    readonly lifetimeS: number,
+    private readonly now: () => number = Date.now,
+    secret: Buffer = randomBytes(32),
+  ) {
+    this.#secret = secret;
+  }
+
+  /** `path` (e.g. `/files/recordings/x.mp4`) signed for `role`, valid for lifetimeS from now. */
+  sign(path: string, role: Role): string {
+    return signPath(this.#secret, path, role, Math.floor(this.now() / 1000) + this.lifetimeS);
+  }
+
+  check(path: string, query: URLSearchParams): LinkCheck {
+    return checkSignedPath(this.#secret, path, query, Math.floor(this.now() / 1000));
+  }
+}
