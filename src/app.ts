@@ -27,12 +27,12 @@ import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Streaming } from './streaming/setup.js';
 import { wireApi } from './app/api.js';
-import { wireCameras } from './app/cameras.js';
+import { announceCameras, wireCameras } from './app/cameras.js';
 import { createCore, packageVersion, ROOT, type Core } from './app/core.js';
 import { wireExternal } from './app/external.js';
-import { wireMedia } from './app/media.js';
+import { observeMedia, wireMedia } from './app/media.js';
 import { wireMediaMtx } from './app/mediamtx.js';
-import { wireStreaming } from './app/streaming.js';
+import { observeStreams, wireStreaming } from './app/streaming.js';
 
 export { packageVersion } from './app/core.js';
 
@@ -80,9 +80,13 @@ export class App {
         ),
     });
     const streaming = wireStreaming(core, mediamtx, cameras.settings);
-    const api = wireApi(core, mediamtx.reachability, () => cameras.discovery);
     const { media, module: mediaModule } = wireMedia(core, mediamtx, streaming, (req) => api.surface.auth.authenticateHttp(req));
     const external = wireExternal(core, mediamtx);
+    const api = wireApi(core, mediamtx.reachability, () => cameras.discovery);
+    // Announced once streaming and media are built: they react to a change before it is announced.
+    announceCameras(core, cameras);
+    observeMedia(core, media);
+    observeStreams(core, streaming, mediamtx, cameras.settings);
     if (config.server.console) {
       const { websocket_path: websocketPath, public_host: publicHost } = config.server;
       core.routes.push(...consoleRoutes({ dir: join(ROOT, 'dist', 'console'), webrtcPort: config.mediamtx.webrtc_port, publicHost, websocketPath }));

@@ -1,7 +1,7 @@
 /**
  * Cameras: stable ids, test-pattern cameras, V4L2 discovery and the per-camera settings,
- * with their notifications (camera.*), methods (get_camera_*, test cameras, settings) and
- * the camera monitor's state. Two modules: `discovery` (first enumeration before the
+ * with their methods (get_camera_*, test cameras, settings); `announceCameras` adds their
+ * notifications (camera.*) and the camera monitor's state. Two modules: `discovery` (first enumeration before the
  * listener, so clients see the cameras at once) and `test-cameras`.
  */
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ export interface Cameras {
 }
 
 export function wireCameras(core: Core, d: CamerasDeps): Cameras {
-  const { config, log, cameras, notifier } = core;
+  const { config, log, cameras } = core;
   const ids = new CameraIdStore(join(config.storage.state_path, 'camera-ids.json'), log.child({ module: 'state' }));
   // Built below; the callbacks that need it run only after construction.
   let settings: CameraSettings | undefined;
@@ -70,6 +70,30 @@ export function wireCameras(core: Core, d: CamerasDeps): Cameras {
     ...settingsMethods(s),
   );
 
+  const modules: Module[] = [
+    { name: 'discovery', start: () => discovery?.start(), drain: () => discovery?.stop() },
+    {
+      name: 'test-cameras',
+      start() {
+        for (const spec of config.test_cameras.patterns) testPatterns.add(spec);
+        if (config.test_cameras.when_no_hardware && !cameras.list().some((c) => c.kind === 'v4l2' && c.status === 'CONNECTED')) {
+          const id = testPatterns.add({ name: 'demo' });
+          log.info({ camera: id }, 'no V4L2 camera found: added the test-pattern camera "demo"');
+        }
+      },
+    },
+  ];
+  return { ids, testPatterns, settings: s, discovery, modules };
+}
+
+/**
+ * Camera notifications (camera_status_update, camera.*) and the camera monitor's state.
+ * Registered after streaming and media are built, so their reactions to a camera change
+ * (publisher stopped, recording ended) come before the change's notifications, as always.
+ */
+export function announceCameras(core: Core, wired: Cameras): void {
+  const { cameras, notifier } = core;
+  const { discovery, settings } = wired;
   const view = (c: Camera) => cameraView(c, core.streamUrls(c.id));
   cameras.on('change', (camera, previous) => {
     const v = view(camera);
@@ -87,22 +111,7 @@ export function wireCameras(core: Core, d: CamerasDeps): Cameras {
     notifier.publish('camera.capability_detected', { ...view(c), ...caps, frame_rates: caps.fps_options }, c.id);
   });
   discovery?.on('capability_error', (c, reason) => notifier.publish('camera.capability_error', { ...view(c), error: reason }, c.id));
-  s.on('rejected', (c, reason, details) => notifier.publish('camera.capability_error', { ...view(c), error: reason, rejected: details }, c.id));
-  s.on('changed', (change) => notifier.publish('camera.settings_changed', { ...change }, change.device));
+  settings.on('rejected', (c, reason, details) => notifier.publish('camera.capability_error', { ...view(c), error: reason, rejected: details }, c.id));
+  settings.on('changed', (change) => notifier.publish('camera.settings_changed', { ...change }, change.device));
   core.providers.cameraMonitor = () => (!discovery?.active ? 'STOPPED' : discovery.enumerated ? 'RUNNING' : 'STARTING');
-
-  const modules: Module[] = [
-    { name: 'discovery', start: () => discovery?.start(), drain: () => discovery?.stop() },
-    {
-      name: 'test-cameras',
-      start() {
-        for (const spec of config.test_cameras.patterns) testPatterns.add(spec);
-        if (config.test_cameras.when_no_hardware && !cameras.list().some((c) => c.kind === 'v4l2' && c.status === 'CONNECTED')) {
-          const id = testPatterns.add({ name: 'demo' });
-          log.info({ camera: id }, 'no V4L2 camera found: added the test-pattern camera "demo"');
-        }
-      },
-    },
-  ];
-  return { ids, testPatterns, settings: s, discovery, modules };
 }

@@ -24,7 +24,11 @@ export function wireMedia(core: Core, mediamtx: MediaMtx, streaming: Streaming, 
   });
   core.methods.add(...mediaMethods(media));
   core.routes.push(media.fileRoute(authorize));
+  return { media, module: { name: 'media', start: () => media.start(), drain: () => media.close() } };
+}
+
+/** Recording figures for get_metrics and the media metrics on /metrics. */
+export function observeMedia(core: Core, media: Media): void {
   core.providers.recordingMetrics = () => media.figures();
   registerMediaMetrics(core.metrics.registry, media);
-  return { media, module: { name: 'media', start: () => media.start(), drain: () => media.close() } };
 }

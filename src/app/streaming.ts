@@ -1,7 +1,7 @@
 /**
  * Streaming: the publishers (FFmpeg per camera, supervised) and the on-demand endpoint, with
- * their notifications (stream.*), metrics, methods (start/stop streaming, diagnostics) and
- * the `/internal/…` route the on-demand hook calls. Starts after the listener (paths carry the
+ * their methods (start/stop streaming, diagnostics) and the `/internal/…` route the on-demand
+ * hook calls; `observeStreams` adds their notifications (stream.*) and metrics. Starts after the listener (paths carry the
  * hook command, which needs its port); stops every publisher.
  */
 import { diagnosticsMethods } from '../api/methods/diagnostics.js';
@@ -15,7 +15,7 @@ import { createStreaming, type Streaming } from '../streaming/setup.js';
 import type { Core } from './core.js';
 
 export function wireStreaming(core: Core, mediamtx: MediaMtx, settings: CameraSettings): Streaming & { module: Module } {
-  const { config, cameras, notifier, metrics } = core;
+  const { config, cameras } = core;
   const streaming = createStreaming({
     config,
     registry: cameras,
@@ -36,6 +36,25 @@ export function wireStreaming(core: Core, mediamtx: MediaMtx, settings: CameraSe
   );
   core.routes.push(demand.route());
 
+  const module: Module = {
+    name: 'streaming',
+    start: () => streams.start(),
+    async stop() {
+      demand.closeAll();
+      await streams.close();
+    },
+  };
+  return { ...streaming, module };
+}
+
+/**
+ * The publishers' notifications (stream.*), metrics and figures, and their reactions to
+ * MediaMTX coming back and to publishers starting. Registered after media is built, so the
+ * recordings see a publisher's events first, as always.
+ */
+export function observeStreams(core: Core, streaming: Streaming, mediamtx: MediaMtx, settings: CameraSettings): void {
+  const { cameras, notifier, metrics } = core;
+  const { streams } = streaming;
   core.providers.streamMetrics = async () => {
     const paths = await streams.recentPaths().catch(() => new Map<string, PathInfo>());
     const cameraPaths = [...paths.values()].filter((p) => cameras.get(p.name));
@@ -65,14 +84,4 @@ export function wireStreaming(core: Core, mediamtx: MediaMtx, settings: CameraSe
     streamMetrics.exits.inc({ camera: id, code: exit.signal ?? String(exit.code) });
     notifier.publish('stream.error', { stream_name: id, error: exit.summary, exit_code: exit.code, signal: exit.signal }, id);
   });
-
-  const module: Module = {
-    name: 'streaming',
-    start: () => streams.start(),
-    async stop() {
-      demand.closeAll();
-      await streams.close();
-    },
-  };
-  return { ...streaming, module };
 }
