@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Session } from './api/session.js';
+import type { ApiSurface } from './api/surface.js';
 import { TokenBucket } from './api/limits/token-bucket.js';
 import type { CameraRegistry } from './cameras/registry.js';
 import type { CameraSettings } from './cameras/settings/service.js';
@@ -26,7 +27,7 @@ import type { MqttBridge } from './mqtt/bridge.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Streaming } from './streaming/setup.js';
-import { wireApi } from './app/api.js';
+import { wireApi, type Api } from './app/api.js';
 import { announceCameras, wireCameras } from './app/cameras.js';
 import { createCore, packageVersion, ROOT, type Core } from './app/core.js';
 import { wireExternal } from './app/external.js';
@@ -54,10 +55,10 @@ export class App {
   readonly media: Media;
   readonly external: ExternalStreams;
   /** Authentication, OpenRPC, health, metrics and limits of the API; the listener. */
-  readonly api: ReturnType<typeof wireApi>['surface'];
+  readonly api: ApiSurface;
   /** The MQTT bridge (undefined unless mqtt.url is set; loaded at start). */
   mqtt: MqttBridge | undefined;
-  readonly #api: ReturnType<typeof wireApi>;
+  readonly #api: Api;
   readonly #lifecycle: Lifecycle;
   #stopping: Promise<void> | undefined;
 
