@@ -22,7 +22,7 @@ import { buildOpenRpc, type OpenRpcDocument } from './openrpc.js';
 import { defaultProviders, type ApiProviders } from './providers.js';
 import type { MethodDef, MethodRegistry } from './rpc/registry.js';
 import type { Session } from './session.js';
-import type { WsLimits } from './limits/ws-limits.js';
+import type { WsLimits } from './limits/connection-gate.js';
 import type { ServerState } from './ws-server.js';
 
 export interface ApiSurfaceDeps {
