@@ -15,7 +15,7 @@
 #
 # Layout (all under DESTDIR when given):
 #   /opt/camera-service/                  package.json, dist/src, dist/console, production node_modules,
-#                                         ffmpeg-templates, src/streaming/on-demand-hook.sh, docs,
+#                                         ffmpeg-templates, docs,
 #                                         bin/mediamtx (managed mode), INSTALLED_FILES
 #   /usr/local/bin/camera-service, camera-service-ctl  -> the commands in /opt/camera-service/dist/src
 #   /etc/camera-service/config.yaml       written once with a random JWT secret, never overwritten
@@ -82,13 +82,13 @@ VERSION=$(node -p 'require("./package.json").version')
 TARGET=$(D "$PREFIX")
 STAGE="$TARGET.new"
 rm -rf "$STAGE"
-mkdir -p "$STAGE/dist" "$STAGE/src/streaming" "$STAGE/docs" "$STAGE/bin"
+mkdir -p "$STAGE/dist" "$STAGE/docs" "$STAGE/bin"
 cp package.json package-lock.json "$STAGE/"
+# dist/src is self-contained: the build copies the on-demand hook into it.
 cp -r dist/src "$STAGE/dist/src"
 # The operator console (built by npm run build; served at /console/).
 [[ -d dist/console ]] && cp -r dist/console "$STAGE/dist/console"
 cp -r ffmpeg-templates "$STAGE/ffmpeg-templates"
-install -m 0755 src/streaming/on-demand-hook.sh "$STAGE/src/streaming/on-demand-hook.sh"
 cp docs/*.md "$STAGE/docs/"
 cp README.md "$STAGE/"
 [[ -f CHANGELOG.md ]] && cp CHANGELOG.md "$STAGE/"

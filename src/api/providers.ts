@@ -1,6 +1,6 @@
 /**
  * What the API reads from modules it does not own, as small functions that those modules'
- * wiring fills in (in app.ts). Until a module sets its provider the defaults answer: the
+ * wiring fills in (src/app/*.ts). Until a module sets its provider the defaults answer: the
  * camera monitor is STOPPED, and stream and recording figures are zeros.
  *
  *   app.apiProviders.cameraMonitor = () => discovery.running ? 'RUNNING' : 'STOPPED';

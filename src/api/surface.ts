@@ -22,7 +22,8 @@ import { buildOpenRpc, type OpenRpcDocument } from './openrpc.js';
 import { defaultProviders, type ApiProviders } from './providers.js';
 import type { MethodDef, MethodRegistry } from './rpc/registry.js';
 import type { Session } from './session.js';
-import type { ServerState, WsLimits } from './ws-server.js';
+import type { WsLimits } from './limits/connection-gate.js';
+import type { ServerState } from './ws-server.js';
 
 export interface ApiSurfaceDeps {
   config: Config;
@@ -36,6 +37,8 @@ export interface ApiSurfaceDeps {
   notifier(): Notifier;
   /** JSON-RPC calls being handled (part of get_metrics' `goroutines`). */
   inFlight(): number;
+  /** Where other modules' figures come from (the composition root's shared set; defaults otherwise). */
+  providers?: ApiProviders;
 }
 
 export type Phase = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -60,7 +63,7 @@ export function wsLimitsOf(l: Config['limits']): WsLimits {
 
 export class ApiSurface {
   /** Filled in by other modules' wiring (see providers.ts). */
-  readonly providers: ApiProviders = defaultProviders();
+  readonly providers: ApiProviders;
   readonly keys: ApiKeyStore;
   readonly auth: Authenticator;
   readonly health: HealthMonitor;
@@ -71,6 +74,7 @@ export class ApiSurface {
   #mediamtxEverUp = false;
 
   constructor(private readonly d: ApiSurfaceDeps) {
+    this.providers = d.providers ?? defaultProviders();
     const sec = d.config.security;
     let publicKeyPem: string | undefined;
     if (sec.jwt_public_key_file !== '') {

@@ -27,45 +27,13 @@ import { Rounds } from '../lib/rounds.js';
 import type { Logger } from '../observability/logger.js';
 import { Gauge } from '../lib/deps/prom-client.js';
 import { METRIC_PREFIX, type Metrics } from '../observability/metrics.js';
-import { admit, ConnectionCounter, type GateLimits } from './limits/connection-gate.js';
+import { admit, ConnectionCounter, DEFAULT_LIMITS, type WsLimits } from './limits/connection-gate.js';
 import { TokenBucket } from './limits/token-bucket.js';
 import type { Dispatcher } from './rpc/dispatcher.js';
 import { activeRole, type Session } from './session.js';
-
-/** Close codes this server uses besides the standard ones (1001 shutdown, 1009 too big, 1007 bad UTF-8). */
-export const CloseCode = {
-  /** Not authenticated within the configured time. */
-  AuthenticationTimeout: 4001,
-  /** Slow consumer: the send buffer exceeded its limit ("try again later"). */
-  TryAgainLater: 1013,
-} as const;
+import { BINARY_REPLY, CloseCode, refuse, textFrame } from './ws-frames.js';
 
 export type ServerState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
-
-export interface WsLimits extends GateLimits {
-  /** Token bucket refill rate, requests per second, per connection. */
-  requestsPerSecond: number;
-  /** Token bucket capacity (burst), per connection. */
-  requestBurst: number;
-  unauthenticatedTimeoutMs: number;
-  sendBufferLimit: number;
-  /** Largest message accepted from a connection that is not authenticated (bytes). */
-  unauthenticatedMaxMessage: number;
-}
-
-export const DEFAULT_LIMITS: WsLimits = {
-  maxConnections: 1000,
-  maxConnectionsPerIp: 100,
-  allowedOrigins: ['*'],
-  requestsPerSecond: 50,
-  requestBurst: 100,
-  unauthenticatedTimeoutMs: 10_000,
-  sendBufferLimit: 1024 * 1024,
-  maxUnauthenticated: 200,
-  maxUnauthenticatedPerIp: 10,
-  evictAfterMs: 1000,
-  unauthenticatedMaxMessage: 64 * 1024,
-};
 
 export interface WsServerOptions {
   path: string;
@@ -100,23 +68,6 @@ const PROTOCOL_ERRORS: Record<string, Conn['closeReason']> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'oversize_message',
   WS_ERR_INVALID_UTF8: 'invalid_utf8',
 };
-
-const BINARY_REPLY =
-  '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"reason":"binary frames are not accepted","hint":"send JSON-RPC requests as text frames"}},"id":null}';
-
-/** One unmasked, final text frame (RFC 6455 §5.2) carrying `text`, as a server sends it. */
-export function textFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(head + n);
-  frame[0] = 0x81;
-  if (n < 126) frame[1] = n;
-  else if (n < 65536) (frame[1] = 126), frame.writeUInt16BE(n, 2);
-  else (frame[1] = 127), frame.writeBigUInt64BE(BigInt(n), 2);
-  payload.copy(frame, head);
-  return frame;
-}
 
 export class RpcWebSocketServer {
   readonly #wss: WebSocketServer;
@@ -425,12 +376,4 @@ export class RpcWebSocketServer {
     this.#wss.close();
     this.#state = 'STOPPED';
   }
-}
-
-function refuse(socket: Duplex, status: number, text: string, reason: string, retryAfterS?: number): void {
-  const body = `${reason}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `${retryAfterS !== undefined ? `Retry-After: ${retryAfterS}\r\n` : ''}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
 }

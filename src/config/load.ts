@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from '../lib/deps/yaml.js';
 import { defaultsOf, isPlainObject, merge, validate, type JsonSchema } from '../lib/schema.js';
-import { managedConfigProblems } from '../mediamtx/managed-checks.js';
+import { managedConfigProblems } from './mediamtx-check.js';
 import { configSchema, type Config } from './schema.js';
 
 export type LoadResult = { ok: true; config: Config } | { ok: false; problems: string[] };

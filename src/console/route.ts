@@ -3,19 +3,7 @@
  * serve.ts (headers, compression choice, file reads) is imported on the first request.
  */
 import type { Route, RouteHandler } from '../api/http-server.js';
-
-export const CONSOLE_PREFIX = '/console/';
-
-export interface ConsoleOptions {
-  /** The built console (dist/console). */
-  dir: string;
-  /** MediaMTX's WebRTC port (0: off); the page posts WHEP offers to it on the host it was loaded from. */
-  webrtcPort: number;
-  /** server.public_host: stream URLs name it, so it is allowed too. */
-  publicHost: string;
-  /** server.websocket_path: where the page opens its JSON-RPC connection (/console/config.json tells it). */
-  websocketPath: string;
-}
+import { CONSOLE_PREFIX, type ConsoleOptions } from './options.js';
 
 export function consoleRoutes(opts: ConsoleOptions): Route[] {
   let loaded: Promise<typeof import('./serve.js')> | undefined;

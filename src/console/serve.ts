@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../api/http-server.js';
 
-import { CONSOLE_PREFIX, type ConsoleOptions } from './route.js';
+import { CONSOLE_PREFIX, type ConsoleOptions } from './options.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -21,14 +21,17 @@ import type { CameraIdStore } from '../cameras/id-store.js';
 import type { Camera, CameraRegistry } from '../cameras/registry.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
-import { assembleCameras, capabilitiesFor, isV4l2IdentityKey, modeFor, verdictOf, type AssembledCamera, type ProbedNode } from './assemble.js';
+import { capabilitiesFor, modeFor } from './assemble.js';
 import { DiscoveryMetrics } from './metrics.js';
 import type { ModeChoice, ModePolicy } from './mode-policy.js';
-import { listVideoNodes, readSysfsNode, SYS_CLASS_V4L, type SysfsNode } from './sysfs.js';
+import { isCaptureNode, newNodeRecord, type NodeRecord } from './node-record.js';
+import { NodeActivity } from './node-activity.js';
+import { CameraReconciler } from './reconcile.js';
+import { Rescans } from './rescan.js';
+import { listVideoNodes, readSysfsNode, SYS_CLASS_V4L } from './sysfs.js';
 import type { PixelFormat } from './v4l2-formats.js';
-import type { V4l2Info } from './v4l2-info.js';
 import { probeNode, type ProbeResult } from './v4l2-probe.js';
-import { DeviceWatcher, watchNodeFile, type EventSource, type NodeEvent } from './watcher.js';
+import { DeviceWatcher, type NodeEvent } from './watcher.js';
 
 export type DiscoveryConfig = Config['discovery'];
 
@@ -60,47 +63,7 @@ export interface DiscoveryEvents {
   source: [source: 'udev' | 'inotify'];
 }
 
-/** Waits after a failed permission check before retrying (udev normally fixes it within ~200 ms). */
-const PERMISSION_RETRY_MS = [50, 100, 200, 400, 800, 1600];
-/** A v4l2loopback capture node whose writer has been silent this long is re-probed (the writer may have stopped). */
-const LOOPBACK_QUIET_MS = 2000;
-/** At most one write-triggered re-probe of an output node per this interval. */
-const WRITE_PROBE_MIN_INTERVAL_MS = 500;
 const MAX_PARALLEL_PROBES = 2;
-
-interface NodeRecord {
-  name: string;
-  devnode: string;
-  /** Bumped when the node is (re)added: probe results of an older generation are dropped. */
-  gen: number;
-  sys: SysfsNode | null;
-  udev: Record<string, string> | undefined;
-  /** Last successful probe. */
-  probe: { info: V4l2Info; formats: PixelFormat[] } | undefined;
-  /** The latest probe failed with this (the node is still there). */
-  error: string | undefined;
-  state: 'idle' | 'queued' | 'probing' | 'waiting-permission';
-  again: boolean;
-  permissionAttempts: number;
-  retryTimer: NodeJS.Timeout | undefined;
-  unwatch: (() => void) | undefined;
-  quietTimer: NodeJS.Timeout | undefined;
-  lastWriteProbe: number;
-  /** performance.now() of the last write seen on the node file. */
-  lastWriteAt: number;
-}
-
-interface Trigger {
-  action: 'add' | 'remove';
-  name: string;
-  source: EventSource;
-  at: number;
-}
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-const isLoopback = (r: NodeRecord): boolean => /loopback/i.test(r.probe?.info.driver ?? '');
-const kindOf = (r: NodeRecord) => (r.probe ? verdictOf({ devnode: r.devnode, probe: r.probe })?.kind : undefined);
-const isCaptureNode = (r: NodeRecord): boolean => (r.probe ? verdictOf({ devnode: r.devnode, probe: r.probe })?.capture === true : false);
 
 export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   readonly metrics: DiscoveryMetrics;
@@ -109,12 +72,10 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   readonly #nodes = new Map<string, NodeRecord>();
   readonly #queue: NodeRecord[] = [];
   #running = 0;
-  #triggers: Trigger[] = [];
-  /** Node names of each camera at the last reconcile (to attribute removals). */
-  #nodesById = new Map<string, Set<string>>();
+  readonly #cameras: CameraReconciler;
+  readonly #activity: NodeActivity;
   #watcher: DeviceWatcher | undefined;
-  #rescanTimer: NodeJS.Timeout | undefined;
-  #rescanIntervalS: number;
+  readonly #rescans: Rescans;
   #enumerated = false;
   #started = false;
   #stopped = false;
@@ -125,8 +86,35 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     super();
     this.#d = deps;
     this.#log = deps.log;
-    this.#rescanIntervalS = deps.config.rescan_interval_s;
     this.metrics = new DiscoveryMetrics(deps.metrics, () => deps.registry.list().filter((c) => c.kind === 'v4l2' && c.status === 'CONNECTED').length);
+    this.#cameras = new CameraReconciler({
+      registry: deps.registry,
+      ids: deps.ids,
+      metrics: this.metrics,
+      log: deps.log,
+      ...(deps.modeOverride ? { modeOverride: deps.modeOverride } : {}),
+      announce: (event, camera) => (event === 'capability_error' ? this.emit(event, camera, camera.error ?? 'unknown error') : this.emit(event, camera)),
+    });
+    this.#activity = new NodeActivity({
+      log: deps.log,
+      current: (rec) => !this.#stopped && this.#nodes.get(rec.name) === rec,
+      enqueue: (rec) => this.#enqueue(rec),
+      trigger: (t) => this.#cameras.triggers.push(t),
+    });
+    this.#rescans = new Rescans({
+      sysClass: deps.paths?.sysClass ?? SYS_CLASS_V4L,
+      dev: deps.paths?.dev ?? '/dev',
+      intervalS: deps.config.rescan_interval_s,
+      nodes: this.#nodes,
+      metrics: this.metrics,
+      log: deps.log,
+      stopped: () => this.#stopped,
+      eventSource: () => this.eventSource,
+      onEvent: (e) => this.#onEvent(e),
+      enqueue: (rec) => this.#enqueue(rec),
+      trigger: (t) => this.#cameras.triggers.push(t),
+      whenQuiet: () => this.#whenQuiet(),
+    });
   }
 
   /** True while discovery runs. */
@@ -197,7 +185,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     watcher.on('node', (e) => this.#onEvent(e));
     watcher.on('resync', (reason) => {
       this.#log.info({ reason }, 'resynchronising with sysfs');
-      this.#rescan('resync');
+      this.#rescans.run('resync');
     });
     watcher.on('monitor_exit', () => this.metrics.monitorRestarts.inc());
     watcher.on('source', (source) => {
@@ -211,9 +199,9 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     const done = this.#whenQuiet().then(() => {
       if (this.#stopped) return;
       this.#enumerated = true;
-      this.#log.info({ cameras: this.#connectedIds(), nodes: this.#nodes.size, ms: Math.round(performance.now() - started) }, 'first enumeration complete');
+      this.#log.info({ cameras: this.#cameras.connectedIds(), nodes: this.#nodes.size, ms: Math.round(performance.now() - started) }, 'first enumeration complete');
       this.emit('enumerated');
-      this.#scheduleRescan();
+      this.#rescans.schedule();
     });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
@@ -224,7 +212,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearTimeout(this.#rescanTimer);
+    this.#rescans.stop();
     this.#watcher?.stop();
     for (const rec of this.#nodes.values()) this.#release(rec);
     this.#queue.length = 0;
@@ -232,15 +220,12 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
 
   /** Changes the rescan interval (0: no periodic rescans). */
   setRescanInterval(seconds: number): void {
-    this.#rescanIntervalS = seconds;
-    clearTimeout(this.#rescanTimer);
-    this.#rescanTimer = undefined;
-    if (this.#enumerated) this.#scheduleRescan();
+    this.#rescans.setInterval(seconds, this.#enumerated);
   }
 
   /** Runs a rescan now; resolves once its probes are done and the result is applied. */
   async rescanNow(): Promise<void> {
-    this.#rescan('request');
+    this.#rescans.run('request');
     await this.#whenQuiet();
   }
 
@@ -256,32 +241,16 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     if (e.action === 'remove') {
       if (!rec) return;
       this.#log.debug({ node: e.name, source: e.source }, 'node removed');
-      this.#triggers.push({ action: 'remove', name: e.name, source: e.source, at: e.at });
+      this.#cameras.triggers.push({ action: 'remove', name: e.name, source: e.source, at: e.at });
       this.#forgetNode(rec); // reconciles when no probe is pending
       if (this.#pending()) this.#reconcile(); // removals are applied at once anyway
       return;
     }
     if (!rec) {
       this.#log.debug({ node: e.name, source: e.source, action: e.action }, 'node added');
-      const fresh: NodeRecord = {
-        name: e.name,
-        devnode: `${this.#d.paths?.dev ?? '/dev'}/${e.name}`,
-        gen: ++this.#gen,
-        sys: null,
-        udev: e.properties,
-        probe: undefined,
-        error: undefined,
-        state: 'idle',
-        again: false,
-        permissionAttempts: 0,
-        retryTimer: undefined,
-        unwatch: undefined,
-        quietTimer: undefined,
-        lastWriteProbe: 0,
-        lastWriteAt: 0,
-      };
+      const fresh = newNodeRecord(e.name, `${this.#d.paths?.dev ?? '/dev'}/${e.name}`, ++this.#gen, e.properties);
       this.#nodes.set(e.name, fresh);
-      this.#triggers.push({ action: 'add', name: e.name, source: e.source, at: e.at });
+      this.#cameras.triggers.push({ action: 'add', name: e.name, source: e.source, at: e.at });
       this.#enqueue(fresh);
       return;
     }
@@ -364,7 +333,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
         this.#log.info({ node: rec.name, capture }, 'node capabilities changed');
       }
       this.#log.debug({ node: rec.name, ms: result.durationMs, capture, driver: result.info.driver, formats: result.formats.length }, 'node probed');
-      this.#watchActivity(rec, capture);
+      this.#activity.watch(rec, capture);
       if (capture) {
         // Work the reconcile would do, done now while other probes may still be running.
         modeFor(rec.probe.formats, this.#policy);
@@ -374,7 +343,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       this.#log.debug({ node: rec.name }, 'node vanished during the probe');
       this.#forgetNode(rec);
     } else if (result.failure === 'permission') {
-      this.#waitForPermission(rec, result.message);
+      this.#activity.waitForPermission(rec, result.message);
     } else {
       rec.error = result.message;
       this.#log.warn({ node: rec.name, failure: result.failure, reason: result.message }, 'probe failed');
@@ -382,67 +351,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     if (rec.again && this.#nodes.get(rec.name) === rec) this.#enqueue(rec);
     this.#pump();
     this.#maybeQuiet();
-  }
-
-  /** Before udev applied its rules the node may be root-only: retry on its attribute change, or after a bounded backoff. */
-  #waitForPermission(rec: NodeRecord, message: string): void {
-    const attempt = rec.permissionAttempts++;
-    if (attempt >= PERMISSION_RETRY_MS.length) {
-      // Give up retrying on a timer; the node file stays watched, so a later chmod/chown still counts.
-      rec.error = message;
-      this.#log.warn({ node: rec.name }, 'no permission to open the device node (is the service user in the video group?)');
-      return;
-    }
-    rec.state = 'waiting-permission';
-    this.#log.debug({ node: rec.name, attempt }, 'no permission to open the node yet; waiting for udev');
-    rec.unwatch ??= watchNodeFile(rec.devnode, () => this.#onNodeFileChange(rec));
-    rec.retryTimer = setTimeout(() => {
-      rec.retryTimer = undefined;
-      if (this.#nodes.get(rec.name) === rec && rec.state === 'waiting-permission') this.#enqueue(rec);
-    }, PERMISSION_RETRY_MS[attempt]);
-  }
-
-  /** Output nodes of v4l2loopback (and similar) turn into capture nodes when a writer starts; watch their node file. */
-  #watchActivity(rec: NodeRecord, capture: boolean): void {
-    const watchable = isLoopback(rec) || (!capture && kindOf(rec) === 'video-output');
-    if (!watchable) {
-      rec.unwatch?.();
-      rec.unwatch = undefined;
-      return;
-    }
-    rec.unwatch ??= watchNodeFile(rec.devnode, () => this.#onNodeFileChange(rec));
-    if (capture && isLoopback(rec)) this.#armQuietTimer(rec);
-  }
-
-  #onNodeFileChange(rec: NodeRecord): void {
-    if (this.#stopped || this.#nodes.get(rec.name) !== rec) return;
-    if (rec.state === 'waiting-permission' || (rec.error !== undefined && !rec.probe)) {
-      // Permissions changed (udev applied its rules) or the node changed after failures: try again.
-      this.#enqueue(rec);
-      return;
-    }
-    rec.lastWriteAt = performance.now();
-    if (isCaptureNode(rec)) {
-      this.#armQuietTimer(rec); // a writer is feeding it
-      return;
-    }
-    if (kindOf(rec) === 'mem2mem') return; // already both capture and output (exclusive_caps=0): a writer changes nothing
-    const now = performance.now();
-    if (now - rec.lastWriteProbe < WRITE_PROBE_MIN_INTERVAL_MS) return;
-    rec.lastWriteProbe = now;
-    this.#triggers.push({ action: 'add', name: rec.name, source: 'inotify', at: now });
-    this.#enqueue(rec);
-  }
-
-  #armQuietTimer(rec: NodeRecord): void {
-    clearTimeout(rec.quietTimer);
-    rec.quietTimer = setTimeout(() => {
-      rec.quietTimer = undefined;
-      if (this.#nodes.get(rec.name) !== rec) return;
-      // The writer may have stopped: its last write is when the camera went away.
-      this.#triggers.push({ action: 'remove', name: rec.name, source: 'idle', at: rec.lastWriteAt || performance.now() });
-      this.#enqueue(rec);
-    }, LOOPBACK_QUIET_MS);
   }
 
   #pending(): boolean {
@@ -465,204 +373,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     for (const resolve of waiting) resolve();
   }
 
-  // ---- rescan -----------------------------------------------------------------------------
-
-  #scheduleRescan(): void {
-    if (this.#stopped || this.#rescanIntervalS <= 0 || this.#rescanTimer) return;
-    this.#rescanTimer = setTimeout(() => {
-      this.#rescanTimer = undefined;
-      this.#rescan('periodic');
-      this.#scheduleRescan();
-    }, this.#rescanIntervalS * 1000);
-    this.#rescanTimer.unref();
-  }
-
-  /** Compares sysfs with the node records and repairs what events missed. */
-  #rescan(why: string): void {
-    if (this.#stopped) return;
-    const at = performance.now();
-    const listed = new Set(listVideoNodes(this.#sysClass));
-    const found: string[] = [];
-    for (const rec of [...this.#nodes.values()]) {
-      if (!listed.has(rec.name)) {
-        found.push(`missed_remove:${rec.name}`);
-        this.#onEvent({ action: 'remove', name: rec.name, source: 'rescan', at });
-        continue;
-      }
-      const sys = readSysfsNode(rec.name, this.#sysClass, this.#d.paths?.dev ?? '/dev');
-      if (rec.sys && sys && (sys.dev !== rec.sys.dev || sys.sysfsPath !== rec.sys.sysfsPath)) {
-        found.push(`replaced:${rec.name}`);
-        this.#onEvent({ action: 'remove', name: rec.name, source: 'rescan', at });
-        this.#onEvent({ action: 'add', name: rec.name, source: 'rescan', at });
-        continue;
-      }
-      // Retry failures; re-check loopback nodes (a writer may have come or gone unnoticed).
-      if (rec.state === 'idle' && (rec.error !== undefined || isLoopback(rec))) {
-        const wasCapture = rec.probe ? isCaptureNode(rec) : undefined;
-        if (isLoopback(rec)) this.#triggers.push({ action: wasCapture ? 'remove' : 'add', name: rec.name, source: 'rescan', at });
-        this.#enqueue(rec);
-        if (isLoopback(rec)) this.#checkAfterProbe(rec, wasCapture);
-      }
-    }
-    for (const name of listed) {
-      if (this.#nodes.has(name)) continue;
-      found.push(`missed_add:${name}`);
-      this.#onEvent({ action: 'add', name, source: 'rescan', at });
-    }
-    this.#countRescan(why, found);
-  }
-
-  /** Counts a loopback node whose capture capability changed without any event. */
-  #checkAfterProbe(rec: NodeRecord, wasCapture: boolean | undefined): void {
-    const gen = rec.gen;
-    void this.#whenQuiet().then(() => {
-      if (this.#nodes.get(rec.name) !== rec || rec.gen !== gen || !rec.probe) return;
-      const now = isCaptureNode(rec);
-      if (wasCapture !== undefined && now !== wasCapture) {
-        this.metrics.rescanDiscrepancies.inc({ kind: 'capabilities_changed' });
-        this.#log.info({ node: rec.name, capture: now }, 'rescan: capabilities changed without an event');
-      }
-    });
-  }
-
-  #countRescan(why: string, found: string[]): void {
-    if (why !== 'periodic' && found.length === 0) return;
-    this.metrics.rescans.inc({ result: found.length > 0 ? 'repaired' : 'clean' });
-    for (const f of found) this.metrics.rescanDiscrepancies.inc({ kind: f.slice(0, f.indexOf(':')) });
-    if (found.length > 0) {
-      const hint = this.eventSource === 'udev' && why === 'periodic' ? ' (udev events were missed: if this repeats, udevd may be out of reach, e.g. in a container; try discovery.use_udev: never)' : '';
-      this.#log.warn({ why, found }, `rescan repaired missed events${hint}`);
-    }
-  }
-
-  // ---- reconcile --------------------------------------------------------------------------
-
-  #probedNode(rec: NodeRecord): ProbedNode {
-    const sys = rec.sys;
-    const n: ProbedNode = { devnode: rec.devnode };
-    if (sys) {
-      if (sys.index !== null) n.indexInDevice = sys.index;
-      n.sysfsPath = sys.sysfsPath;
-      if (sys.usb) n.usb = sys.usb;
-      if (sys.label) n.card = sys.label;
-    }
-    if (rec.udev) {
-      n.udev = rec.udev;
-      if (rec.udev.DEVLINKS) n.links = rec.udev.DEVLINKS.split(/\s+/).filter((l) => l !== '');
-    }
-    if (rec.probe) n.probe = rec.probe;
-    if (rec.error !== undefined) n.error = rec.error;
-    return n;
-  }
-
-  #connectedIds(): string[] {
-    return this.#d.registry.list().filter((c) => c.kind === 'v4l2' && c.status === 'CONNECTED').map((c) => c.id);
-  }
-
   #reconcile(): void {
-    if (this.#stopped) return;
-    const registry = this.#d.registry;
-    const ids = this.#d.ids;
-    // Nodes seen but never probed yet (queued, probing, waiting for permission).
-    const unsettled = [...this.#nodes.values()].filter((r) => !r.probe && r.error === undefined);
-    const considered = [...this.#nodes.values()].filter((r) => r.probe || r.error !== undefined);
-    const assembled = assembleCameras(considered.map((r) => this.#probedNode(r)), this.#policy);
-    // While nodes are unsettled, only cameras that already have an id are updated: new ids
-    // are handed out when every node is known, in node order.
-    const entries = ids.entries();
-    const known = (a: AssembledCamera) => entries.some((e) => e.identity === a.identity.key || a.identity.aliases.includes(e.identity));
-    const ready = unsettled.length > 0 ? assembled.filter(known) : assembled;
-    const idOf = ids.assign(ready.map((a) => ({ identity: a.identity.key, aliases: a.identity.aliases, name: a.name })));
-
-    const present = new Set<string>();
-    const nodesById = new Map<string, Set<string>>();
-    for (const a of ready) {
-      const id = idOf.get(a.identity.key);
-      if (!id) continue;
-      present.add(id);
-      nodesById.set(id, new Set(a.nodes.map((n) => n.devnode.replace(/^.*\//, ''))));
-      this.#apply(id, this.#cameraOf(id, a), nodesById.get(id)!);
-    }
-    for (const e of ids.entries()) {
-      if (!isV4l2IdentityKey(e.identity) || present.has(e.id)) continue;
-      const previous = registry.get(e.id);
-      if (previous && previous.kind !== 'v4l2') continue;
-      if (previous?.status === 'DISCONNECTED') continue;
-      this.#apply(e.id, this.#disconnected(e.id, e.identity, e.aliases ?? [], e.name, previous), this.#nodesById.get(e.id) ?? new Set());
-    }
-    for (const [id, names] of nodesById) this.#nodesById.set(id, names);
-    // Triggers of nodes that are still unsettled wait for the next round.
-    const waiting = new Set(unsettled.map((r) => r.name));
-    const horizon = performance.now() - 60_000;
-    this.#triggers = this.#triggers.filter((t) => t.action === 'add' && waiting.has(t.name) && t.at > horizon);
-  }
-
-  #cameraOf(id: string, a: AssembledCamera): Omit<Camera, 'since'> {
-    const debug: Record<string, unknown> = {
-      identity: a.identity.key,
-      aliases: a.identity.aliases,
-      basis: a.identity.basis,
-      nodes: a.nodes,
-      driver: a.driver,
-      bus_info: a.busInfo,
-    };
-    if (a.primary) debug.device = a.primary;
-    const formats = a.primary ? this.#nodes.get(a.primary.replace(/^.*\//, ''))?.probe?.formats : undefined;
-    const chosen = a.mode && formats && a.status === 'CONNECTED' ? this.#d.modeOverride?.(a.identity.key, formats) : undefined;
-    const mode = chosen ?? a.mode;
-    if (mode) {
-      debug.frame_interval = mode.interval;
-      debug.mode_reason = mode.reason;
-      debug.mode_source = chosen ? 'operator' : 'policy';
-    }
-    return {
-      id,
-      kind: 'v4l2',
-      name: a.name,
-      status: a.status,
-      ...(mode ? { mode: { format: mode.format, width: mode.width, height: mode.height, fps: mode.fps } } : {}),
-      ...(a.capabilities ? { capabilities: a.capabilities } : {}),
-      ...(a.error !== undefined ? { error: a.error } : {}),
-      debug,
-    };
-  }
-
-  #disconnected(id: string, identity: string, aliases: string[], name: string | undefined, previous: Camera | undefined): Omit<Camera, 'since'> {
-    return {
-      id,
-      kind: 'v4l2',
-      name: previous?.name ?? name ?? id,
-      status: 'DISCONNECTED',
-      ...(previous?.mode ? { mode: previous.mode } : {}),
-      ...(previous?.capabilities ? { capabilities: previous.capabilities } : {}),
-      debug: { identity, aliases, nodes: [] },
-    };
-  }
-
-  /** Upserts one camera (notifications are written synchronously by the registry's listeners), then metrics and events. */
-  #apply(id: string, camera: Omit<Camera, 'since'>, nodeNames: Set<string>): void {
-    const previous = this.#d.registry.get(id);
-    const next = this.#d.registry.upsert(camera);
-    const written = performance.now();
-    if (previous?.status !== next.status) {
-      const action = next.status === 'DISCONNECTED' ? 'remove' : 'add';
-      const cause = this.#triggers
-        .filter((t) => t.action === action && nodeNames.has(t.name) && t.source !== 'startup')
-        .sort((x, y) => x.at - y.at)[0];
-      const change = next.status.toLowerCase();
-      if (cause) {
-        const seconds = (written - cause.at) / 1000;
-        this.metrics.detectionLatency.observe({ source: cause.source, change }, seconds);
-        this.#log.info({ camera: id, status: next.status, node: cause.name, source: cause.source, latency_ms: Math.round(seconds * 10000) / 10 }, `camera ${change}`);
-      } else {
-        this.#log.info({ camera: id, status: next.status, ...(next.error ? { reason: next.error } : {}) }, `camera ${change}`);
-      }
-    }
-    if (next.status === 'CONNECTED' && (previous?.status !== 'CONNECTED' || !same(previous.capabilities, next.capabilities) || !same(previous.mode, next.mode))) {
-      this.emit('capability_detected', next);
-    }
-    if (next.status === 'ERROR' && (previous?.status !== 'ERROR' || previous.error !== next.error)) {
-      this.emit('capability_error', next, next.error ?? 'unknown error');
-    }
+    if (!this.#stopped) this.#cameras.reconcile(this.#nodes, this.#policy);
   }
 }

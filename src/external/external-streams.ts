@@ -6,12 +6,10 @@
 import type { MediaMtxApi, PathInfo } from '../mediamtx/api-client.js';
 import type { PathReconciler } from '../mediamtx/path-reconciler.js';
 import type { Logger } from '../observability/logger.js';
-import { mapLimit } from '../lib/map-limit.js';
-import { probeRtsp } from './rtsp-probe.js';
 import { t } from '../lib/schema.js';
 import { redactUrlCredentials } from './redact.js';
 import { loadStateFile, writeStateFile } from '../lib/state-file.js';
-import { scanTargets, type ScanOptions, type ScanTarget, type StreamType } from './scan-plan.js';
+import type { ScanOptions, ScanTarget, StreamType } from './scan-plan.js';
 
 export interface AddedStream {
   name: string;
@@ -199,6 +197,8 @@ export class ExternalStreams {
     const d = this.o.discovery;
     const started = performance.now();
     const errors: string[] = [];
+    // Loaded on the first scan: a service that never scans does not hold the RTSP prober.
+    const [{ scanTargets }, { probeRtsp }, { mapLimit }] = await Promise.all([import('./scan-plan.js'), import('./rtsp-probe.js'), import('../lib/map-limit.js')]);
     let targets: ScanTarget[];
     try {
       targets = scanTargets({ ...d, skydio: overrides.skydio ?? d.skydio, generic: overrides.generic ?? d.generic });

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { ManagedChild, type ChildExit } from '../process/child-process.js';
-import { attemptAfterRun, backoffDelay, backoffPolicy, type BackoffPolicy } from '../streaming/ffmpeg/backoff.js';
+import { attemptAfterRun, backoffDelay, backoffPolicy, type BackoffPolicy } from '../lib/backoff.js';
 import { processesWithArgv, terminate } from '../process/stale.js';
 import { renderManagedConfig, type MediaTlsFiles } from './managed-config.js';
 

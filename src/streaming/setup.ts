@@ -17,7 +17,8 @@ import { StreamManager, type StreamMode } from './stream-manager.js';
 import { defaultTemplatesDir, loadTemplatesSync, type TemplateCatalog } from './templates/catalog.js';
 import { planPublish, type PublishContext, type SelectOptions, type StreamSource } from './templates/select.js';
 
-const HOOK = fileURLToPath(new URL('../../../src/streaming/on-demand-hook.sh', import.meta.url));
+// Copied beside this module by the build (scripts/build-assets.mjs).
+const HOOK = fileURLToPath(new URL('./on-demand-hook.sh', import.meta.url));
 
 export interface StreamingDeps {
   config: Config;

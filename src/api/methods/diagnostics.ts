@@ -2,8 +2,6 @@
 import { redactUrlCredentials } from '../../external/redact.js';
 import { basename } from 'node:path';
 import type { CameraRegistry } from '../../cameras/registry.js';
-import { explain } from '../../diagnostics/explain.js';
-import { deviceHolders, kernelMessages, usbInfo } from '../../diagnostics/gather.js';
 import { t } from '../../lib/schema.js';
 import type { StreamManager } from '../../streaming/stream-manager.js';
 import { rpcErrors } from '../rpc/errors.js';
@@ -44,6 +42,8 @@ export function diagnosticsMethods(d: DiagnosticsDeps): MethodDef[] {
         const pub = d.streams.publisher(id);
         const sup = pub.supervisor;
         const node = typeof camera.debug?.device === 'string' ? camera.debug.device : undefined;
+        // Loaded on the first call (an admin's question), not at start.
+        const [{ explain }, { deviceHolders, kernelMessages, usbInfo }] = await Promise.all([import('../../diagnostics/explain.js'), import('../../diagnostics/gather.js')]);
         const [path, holders, usb, kernel] = await Promise.all([
           d.streams.pathInfo(id),
           node ? deviceHolders(node) : Promise.resolve([]),

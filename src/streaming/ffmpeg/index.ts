@@ -1,5 +1,5 @@
 /** Running FFmpeg: the publisher supervisor, one-shot runs, progress and error parsing. */
-export * from './backoff.js';
+export * from '../../lib/backoff.js';
 export * from './progress.js';
 export * from './stderr.js';
 export * from './state.js';

@@ -11,7 +11,7 @@
  * One process at a time: `spawn` is only ever emitted when no child is alive; a stalled
  * process is killed first and the backoff timer starts only after it has exited.
  */
-import { attemptAfterRun, backoffDelay, type BackoffPolicy } from './backoff.js';
+import { attemptAfterRun, backoffDelay, type BackoffPolicy } from '../../lib/backoff.js';
 
 export const SUPERVISOR_STATES = ['idle', 'starting', 'running', 'backoff', 'stopping', 'stopped', 'failed'] as const;
 export type SupervisorState = (typeof SUPERVISOR_STATES)[number];

@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ManagedChild, type ChildExit } from '../../process/child-process.js';
-import { backoffPolicy, type BackoffPolicy } from './backoff.js';
+import { backoffPolicy, type BackoffPolicy } from '../../lib/backoff.js';
 import { ProgressParser, type FfmpegProgress } from './progress.js';
 import { classifyStderr, describeError, isPermanentError, type ClassifiedError } from './stderr.js';
 import { initialModel, step, type StepContext, type SupervisorAction, type SupervisorInput, type SupervisorModel, type SupervisorState } from './state.js';

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ValidateFunction } from 'ajv';
 import type { OpenRpcDocument, OpenRpcMethod } from '../../../src/api/openrpc.js';
 import { overallHealth } from '../../../src/api/health/status.js';
-import { referenceDocument } from '../../../src/api/reference-doc.js';
+import { referenceDocument } from '../../../src/app/reference-doc.js';
 import { CameraServiceClient, RpcCallError } from '../../../src/client/index.js';
 import { processesMatching, startService, until, type RunningService } from '../../helpers/service.js';
 import { newAjv, openRpcProblems } from '../../unit/api/openrpc-meta.js';

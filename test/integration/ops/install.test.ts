@@ -104,7 +104,7 @@ describe('install.sh into a temporary root (managed MediaMTX, the default)', () 
       'opt/camera-service/dist/src/main.js',
       'opt/camera-service/dist/src/app.js',
       'opt/camera-service/ffmpeg-templates/README.md',
-      'opt/camera-service/src/streaming/on-demand-hook.sh',
+      'opt/camera-service/dist/src/streaming/on-demand-hook.sh',
       'opt/camera-service/bin/mediamtx',
       'opt/camera-service/docs/configuration.md',
       'opt/camera-service/docs/operations.md',
@@ -121,10 +121,11 @@ describe('install.sh into a temporary root (managed MediaMTX, the default)', () 
     }
     // Only the runtime: no tests, sources, or build tooling.
     const top = readdirSync(join(dest, PREFIX)).sort();
-    assert.deepEqual(top, ['CHANGELOG.md', 'INSTALLED_FILES', 'README.md', 'bin', 'dist', 'docs', 'ffmpeg-templates', 'node_modules', 'package-lock.json', 'package.json', 'src'].filter((f) => f !== 'CHANGELOG.md' || existsSync(join(ROOT, 'CHANGELOG.md'))));
+    assert.deepEqual(top, ['CHANGELOG.md', 'INSTALLED_FILES', 'README.md', 'bin', 'dist', 'docs', 'ffmpeg-templates', 'node_modules', 'package-lock.json', 'package.json'].filter((f) => f !== 'CHANGELOG.md' || existsSync(join(ROOT, 'CHANGELOG.md'))));
     assert.deepEqual(readdirSync(join(dest, PREFIX, 'dist')).sort(), ['console', 'src']);
     assert.ok(existsSync(join(dest, PREFIX, 'dist', 'console', 'index.html')), 'the built console is shipped');
-    assert.deepEqual(tree(join(dest, PREFIX, 'src')), ['streaming/', 'streaming/on-demand-hook.sh']);
+    // dist/ is self-contained: nothing is read from a source tree.
+    assert.ok(!existsSync(join(dest, PREFIX, 'src')), 'no src/ in the installed tree');
     assert.ok(!files.has('etc/systemd/system/mediamtx.service'), 'no mediamtx.service in managed mode');
     // Nothing outside the documented places.
     assert.deepEqual(readdirSync(dest).sort(), ['etc', 'opt', 'usr']);
@@ -152,7 +153,7 @@ describe('install.sh into a temporary root (managed MediaMTX, the default)', () 
       assert.equal(readlinkSync(join(dest, 'usr/local/bin', name)), `${PREFIX}/${path.replace(/^\.\//, '')}`);
       assert.ok(statSync(join(dest, PREFIX, path)).mode & 0o111, `${path} is executable`);
     }
-    for (const p of ['src/streaming/on-demand-hook.sh', 'bin/mediamtx']) {
+    for (const p of ['dist/src/streaming/on-demand-hook.sh', 'bin/mediamtx']) {
       assert.ok(statSync(join(dest, PREFIX, p)).mode & 0o111, `${p} is executable`);
     }
   });

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { renderApiReference } from '../../../src/api/api-reference.js';
 import { buildOpenRpc } from '../../../src/api/openrpc.js';
-import { referenceDocument } from '../../../src/api/reference-doc.js';
+import { referenceDocument } from '../../../src/app/reference-doc.js';
 import { defineMethod, MethodRegistry } from '../../../src/api/rpc/registry.js';
 import { t } from '../../../src/lib/schema.js';
 import { openRpcProblems } from './openrpc-meta.js';

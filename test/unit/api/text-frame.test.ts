@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { textFrame } from '../../../src/api/ws-server.js';
+import { textFrame } from '../../../src/api/ws-frames.js';
 
 /** ws's own frame parser, as a client receiving server frames: the reference for textFrame. */
 const { Receiver } = createRequire(import.meta.url)('ws') as { Receiver: new (o: { isServer: boolean }) => NodeJS.WritableStream & { on(e: string, f: (...a: any[]) => void): void } };

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { configSchema, type Config } from '../../../src/config/schema.js';
 import { defaultsOf, merge } from '../../../src/lib/schema.js';
-import { managedConfigProblems } from '../../../src/mediamtx/managed-checks.js';
+import { managedConfigProblems } from '../../../src/config/mediamtx-check.js';
 import { renderManagedConfig } from '../../../src/mediamtx/managed-config.js';
 
 const defaults = defaultsOf(configSchema) as Config;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffPolicy } from '../../../src/streaming/ffmpeg/backoff.js';
+import { backoffPolicy } from '../../../src/lib/backoff.js';
 import { initialModel, step, SUPERVISOR_STATES, type StepContext, type SupervisorAction, type SupervisorInput, type SupervisorModel } from '../../../src/streaming/ffmpeg/state.js';
 
 const ctx: StepContext = { policy: backoffPolicy(), random: () => 0.5, maxRestarts: Number.POSITIVE_INFINITY };

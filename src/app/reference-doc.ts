@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pino } from '../lib/deps/pino.js';
 import { App } from '../app.js';
 import { loadConfig } from '../config/load.js';
-import type { OpenRpcDocument } from './openrpc.js';
+import type { OpenRpcDocument } from '../api/openrpc.js';
 
 export function referenceDocument(): OpenRpcDocument {
   const dir = mkdtempSync(join(tmpdir(), 'camera-service-docs-'));

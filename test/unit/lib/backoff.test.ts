@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { attemptAfterRun, backoffDelay, backoffPolicy, DEFAULT_BACKOFF } from '../../../src/streaming/ffmpeg/backoff.js';
+import { attemptAfterRun, backoffDelay, backoffPolicy, DEFAULT_BACKOFF } from '../../../src/lib/backoff.js';
 
 const middle = () => 0.5; // no jitter effect
 

@@ -3,7 +3,7 @@
  * start in managed mode (it would exit, and be restarted, forever). Pure: config in, one
  * problem line per refusal out, in the loader's format (key, problem, rule).
  */
-import type { Config } from '../config/schema.js';
+import type { Config } from './schema.js';
 
 export function managedConfigProblems(mtx: Config['mediamtx'], tls = false): string[] {
   if (!mtx.managed) return [];

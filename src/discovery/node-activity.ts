@@ -1,0 +1,92 @@
+/**
+ * Watching a node's file between probes: a node that is root-only until udev applies its rules
+ * is retried on its attribute change or on a short backoff; v4l2loopback (and other output)
+ * nodes turn into capture nodes when a writer starts, without any uevent, so the writer's
+ * writes trigger a re-probe, and a loopback capture node silent for a while is re-probed too.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../observability/logger.js';
+import { isCaptureNode, isLoopback, kindOf, type NodeRecord, type Trigger } from './node-record.js';
+import { watchNodeFile } from './watcher.js';
+
+/** Waits after a failed permission check before retrying (udev normally fixes it within ~200 ms). */
+const PERMISSION_RETRY_MS = [50, 100, 200, 400, 800, 1600];
+/** A v4l2loopback capture node whose writer has been silent this long is re-probed (the writer may have stopped). */
+const LOOPBACK_QUIET_MS = 2000;
+/** At most one write-triggered re-probe of an output node per this interval. */
+const WRITE_PROBE_MIN_INTERVAL_MS = 500;
+
+export interface NodeActivityDeps {
+  log: Logger;
+  /** Whether `rec` is still the live record of its node (discovery runs and it was not removed or re-added). */
+  current(rec: NodeRecord): boolean;
+  /** Queues a probe of the node. */
+  enqueue(rec: NodeRecord): void;
+  /** Records the hotplug event that explains a coming change. */
+  trigger(t: Trigger): void;
+}
+
+export class NodeActivity {
+  constructor(private readonly d: NodeActivityDeps) {}
+
+  /** Before udev applied its rules the node may be root-only: retry on its attribute change, or after a bounded backoff. */
+  waitForPermission(rec: NodeRecord, message: string): void {
+    const attempt = rec.permissionAttempts++;
+    if (attempt >= PERMISSION_RETRY_MS.length) {
+      // Give up retrying on a timer; the node file stays watched, so a later chmod/chown still counts.
+      rec.error = message;
+      this.d.log.warn({ node: rec.name }, 'no permission to open the device node (is the service user in the video group?)');
+      return;
+    }
+    rec.state = 'waiting-permission';
+    this.d.log.debug({ node: rec.name, attempt }, 'no permission to open the node yet; waiting for udev');
+    rec.unwatch ??= watchNodeFile(rec.devnode, () => this.#onNodeFileChange(rec));
+    rec.retryTimer = setTimeout(() => {
+      rec.retryTimer = undefined;
+      if (this.d.current(rec) && rec.state === 'waiting-permission') this.d.enqueue(rec);
+    }, PERMISSION_RETRY_MS[attempt]);
+  }
+
+  /** Output nodes of v4l2loopback (and similar) turn into capture nodes when a writer starts; watch their node file. */
+  watch(rec: NodeRecord, capture: boolean): void {
+    const watchable = isLoopback(rec) || (!capture && kindOf(rec) === 'video-output');
+    if (!watchable) {
+      rec.unwatch?.();
+      rec.unwatch = undefined;
+      return;
+    }
+    rec.unwatch ??= watchNodeFile(rec.devnode, () => this.#onNodeFileChange(rec));
+    if (capture && isLoopback(rec)) this.#armQuietTimer(rec);
+  }
+
+  #onNodeFileChange(rec: NodeRecord): void {
+    if (!this.d.current(rec)) return;
+    if (rec.state === 'waiting-permission' || (rec.error !== undefined && !rec.probe)) {
+      // Permissions changed (udev applied its rules) or the node changed after failures: try again.
+      this.d.enqueue(rec);
+      return;
+    }
+    rec.lastWriteAt = performance.now();
+    if (isCaptureNode(rec)) {
+      this.#armQuietTimer(rec); // a writer is feeding it
+      return;
+    }
+    if (kindOf(rec) === 'mem2mem') return; // already both capture and output (exclusive_caps=0): a writer changes nothing
+    const now = performance.now();
+    if (now - rec.lastWriteProbe < WRITE_PROBE_MIN_INTERVAL_MS) return;
+    rec.lastWriteProbe = now;
+    this.d.trigger({ action: 'add', name: rec.name, source: 'inotify', at: now });
+    this.d.enqueue(rec);
+  }
+
+  #armQuietTimer(rec: NodeRecord): void {
+    clearTimeout(rec.quietTimer);
+    rec.quietTimer = setTimeout(() => {
+      rec.quietTimer = undefined;
+      if (!this.d.current(rec)) return;
+      // The writer may have stopped: its last write is when the camera went away.
+      this.d.trigger({ action: 'remove', name: rec.name, source: 'idle', at: rec.lastWriteAt || performance.now() });
+      this.d.enqueue(rec);
+    }, LOOPBACK_QUIET_MS);
+  }
+}
