@@ -34,6 +34,7 @@ import { DiscoveryService } from './discovery/service.js';
 import { MediaMtxApi, type PathInfo } from './mediamtx/api-client.js';
 import { ManagedMediaMtx, resolveMediaMtxBinary } from './mediamtx/managed-server.js';
 import { ExternalStreams } from './external/external-streams.js';
+import { mediaAuthFor, type MediaAuthHook } from './mediamtx/media-auth-hook.js';
 import { PathReconciler } from './mediamtx/path-reconciler.js';
 import { MediaMtxReachability } from './mediamtx/reachability.js';
 import type { Logger } from './observability/logger.js';
@@ -58,6 +59,8 @@ export class App {
   readonly mediamtxApi: MediaMtxApi;
   readonly reachability: MediaMtxReachability;
   readonly managed: ManagedMediaMtx | undefined;
+  /** Decides who may read from, publish to and use the API of the managed MediaMTX (media_auth: token). */
+  readonly mediaAuth: MediaAuthHook | undefined;
   readonly paths: PathReconciler;
   readonly cameraIds: CameraIdStore;
   readonly testPatterns: TestPatternCameras;
@@ -92,6 +95,7 @@ export class App {
     const managed = mtx.managed
       ? new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }))
       : undefined;
+    this.mediaAuth = mediaAuthFor(mtx, managed, () => this.api.auth, log.child({ module: 'media-auth' }));
     this.mediamtxApi = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms, ...(managed ? { credentials: managed.apiCredentials } : {}) });
     // In managed mode only the MediaMTX the service started counts (not another one on its API port).
     const identify = managed
@@ -165,6 +169,7 @@ export class App {
       catalog: this.streaming.catalog,
       notifier: { broadcast: (m, p) => this.notifier.broadcast(m, p), publish: (t, f, d) => this.notifier.publish(t, f, d) },
       log: log.child({ module: 'media' }),
+      ...(this.mediaAuth ? { readCredentials: managed!.readCredentials } : {}),
     });
 
     const ext = config.external_streams;
@@ -390,6 +395,7 @@ export class App {
 
   /** Starts MediaMTX (managed mode) and the listener; resolves once the service is ready or degraded. */
   async start(): Promise<void> {
+    await this.mediaAuth?.start(); // MediaMTX asks it from its first request on
     if (this.managed) {
       const spawnFailed = new Promise<Error>((resolve) => this.managed!.once('spawn_error', resolve));
       await this.managed.start();
@@ -443,6 +449,7 @@ export class App {
       this.external.stop();
       this.reachability.stop();
       await this.managed?.stop();
+      await this.mediaAuth?.close();
       this.mediamtxApi.close();
       this.api.stopped();
       this.log.info('stopped');
