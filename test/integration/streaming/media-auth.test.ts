@@ -150,6 +150,24 @@ describe('media authentication (media_auth: token, the default)', { timeout: 240
     assert.equal((await fetch(`${svc.mediamtxApiUrl}/v3/paths/list`, { headers: svc.mediamtxHeaders })).status, 200);
   });
 
+  it('the hook answers only MediaMTX: without its per-run secret 403, whatever the body', async () => {
+    const { readFileSync } = await import('node:fs');
+    const address = /authHTTPAddress: (\S+)/.exec(readFileSync(join(svc.dir, 'state', 'mediamtx.yml'), 'utf8'))![1]!;
+    const u = new URL(address);
+    assert.equal(u.hostname, '127.0.0.1');
+    const target = `http://127.0.0.1:${u.port}${u.pathname}`;
+    const body = JSON.stringify({ ip: '127.0.0.1', user: 'publisher', password: 'x', token: '', action: 'publish', path: 'camera0', protocol: 'rtsp', query: '' });
+    for (const authorization of [undefined, basic('mediamtx', 'guess'), basic(decodeURIComponent(u.username), `${decodeURIComponent(u.password)}x`), `Bearer ${viewer}`]) {
+      const r = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body });
+      assert.equal(r.status, 403, String(authorization));
+      await r.text();
+    }
+    // With the secret, the decision itself: a publish with a wrong password is refused.
+    const r = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(decodeURIComponent(u.username), decodeURIComponent(u.password)) }, body });
+    assert.equal(r.status, 401);
+    await r.text();
+  });
+
   it('the service\'s own readers (snapshot) work, and no log line carries a credential', async () => {
     const c = await svc.client('operator');
     const snap = (await c.call('take_snapshot', { device: 'camera0' })) as { status: string };
