@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mintToken } from '../../../src/api/auth/jwt.js';
@@ -13,7 +14,7 @@ import { ApiKeyStore } from '../../../src/api/auth/key-store.js';
 import { runFfmpegOnce } from '../../../src/streaming/ffmpeg/one-shot.js';
 import { ffprobe } from '../../helpers/ffmpeg.js';
 import { freePorts } from '../../helpers/ports.js';
-import { SECRET, startService, until, type RunningService } from '../../helpers/service.js';
+import { processesMatching, SECRET, startService, until, type RunningService } from '../../helpers/service.js';
 
 /** The status code of an RTSP DESCRIBE (with an Authorization header when given). */
 function rtspDescribe(port: number, path: string, authorization?: string): Promise<number> {
@@ -151,7 +152,6 @@ describe('media authentication (media_auth: token, the default)', { timeout: 240
   });
 
   it('the hook answers only MediaMTX: without its per-run secret 403, whatever the body', async () => {
-    const { readFileSync } = await import('node:fs');
     const address = /authHTTPAddress: (\S+)/.exec(readFileSync(join(svc.dir, 'state', 'mediamtx.yml'), 'utf8'))![1]!;
     const u = new URL(address);
     assert.equal(u.hostname, '127.0.0.1');
@@ -168,17 +168,25 @@ describe('media authentication (media_auth: token, the default)', { timeout: 240
     await r.text();
   });
 
-  it('the service\'s own readers (snapshot) work, and no log line carries a credential', async () => {
-    const c = await svc.client('operator');
+  it('the service\'s own readers (snapshot, recording) work, and no log line or stream reply carries a credential', async () => {
+    const c = await svc.client('admin');
     const snap = (await c.call('take_snapshot', { device: 'camera0' })) as { status: string };
     assert.equal(snap.status, 'SUCCESS');
+    const rec = await c.call('start_recording', { device: 'camera0' });
+    assert.equal(rec.status, 'RECORDING');
+    // The recorder reads with the service's per-run reader credentials (seen in its command line only).
+    const [recorder] = processesMatching('ffmpeg', `camera-service-reader:`, `:${svc.rtspPort}/camera0`);
+    assert.ok(recorder, 'a recorder reading with the reader credentials');
+    const readerPass = /camera-service-reader:([^@\s]+)@/.exec(readFileSync(`/proc/${recorder}/cmdline`, 'utf8').replace(/\0/g, ' '))![1]!;
+    assert.equal((await c.call('stop_recording', { device: 'camera0' })).status, 'STOPPED');
+    // An admin sees the most (the publisher's argv, credentials redacted).
+    const replies = JSON.stringify([rec, await c.call('get_stream_status', { device: 'camera0' }), await c.call('get_streams'), await c.call('start_streaming', { device: 'camera0' })]);
     await c.close();
-    const text = JSON.stringify(svc.logs);
+    const text = JSON.stringify(svc.logs) + replies;
     const state = join(svc.dir, 'state', 'mediamtx.yml');
-    const { readFileSync } = await import('node:fs');
-    const secrets = [...readFileSync(state, 'utf8').matchAll(/pass: (\S+)|\/\/mediamtx:([^@]+)@/g)].map((m) => m[1] ?? m[2]!).filter((s) => s.length > 8);
-    assert.ok(secrets.length >= 3, 'the per-run secrets are in the MediaMTX config');
-    for (const s of [...secrets, viewer]) assert.ok(!text.includes(s), 'a secret appears in the logs');
+    const secrets = [readerPass, ...[...readFileSync(state, 'utf8').matchAll(/pass: (\S+)|\/\/mediamtx:([^@]+)@/g)].map((m) => m[1] ?? m[2]!).filter((s) => s.length > 8)];
+    assert.ok(secrets.length >= 4, 'the reader password and the per-run secrets of the MediaMTX config');
+    for (const s of [...secrets, viewer]) assert.ok(!text.includes(s), 'a secret appears in the logs or a reply');
   });
 });
 
