@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { clientToken, decideMediaAccess, roleDecision, type MediaAuthRequest, type ServiceCredentials } from '../../../src/mediamtx/media-auth.js';
-import { parseRequest } from '../../../src/mediamtx/media-auth-hook.js';
+import { MediaAuthHook, parseRequest } from '../../../src/mediamtx/media-auth-hook.js';
+import { TokenRejected } from '../../../src/api/auth/jwt.js';
+import type { Logger } from '../../../src/observability/logger.js';
 import { renderManagedConfig } from '../../../src/mediamtx/managed-config.js';
 import { redactCredentialsInText } from '../../../src/lib/net.js';
 import { loadConfig } from '../../../src/config/load.js';
@@ -117,4 +119,38 @@ test('credentials of URLs in child output are redacted', () => {
   );
   assert.equal(redactCredentialsInText("Output #0, rtsp, to 'rtsp://publisher:x@127.0.0.1:1/a':"), "Output #0, rtsp, to 'rtsp://***:***@127.0.0.1:1/a':");
   assert.equal(redactCredentialsInText('frame=1 fps=0 mail me@example.com'), 'frame=1 fps=0 mail me@example.com');
+});
+
+test('hook: an API key is verified once within 5 s, refused at once when revoked; JWTs are verified every time', async () => {
+  let now = 1_000_000;
+  const calls: string[] = [];
+  const revoked = new Set<string>();
+  const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } } as unknown as Logger;
+  const hook = new MediaAuthHook({
+    credentials: own,
+    authenticate: async (token) => {
+      calls.push(token);
+      if (token === 'bad') throw new TokenRejected('invalid token');
+      if (token.startsWith('csk_') && revoked.has('k1')) throw new TokenRejected('unknown or revoked API key');
+      return token.startsWith('csk_')
+        ? { userId: 'k', role: 'viewer', expiresAt: Infinity, method: 'api_key', keyId: 'k1' }
+        : { userId: 'u', role: 'viewer', expiresAt: now + 60_000, method: 'jwt' };
+    },
+    revoked: (identity) => identity.keyId !== undefined && revoked.has(identity.keyId),
+    log: silent,
+    now: () => now,
+  });
+  const read = (password: string) => hook.decide(req({ user: 'any', password })).then((d) => d.kind);
+  assert.equal(await read('csk_key'), 'allow');
+  assert.equal(await read('csk_key'), 'allow');
+  assert.deepEqual(calls, ['csk_key']);
+  now += 5001;
+  assert.equal(await read('csk_key'), 'allow');
+  assert.deepEqual(calls, ['csk_key', 'csk_key']);
+  revoked.add('k1'); // within the 5 s: the remembered key is not used once revoked
+  assert.equal(await read('csk_key'), 'deny');
+  assert.equal(await read('jwt'), 'allow');
+  assert.equal(await read('jwt'), 'allow');
+  assert.equal(calls.filter((c) => c === 'jwt').length, 2);
+  assert.deepEqual(await hook.decide(req({ password: 'bad' })), { kind: 'deny', status: 401, reason: 'invalid token' });
 });
