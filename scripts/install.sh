@@ -145,7 +145,7 @@ if ((EXTERNAL)); then
       const { renderManagedConfig } = await import("./dist/src/mediamtx/managed-config.js");
       const r = loadConfig(undefined, { CAMERA_SERVICE_SECURITY_JWT_SECRET: "x".repeat(32) });
       if (!r.ok) throw new Error(r.problems.join("\n"));
-      process.stdout.write(renderManagedConfig(r.config.mediamtx).replace(/^#.*\n/, "# MediaMTX for camera-service (external mode), written once by scripts/install.sh.\n# camera-service configures paths through the API on 127.0.0.1:9997.\n"));
+      process.stdout.write(renderManagedConfig(r.config.mediamtx).replace(/^#.*\n/, "# MediaMTX for camera-service (external mode), written once by scripts/install.sh.\n# camera-service configures paths through the API on 127.0.0.1:9997.\n# Anyone who reaches the media ports may read (camera-service media_auth applies to its managed\n# MediaMTX only): add authentication here (authInternalUsers, authMethod) unless the network is closed.\n"));
     ') > "$(D /etc/mediamtx/mediamtx.yml)"
     chmod 0644 "$(D /etc/mediamtx/mediamtx.yml)"
     say "wrote /etc/mediamtx/mediamtx.yml"

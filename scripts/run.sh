@@ -20,7 +20,7 @@ mediamtx:
   managed: true
   listen_host: 127.0.0.1
 test_cameras:
-  when_no_hardware: true   # a live test pattern at rtsp://127.0.0.1:8554/camera0 when no V4L2 camera is found
+  when_no_hardware: true   # a live test pattern at rtsp://127.0.0.1:8554/camera0?token=<viewer token> when no V4L2 camera is found
 storage:
   recordings_path: $PWD/.local/recordings
   snapshots_path: $PWD/.local/snapshots
@@ -28,6 +28,6 @@ storage:
 YAML
   echo "run: wrote $CONFIG" >&2
 fi
-echo "run: a viewer token for testing (valid 1 h):" >&2
+echo "run: a viewer token for testing (valid 1 h; also for media: rtsp://127.0.0.1:8554/camera0?token=TOKEN):" >&2
 node dist/src/main.js token --role viewer --config "$CONFIG" >&2
 exec node --max-semi-space-size=1 dist/src/main.js --config "$CONFIG"

@@ -72,7 +72,7 @@ export class App {
     this.metrics = core.metrics;
     this.cameras = core.cameras;
     // Its on-demand hooks live in their own process groups; releasing their demands ends them.
-    const mediamtx = wireMediaMtx(core, env, () => streaming.demand.closeAll());
+    const mediamtx = wireMediaMtx(core, env, () => streaming.demand.closeAll(), () => api.surface.auth);
     const cameras = wireCameras(core, {
       recording: (id) => media.recordings.session(id) !== undefined,
       pathFigures: (id) =>

@@ -31,8 +31,17 @@ export function videoControlUrl(sdp: string, base: string): string | undefined {
   return undefined;
 }
 
-export function readFirstPacket(url: string, timeoutMs: number): Promise<FirstPacket> {
-  const u = new URL(url);
+/**
+ * `url` may carry credentials (`rtsp://any:<token>@host/path`, the token of a viewer when the
+ * service's media authentication is on): they go as `Authorization: Basic` on every request,
+ * never into the request lines or error messages.
+ */
+export function readFirstPacket(withCredentials: string, timeoutMs: number): Promise<FirstPacket> {
+  const u = new URL(withCredentials);
+  const auth = u.username || u.password ? [`Authorization: Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`] : [];
+  u.username = '';
+  u.password = '';
+  const url = u.href;
   return new Promise((resolve, reject) => {
     const sock = connect({ host: u.hostname, port: Number(u.port || 554) });
     sock.setNoDelay(true);
@@ -53,7 +62,7 @@ export function readFirstPacket(url: string, timeoutMs: number): Promise<FirstPa
     const timer = setTimeout(() => done(new Error(`${url}: no video packet within ${timeoutMs} ms (at ${step})`)), timeoutMs);
     const send = (method: string, target: string, headers: string[] = []) => {
       cseq++;
-      sock.write(`${method} ${target} RTSP/1.0\r\nCSeq: ${cseq}\r\n${headers.map((h) => `${h}\r\n`).join('')}User-Agent: camera-service-bench\r\n\r\n`);
+      sock.write(`${method} ${target} RTSP/1.0\r\nCSeq: ${cseq}\r\n${[...auth, ...headers].map((h) => `${h}\r\n`).join('')}User-Agent: camera-service-bench\r\n\r\n`);
     };
     const onResponse = (r: RtspResponse) => {
       if (r.status !== 200) return done(new Error(`${url}: ${step} answered ${r.status} ${r.reason}`));

@@ -12,6 +12,14 @@ import { distribution } from '../lib/stats.js';
 import { adminClient, until, withCameras } from './cameras.js';
 import { sleep, type Scenario } from './types.js';
 
+/** `rtsp://any:<token>@host/path`. */
+function withToken(url: string, token: string): string {
+  const u = new URL(url);
+  u.username = 'any';
+  u.password = token;
+  return u.href;
+}
+
 /** Waits until the camera's publisher is gone (the on-demand stream closed after its last reader). */
 async function idle(c: CameraServiceClient, device: string): Promise<void> {
   await until(async () => !(await c.call('get_stream_status', { device })).ffmpeg_process.running, 60_000, `${device} idle`, 50);
@@ -37,7 +45,8 @@ export const waits: Scenario = {
     const series: Record<string, number[]> = {};
     const add = (id: string, ms: number) => (series[id] ??= []).push(ms);
     try {
-      const url = (await c.call('get_stream_url', { device })).stream_url;
+      // A viewer's token as the RTSP password, as a player presents it (media authentication on).
+      const url = withToken((await c.call('get_stream_url', { device })).stream_url, await s.token('viewer'));
       // Warm-up, not recorded: the first start encodes the test pattern's loop once.
       await readFirstPacket(url, 120_000);
       for (let i = 0; i < n; i++) {

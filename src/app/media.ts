@@ -21,6 +21,7 @@ export function wireMedia(core: Core, mediamtx: MediaMtx, streaming: Streaming, 
     catalog: streaming.catalog,
     notifier: { broadcast: (m, p) => core.notifier.broadcast(m, p), publish: (t, f, d) => core.notifier.publish(t, f, d) },
     log: core.log.child({ module: 'media' }),
+    ...(mediamtx.readCredentials ? { readCredentials: mediamtx.readCredentials } : {}),
   });
   core.methods.add(...mediaMethods(media));
   core.routes.push(media.fileRoute(authorize));

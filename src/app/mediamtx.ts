@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { Module } from '../core/lifecycle.js';
 import { MediaMtxApi } from '../mediamtx/api-client.js';
 import { ManagedMediaMtx, resolveMediaMtxBinary } from '../mediamtx/managed-server.js';
+import { mediaAuthFor, type MediaAuthHook } from '../mediamtx/media-auth-hook.js';
+import type { Authenticator } from '../api/auth/authenticator.js';
 import { PathReconciler } from '../mediamtx/path-reconciler.js';
 import { MediaMtxReachability } from '../mediamtx/reachability.js';
 import type { Core } from './core.js';
@@ -15,6 +17,10 @@ export interface MediaMtx {
   api: MediaMtxApi;
   reachability: MediaMtxReachability;
   managed: ManagedMediaMtx | undefined;
+  /** Decides who may read from, publish to and use the API of the managed MediaMTX (media_auth: token). */
+  mediaAuth: MediaAuthHook | undefined;
+  /** The service's own credentials for reading from MediaMTX (recorders, snapshots) when media authentication is on. */
+  readCredentials: { user: string; pass: string } | undefined;
   paths: PathReconciler;
   /** MediaMTX and its reachability watch (the path reconciler is the `paths` module). */
   module: Module;
@@ -22,14 +28,19 @@ export interface MediaMtx {
   pathsModule: Module;
 }
 
-/** `onExit`: the managed MediaMTX exited (its on-demand hooks' demands are released there). */
-export function wireMediaMtx(core: Core, env: NodeJS.ProcessEnv, onExit: () => void): MediaMtx {
+/**
+ * `onExit`: the managed MediaMTX exited (its on-demand hooks' demands are released there).
+ * `auth`: the API's authenticator, which media readers' credentials are checked with.
+ */
+export function wireMediaMtx(core: Core, env: NodeJS.ProcessEnv, onExit: () => void, auth: () => Pick<Authenticator, 'authenticate' | 'revoked'>): MediaMtx {
   const { config, log, metrics } = core;
   const mtx = config.mediamtx;
   const binary = mtx.managed ? resolveMediaMtxBinary(mtx.binary, env) : '';
   const managed = mtx.managed
     ? new ManagedMediaMtx(mtx, binary, join(config.storage.state_path, 'mediamtx.yml'), log.child({ module: 'mediamtx' }), Math.random, core.tls)
     : undefined;
+  const mediaAuth = mediaAuthFor(mtx, managed, auth, log.child({ module: 'media-auth' }), () => core.internalPort);
+  if (mediaAuth) core.internalRoutes.push(mediaAuth.route());
   const api = new MediaMtxApi({ baseUrl: mtx.api_url, requestTimeoutMs: mtx.request_timeout_ms, ...(managed ? { credentials: managed.apiCredentials } : {}) });
   // In managed mode only the MediaMTX the service started counts (not another one on its API port).
   const identify = managed
@@ -82,5 +93,5 @@ export function wireMediaMtx(core: Core, env: NodeJS.ProcessEnv, onExit: () => v
     },
   };
   const pathsModule: Module = { name: 'paths', start: () => paths.start(), stop: () => paths.stop() };
-  return { api, reachability, managed, paths, module, pathsModule };
+  return { api, reachability, managed, mediaAuth, readCredentials: mediaAuth ? managed!.readCredentials : undefined, paths, module, pathsModule };
 }

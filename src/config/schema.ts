@@ -108,6 +108,11 @@ export const configSchema = t.object({
       health_interval_ms: t.integer({ minimum: 100, maximum: 60000, default: 1000, description: 'How often the MediaMTX API is checked for reachability and restarts.' }),
       request_timeout_ms: t.integer({ minimum: 100, maximum: 60000, default: 2000, description: 'Timeout of one MediaMTX API request.' }),
       log_level: t.enum(['error', 'warn', 'info', 'debug'] as const, { default: 'warn', description: 'Managed mode: MediaMTX log level (its lines are forwarded to the service log).' }),
+      media_auth: t.enum(['token', 'none'] as const, {
+        default: 'token',
+        description:
+          'Managed mode: who may read media (RTSP, HLS, WebRTC). token: a JWT or API key of at least the viewer role, as the RTSP password (`rtsp://any:<token>@host:8554/camera0`), `Authorization: Bearer <token>` (HLS, WHEP) or `?token=<token>`; anything else gets 401/403. none: anyone who reaches the media ports may watch every camera (closed networks only; a warning is logged at start). Publishing and the MediaMTX API are for the service only either way. External mode (managed: false): the operator configures MediaMTX\'s authentication; this key has no effect.',
+      }),
     },
     { description: 'The MediaMTX media server.' },
   ),

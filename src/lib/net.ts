@@ -71,3 +71,15 @@ export const INTERNAL_HOST = '127.0.0.1';
 export function internalBaseUrl(port: number): string {
   return `http://${INTERNAL_HOST}:${port}`;
 }
+
+/** `rtsp://user:pass@host/…` (percent-encoded) when there are credentials. */
+export function withCredentials(url: string, c: { user: string; pass: string } | undefined): string {
+  if (!c) return url;
+  const i = url.indexOf('://') + 3;
+  return `${url.slice(0, i)}${encodeURIComponent(c.user)}:${encodeURIComponent(c.pass)}@${url.slice(i)}`;
+}
+
+/** `text` with the credentials of every URL in it (`scheme://user:pass@`) replaced by `***:***` (child output, error messages). */
+export function redactCredentialsInText(text: string): string {
+  return text.includes('@') ? text.replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s/@'"]+@/g, '$1***:***@') : text;
+}

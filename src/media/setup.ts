@@ -22,7 +22,7 @@ import { recoverRecordings } from './recovery.js';
 import { PolicyStore, RetentionService } from './retention-service.js';
 import { SnapshotService } from './snapshots.js';
 import { StorageMonitor } from './storage.js';
-import { localRtspUrl } from '../lib/net.js';
+import { localRtspUrl, withCredentials } from '../lib/net.js';
 
 export interface MediaDeps {
   config: Config;
@@ -32,6 +32,8 @@ export interface MediaDeps {
   catalog: TemplateLookup;
   notifier: Pick<Notifier, 'broadcast' | 'publish'>;
   log: Logger;
+  /** Credentials the service's own readers present to MediaMTX (managed mode with media authentication). */
+  readCredentials?: { user: string; pass: string };
 }
 
 export interface Media {
@@ -59,7 +61,7 @@ export function createMedia(d: MediaDeps): Media {
     log: d.log.child({ part: 'index' }),
   });
   const journal = new RecordingJournal(join(st.state_path, 'recordings'));
-  const sourceUrl = (id: string) => localRtspUrl(d.config, id);
+  const sourceUrl = (id: string) => withCredentials(localRtspUrl(d.config, id), d.readCredentials);
   const log = d.log;
   const links = new DownloadLinks(d.config.server.download_url_lifetime_s);
 

@@ -35,6 +35,8 @@ export function renderManagedConfig(
    * HTTPS on their ports. The API stays plain HTTP on loopback.
    */
   tls?: MediaTlsFiles,
+  /** Media authentication (`mediamtx.media_auth: token`): the URL of the service's hook, which decides every request. */
+  authHook?: string,
 ): string {
   const api = new URL(mtx.api_url);
   const at = (port: number) => `${mtx.listen_host}:${port}`;
@@ -42,12 +44,17 @@ export function renderManagedConfig(
     logLevel: mtx.log_level,
     logDestinations: ['stdout'],
     sysLogPrefix: marker,
-    // Publishing is for local FFmpeg processes only; anyone may read. The API stays on loopback
-    // and needs the service's credentials.
+    // With a hook (media_auth: token), MediaMTX asks the service about every read, publish and
+    // API request (src/mediamtx/media-auth.ts); nothing is excluded from asking. MediaMTX then
+    // ignores authInternalUsers, written below for the service's own users only as a record of
+    // the rules the hook applies to publish and the API.
+    ...(authHook ? { authMethod: 'http', authHTTPAddress: authHook, authHTTPExclude: [] } : {}),
+    // Publishing is for local FFmpeg processes only; anyone may read (media_auth: none). The API
+    // stays on loopback and needs the service's credentials.
     // Without a password (scripts/install.sh writes this file for an external MediaMTX, and the
     // service has no credentials for it), the API stays open on loopback as before.
     authInternalUsers: [
-      { user: 'any', pass: '', ips: [], permissions: [{ action: 'read', path: '' }, { action: 'playback', path: '' }] },
+      ...(authHook ? [] : [{ user: 'any', pass: '', ips: [], permissions: [{ action: 'read', path: '' }, { action: 'playback', path: '' }] }]),
       ...(apiUser.pass === ''
         ? [{ user: 'any', pass: '', ips: LOOPBACK, permissions: [{ action: 'publish', path: '' }, ...API] }]
         : [

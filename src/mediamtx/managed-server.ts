@@ -46,6 +46,10 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
   readonly apiCredentials = { user: 'camera-service', pass: randomBytes(18).toString('base64url') };
   /** What publishing requires (the service's FFmpeg publishers only; issue 15 defect 6). */
   readonly publishCredentials = { user: 'publisher', pass: randomBytes(18).toString('base64url') };
+  /** What the service's own readers (recorders, snapshots, live tap) present when media authentication is on. */
+  readonly readCredentials = { user: 'camera-service-reader', pass: randomBytes(18).toString('base64url') };
+  /** The URL of the media authentication hook (`mediamtx.media_auth: token`), read when the config is written. */
+  authHook: (() => string) | undefined;
   readonly #policy: BackoffPolicy;
   #attempt = 0;
   /** Addresses whose "in use" was already reported (until a stable run). */
@@ -78,7 +82,7 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
     mkdirSync(dirname(this.configFile), { recursive: true });
     const tmp = `${this.configFile}.tmp`;
     rmSync(tmp, { force: true });
-    writeFileSync(tmp, renderManagedConfig(this.cfg, this.marker, this.apiCredentials, this.publishCredentials, this.tls), { mode: 0o600 });
+    writeFileSync(tmp, renderManagedConfig(this.cfg, this.marker, this.apiCredentials, this.publishCredentials, this.tls, this.authHook?.()), { mode: 0o600 });
     renameSync(tmp, this.configFile);
     this.#spawn();
   }

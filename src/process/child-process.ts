@@ -19,6 +19,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
+import { redactCredentialsInText } from '../lib/net.js';
 
 export interface ChildExit {
   code: number | null;
@@ -193,7 +194,9 @@ export class ManagedChild extends EventEmitter<ChildEvents> {
     const src = this.proc[stream];
     if (!src) return Promise.resolve();
     const rl = createInterface({ input: src, crlfDelay: Infinity });
-    rl.on('line', (line) => {
+    rl.on('line', (raw) => {
+      // FFmpeg names its input or output URL in errors; the service's own credentials in them never leave here.
+      const line = redactCredentialsInText(raw);
       this.lines.push(line);
       if (this.lines.length > this.#keep) this.lines.shift();
       this.emit('line', stream, line);

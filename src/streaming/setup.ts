@@ -9,7 +9,7 @@ import type { Camera, CameraRegistry } from '../cameras/registry.js';
 import type { Config } from '../config/schema.js';
 import type { MediaMtxApi } from '../mediamtx/api-client.js';
 import type { PathReconciler } from '../mediamtx/path-reconciler.js';
-import { INTERNAL_HOST, localRtspUrl } from '../lib/net.js';
+import { INTERNAL_HOST, localRtspUrl, withCredentials } from '../lib/net.js';
 import type { Logger } from '../observability/logger.js';
 import { DemandEndpoint } from './demand-endpoint.js';
 import { ensureTestLoop } from './ffmpeg/test-loop.js';
@@ -50,13 +50,6 @@ export function sourceOf(camera: Camera): StreamSource | undefined {
     return { kind: 'v4l2', device, fourcc: camera.mode.format, width: camera.mode.width, height: camera.mode.height, fps: camera.mode.fps, frameInterval: interval ?? null };
   }
   return undefined;
-}
-
-/** `rtsp://user:pass@host/…` (percent-encoded) when there are credentials. */
-export function withCredentials(url: string, c: { user: string; pass: string } | undefined): string {
-  if (!c) return url;
-  const i = url.indexOf('://') + 3;
-  return `${url.slice(0, i)}${encodeURIComponent(c.user)}:${encodeURIComponent(c.pass)}@${url.slice(i)}`;
 }
 
 const quote = (arg: string) => (/^[A-Za-z0-9_./:-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'"'"'`)}'`);

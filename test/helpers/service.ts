@@ -35,6 +35,10 @@ export interface RunningService {
   /** The managed MediaMTX's API needs the service's credentials (from its config file): headers for fetch. */
   mediamtxHeaders: Record<string, string>;
   rtspPort: number;
+  /** A viewer JWT for reading media (mediamtx.media_auth: token, the default), valid for a day. */
+  mediaToken: string;
+  /** The RTSP URL a viewer reads `path` with: `rtsp://127.0.0.1:<port>/<path>?token=<viewer JWT>`. */
+  rtspUrl(path: string): string;
   dir: string;
   config: Record<string, any>;
   logs: LogLine[];
@@ -118,6 +122,8 @@ export async function startService(
 
   // Report what the merged config says (tests may override ports).
   const actualPort: number = config.server.port;
+  // FFmpeg keeps 127 characters of URL credentials, too few for a JWT as the RTSP password: ?token= instead.
+  const mediaToken = await mintToken(SECRET, { role: 'viewer', user_id: 'test-media-reader' }, 86400);
   const svc: RunningService = {
     proc,
     port: actualPort,
@@ -126,6 +132,8 @@ export async function startService(
     mediamtxApiUrl: config.mediamtx.api_url,
     mediamtxHeaders: mediamtxHeadersOf(join(config.storage.state_path, 'mediamtx.yml')),
     rtspPort: config.mediamtx.rtsp_port,
+    mediaToken,
+    rtspUrl: (path) => `rtsp://127.0.0.1:${config.mediamtx.rtsp_port}/${path}?token=${mediaToken}`,
     dir,
     config,
     logs,

@@ -133,7 +133,7 @@ async function main(ref: { svc?: RunningService }): Promise<void> {
   const modeResult = await op.call('set_camera_mode', { device, format: 'YUYV', width: 640, height: 360, fps: 5, persist: true });
   const notified = await resized.then((p) => p.resolution, () => null);
   const st1 = await viewer.call('get_camera_status', { device });
-  const read = await rtspRead(`rtsp://127.0.0.1:${svc.rtspPort}/${device}`);
+  const read = await rtspRead(svc.rtspUrl(device));
   const pub = (await Promise.all([beforeStart, afterStart].map((w) => w.then((p) => p.reason, () => 'missing'))));
   report.mode = { before: st0.resolution, notified, result: modeResult, status: (st1.mode as Record<string, unknown> | undefined) ?? null, read, reapplied: pub };
   mark('mode_done');
@@ -176,7 +176,7 @@ async function main(ref: { svc?: RunningService }): Promise<void> {
   writer = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'v4l2', `/dev/${loop}`], { stdio: 'ignore' });
   const loopCam = await connected;
   const caps = await op.call('get_camera_capabilities', { device: loopCam.device });
-  const loopRead = await rtspRead(`rtsp://127.0.0.1:${svc.rtspPort}/${loopCam.device}`);
+  const loopRead = await rtspRead(svc.rtspUrl(loopCam.device));
   // The reader has gone; the publisher may still run (reader_close_after_s): take its template if so.
   let template: string | null = null;
   await until(async () => {

@@ -39,7 +39,7 @@ async function main(svcRef: { svc?: RunningService }): Promise<void> {
   report.camera = { device: cam.device, status: cam.status, resolution: cam.resolution, fps: cam.fps };
 
   // An RTSP reader starts the on-demand publisher and reads frames.
-  const url = `rtsp://127.0.0.1:${svc.rtspPort}/${cam.device}`;
+  const url = svc.rtspUrl(cam.device);
   const readStart = performance.now();
   const probe = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-select_streams', 'v:0', '-count_packets', '-read_intervals', '%+3',
     '-show_entries', 'stream=codec_name,width,height,nb_read_packets', '-of', 'json', url], 90_000);

@@ -87,6 +87,11 @@ export class Authenticator {
     return undefined;
   }
 
+  /** True when `identity` came from an API key that is no longer in the store. */
+  revoked(identity: Identity): boolean {
+    return identity.method === 'api_key' && identity.keyId !== undefined && !this.keys?.has(identity.keyId);
+  }
+
   /** Ends the authentication of sessions whose API key is gone from the store; returns how many. */
   endRevokedSessions(sessions: Iterable<Session>): number {
     if (!this.keys) return 0;

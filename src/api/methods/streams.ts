@@ -96,6 +96,7 @@ export function streamMethods(d: StreamDeps): MethodDef[] {
       name: 'get_stream_url',
       minRole: 'viewer',
       summary: 'The RTSP URL of a camera and whether it is streaming now.',
+      description: 'The URL carries no credentials: a reader presents its JWT or API key (viewer role or higher) as the RTSP password (`rtsp://any:<token>@host:port/camera0`) or as `?token=<token>` (see Reading media).',
       params: device,
       result: t.object({
         device: t.string(), stream_name: t.string(), stream_url: t.string(), available: t.boolean(), active_consumers: t.integer(),

@@ -35,7 +35,7 @@ describe('test-pattern cameras added and removed at run time', () => {
     const listed = (await viewer.call('get_camera_list')).cameras.find((c) => c.device === 'camera1');
     assert.equal(listed?.status, 'CONNECTED');
     await until(async () => (await configPath('camera1')) === 200, 10000, 'the MediaMTX path of camera1');
-    const probed = await ffprobe(`rtsp://127.0.0.1:${svc.rtspPort}/camera1`);
+    const probed = await ffprobe(svc.rtspUrl('camera1'));
     assert.deepEqual(probed, { codec_name: 'h264', width: 160, height: 120 });
 
     // Errors: duplicate, params (the config's pattern rules), unknown names, roles.

@@ -25,7 +25,7 @@ describe('camera settings on a test-pattern camera', () => {
     const viewer = await svc.client('viewer');
     const op = await svc.client('operator');
     t.after(async () => (await viewer.close(), await op.close()));
-    const url = `rtsp://127.0.0.1:${svc.rtspPort}/camera0`;
+    const url = svc.rtspUrl('camera0');
 
     // Controls: a test pattern has none.
     assert.deepEqual(await viewer.call('get_camera_controls', { device: 'camera0' }), { device: 'camera0', controls: [] });
@@ -80,13 +80,13 @@ describe('camera settings on a test-pattern camera', () => {
     t.after(() => v2.close());
     const restarted = await v2.call('get_camera_status', { device: 'camera0' });
     assert.deepEqual([restarted.resolution, restarted.mode?.source], ['160x120', 'operator']);
-    assert.deepEqual(await ffprobe(`rtsp://127.0.0.1:${svc.rtspPort}/camera0`), { codec_name: 'h264', width: 160, height: 120 });
+    assert.deepEqual(await ffprobe(svc.rtspUrl('camera0')), { codec_name: 'h264', width: 160, height: 120 });
 
     // Back to the configured size; nothing saved any more.
     const op2 = await svc.client('operator');
     t.after(() => op2.close());
     assert.deepEqual(await op2.call('reset_camera_mode', { device: 'camera0' }), { device: 'camera0', format: 'H264', width: 320, height: 240, fps: 10, source: 'policy' });
     assert.deepEqual((await v2.call('get_camera_status', { device: 'camera0' })).mode, { format: 'H264', width: 320, height: 240, fps: 10, source: 'policy' });
-    await until(async () => (await ffprobe(`rtsp://127.0.0.1:${svc.rtspPort}/camera0`).catch(() => undefined))?.width === 320, 45_000, 'the stream back at 320x240');
+    await until(async () => (await ffprobe(svc.rtspUrl('camera0')).catch(() => undefined))?.width === 320, 45_000, 'the stream back at 320x240');
   });
 });

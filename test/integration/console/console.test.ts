@@ -124,9 +124,9 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
   });
 
   test('operator: the camera plays live over WebRTC at 1280 wide, the WHEP offer carrying the credential', async () => {
-    const whep: { url: string; authorization: string | undefined }[] = [];
+    const whep: { url: string; authorization: string | undefined; offer: string | null }[] = [];
     const { ctx, page } = await signedIn('operator', {
-      prepare: async (c) => void c.on('request', (r) => void (r.method() === 'POST' && r.url().endsWith('/whep') && whep.push({ url: r.url(), authorization: r.headers()['authorization'] }))),
+      prepare: async (c) => void c.on('request', (r) => void (r.method() === 'POST' && r.url().endsWith('/whep') && whep.push({ url: r.url(), authorization: r.headers()['authorization'], offer: r.postData() }))),
     });
     const t = tile(page, 'Test pattern a');
     await t.waitFor({ timeout: 10_000 });
@@ -143,6 +143,10 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
     assert.equal(whep.length, 1);
     assert.equal(whep[0]!.url, `http://127.0.0.1:${svc.config.mediamtx.webrtc_port}/camera0/whep`);
     assert.match(whep[0]!.authorization ?? '', /^Bearer eyJ/);
+    // The same offer without the credential is refused (media authentication is on by default).
+    const bare = await fetch(whep[0]!.url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: whep[0]!.offer ?? '' });
+    assert.equal(bare.status, 401);
+    await bare.text();
     await page.getByRole('listitem', { name: 'Camera Test pattern a' }).getByText(/readers \d+/).waitFor();
     await shot(page, 'cameras');
     await ctx.close();
@@ -189,8 +193,10 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
 
   test('an external stream is in the grid and plays', async () => {
     const op = await svc.client('operator');
+    const source = `rtsp://any:${svc.mediaToken}@127.0.0.1:${svc.rtspPort}/camera0`;
     try {
-      await op.call('add_external_stream', { stream_url: `rtsp://127.0.0.1:${svc.rtspPort}/camera0`, stream_name: 'ext1' });
+      // The service's own MediaMTX as the external camera: MediaMTX pulls it with a viewer token as the RTSP password.
+      await op.call('add_external_stream', { stream_url: source, stream_name: 'ext1' });
       const { ctx, page } = await signedIn('operator');
       const t = tile(page, 'External stream ext1');
       await t.waitFor({ timeout: 10_000 });
@@ -205,7 +211,7 @@ describe('operator console in chromium', { skip, timeout: 180_000 }, () => {
       await shot(page, 'cameras-external');
       await ctx.close();
     } finally {
-      await op.call('remove_external_stream', { stream_url: `rtsp://127.0.0.1:${svc.rtspPort}/camera0` });
+      await op.call('remove_external_stream', { stream_url: source });
       await op.close();
     }
   });

@@ -11,7 +11,8 @@ const code = (p: Promise<unknown>) => p.then(() => 0, (e: { code: number }) => e
 
 describe('external streams', () => {
   it('an external stream from another MediaMTX path is added, readable, survives a restart, and is removed cleanly', async (t) => {
-    const overrides = { test_cameras: { patterns: [{ name: 'src', ...SMALL }] } };
+    // The service's own MediaMTX stands in for an external camera without authentication.
+    const overrides = { mediamtx: { media_auth: 'none' }, test_cameras: { patterns: [{ name: 'src', ...SMALL }] } };
     let svc = await startService(overrides, { keep: true });
     const dir = svc.dir;
     t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +34,7 @@ describe('external streams', () => {
     // Restart on the same state directory and ports: the stream is still there and readable.
     const rtspPort = svc.rtspPort;
     assert.equal((await svc.stop()).code, 0);
-    svc = await startService({ ...overrides, mediamtx: { rtsp_port: rtspPort } }, { dir });
+    svc = await startService({ ...overrides, mediamtx: { media_auth: 'none', rtsp_port: rtspPort } }, { dir });
     t.after(() => svc.stop());
     op = await svc.client('operator');
     assert.equal((await op.call('get_external_streams')).external_streams[0]!.url, sourceUrl);
@@ -81,7 +82,7 @@ describe('external streams', () => {
 
     const rtspPort = await freePort();
     const svc2 = await startService({
-      mediamtx: { rtsp_port: rtspPort },
+      mediamtx: { rtsp_port: rtspPort, media_auth: 'none' }, // its own MediaMTX as an unauthenticated camera on the scanned host
       test_cameras: { patterns: [{ name: 'src', ...SMALL }] },
       external_streams: { discovery_enabled: true, hosts: ['127.0.0.1'], generic_ports: [rtspPort], generic_paths: ['/camera0', '/nothing'], probe_timeout_ms: 3000 },
     });

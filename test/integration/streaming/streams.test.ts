@@ -16,7 +16,7 @@ import { MAIN, processesMatching, ROOT, SECRET, startService, until, type Runnin
 const SMALL = { width: 320, height: 240, fps: 15 };
 /** The service's FFmpeg publishers for a camera (readers started by tests lack `pipe:1`). */
 const publishers = (svc: RunningService, id: string) => processesMatching(`:${svc.rtspPort}/${id}`, 'pipe:1', 'ffmpeg');
-const url = (svc: RunningService, id: string) => `rtsp://127.0.0.1:${svc.rtspPort}/${id}`;
+const url = (svc: RunningService, id: string) => svc.rtspUrl(id);
 
 /** Resolves once MediaMTX reports the camera's path available (its publisher is up). */
 async function available(svc: RunningService, id: string, timeoutMs = 10000): Promise<void> {
