@@ -56,10 +56,10 @@ function httpsRequest(url: string, ca: Buffer, opts: { method?: string; headers?
 }
 
 /** One RTSP request over TLS: the status line, the SDP body and the server's certificate fingerprint. */
-function rtspsDescribe(port: number, path: string, ca: Buffer): Promise<{ status: string; body: string; fingerprint: string }> {
+function rtspsDescribe(port: number, path: string, ca: Buffer, token: string): Promise<{ status: string; body: string; fingerprint: string }> {
   return new Promise((resolve, reject) => {
     const sock = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
-      sock.write(`DESCRIBE rtsps://127.0.0.1:${port}/${path} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n`);
+      sock.write(`DESCRIBE rtsps://127.0.0.1:${port}/${path} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\nAuthorization: Basic ${Buffer.from(`viewer:${token}`).toString('base64')}\r\n\r\n`);
     });
     let text = '';
     sock.setEncoding('utf8');
@@ -175,24 +175,25 @@ describe('TLS (server.tls_cert_file / tls_key_file)', () => {
   });
 
   it('RTSPS: an on-demand reader starts the publisher through the loopback internal listener; same certificate', async () => {
-    const r = await rtspsDescribe(ports.rtsps, 'camera0', ca);
+    const r = await rtspsDescribe(ports.rtsps, 'camera0', ca, svc.mediaToken);
     assert.equal(r.status, 'RTSP/1.0 200 OK', r.body);
     assert.match(r.body, /m=video .*\r\n/);
     assert.equal(r.fingerprint, pair.fingerprint);
     // ffprobe reads the stream over RTSPS (FFmpeg does not verify the certificate by default).
     const probe = spawnSync('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0',
-      `rtsps://127.0.0.1:${ports.rtsps}/camera0`], { encoding: 'utf8', timeout: 20000 });
+      `rtsps://127.0.0.1:${ports.rtsps}/camera0?token=${svc.mediaToken}`], { encoding: 'utf8', timeout: 20000 });
     assert.equal(probe.status, 0, probe.stderr);
     assert.equal(probe.stdout.trim(), 'h264,160,120');
   });
 
   it('HTTPS HLS playlist and WebRTC signalling (WHEP) from MediaMTX with the same certificate', async () => {
     // Over HTTPS MediaMTX first sets a session cookie and redirects (as a browser player follows it).
-    const first = await httpsRequest(`https://127.0.0.1:${ports.hls}/camera0/index.m3u8`, ca);
+    const bearer = { authorization: `Bearer ${svc.mediaToken}` };
+    const first = await httpsRequest(`https://127.0.0.1:${ports.hls}/camera0/index.m3u8`, ca, { headers: bearer });
     assert.equal(first.status, 302, first.body);
     assert.equal(first.fingerprint, pair.fingerprint);
     const cookie = (first.headers['set-cookie'] ?? []).map((c) => c.split(';', 1)[0]!).join('; ');
-    const playlist = await httpsRequest(new URL(String(first.headers.location), `https://127.0.0.1:${ports.hls}`).href, ca, { headers: { cookie } });
+    const playlist = await httpsRequest(new URL(String(first.headers.location), `https://127.0.0.1:${ports.hls}`).href, ca, { headers: { cookie, ...bearer } });
     assert.equal(playlist.status, 200, playlist.body);
     assert.match(playlist.body, /^#EXTM3U/);
     assert.equal(playlist.fingerprint, pair.fingerprint);
@@ -200,7 +201,7 @@ describe('TLS (server.tls_cert_file / tls_key_file)', () => {
     const preflight = await httpsRequest(`https://127.0.0.1:${ports.webrtc}/camera0/whep`, ca, { method: 'OPTIONS', headers: { origin: 'https://example.test', 'access-control-request-method': 'POST' } });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.fingerprint, pair.fingerprint);
-    const offer = await httpsRequest(`https://127.0.0.1:${ports.webrtc}/camera0/whep`, ca, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
+    const offer = await httpsRequest(`https://127.0.0.1:${ports.webrtc}/camera0/whep`, ca, { method: 'POST', headers: { 'content-type': 'application/sdp', ...bearer }, body: 'v=0\r\n' });
     assert.equal(offer.status, 400, 'the offer reached the WHEP handler (and was refused as SDP)');
   });
 
