@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 
-export type CameraStatus = 'CONNECTED' | 'DISCONNECTED' | 'ERROR';
+export type { CameraStatus } from '../client/methods.js';
+import type { CameraStatus } from '../client/methods.js';
 export type CameraKind = 'v4l2' | 'test_pattern' | 'external';
 
 export interface CameraMode {

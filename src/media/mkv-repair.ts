@@ -8,18 +8,22 @@
  */
 import type { ReadAt } from './mp4-repair.js';
 
-const EBML = 0x1a45dfa3;
-const SEGMENT = 0x18538067;
-const INFO = 0x1549a966;
-const TRACKS = 0x1654ae6b;
-const CLUSTER = 0x1f43b675;
-const TIMECODE_SCALE = 0x2ad7b1;
-const DURATION = 0x4489;
-const VOID = 0xec;
-const CLUSTER_TIMECODE = 0xe7;
-const SIMPLE_BLOCK = 0xa3;
-const BLOCK_GROUP = 0xa0;
-const BLOCK = 0xa1;
+/** The Matroska element ids this reads (with their length marker, as they stand in the file). */
+const ID = {
+  EBML: 0x1a45dfa3,
+  SEGMENT: 0x18538067,
+  INFO: 0x1549a966,
+  TRACKS: 0x1654ae6b,
+  CLUSTER: 0x1f43b675,
+  TIMECODE_SCALE: 0x2ad7b1,
+  DURATION: 0x4489,
+  VOID: 0xec,
+  CLUSTER_TIMECODE: 0xe7,
+  SIMPLE_BLOCK: 0xa3,
+  BLOCK_GROUP: 0xa0,
+  BLOCK: 0xa1,
+} as const;
+const { EBML, SEGMENT, INFO, TRACKS, CLUSTER, TIMECODE_SCALE, DURATION, VOID, CLUSTER_TIMECODE, SIMPLE_BLOCK, BLOCK_GROUP, BLOCK } = ID;
 
 /** The largest cluster read whole to find its last frame's time. */
 const MAX_CLUSTER_READ = 64 * 1024 * 1024;

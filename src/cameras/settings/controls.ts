@@ -13,27 +13,12 @@
  */
 import type { V4l2Control } from '../../discovery/v4l2-controls.js';
 
-export type ControlType = 'int' | 'bool' | 'menu' | 'intmenu' | 'button' | 'bitmask' | 'int64' | 'string';
-export type ControlValue = number | boolean | string;
+import type { CameraControl, ControlValue } from '../../client/methods.js';
 
-export interface ControlView {
-  name: string;
-  label: string;
-  type: ControlType;
-  /** For strings: length limits and step. int64 beyond ±2^53: decimal strings. */
-  min: number | string | null;
-  max: number | string | null;
-  step: number | null;
-  default: ControlValue | null;
-  /** null for buttons (write-only). */
-  value: ControlValue | null;
-  /** Menu items (menu: labels; intmenu: the integer each index stands for, as text). */
-  menu: { index: number; label: string }[];
-  /** v4l2-ctl's flags: inactive, read-only, write-only, volatile, grabbed, update, slider, … */
-  flags: string[];
-  /** A value for this control is saved for the camera (re-applied on re-plug and restart). */
-  persisted: boolean;
-}
+/** The API's control object: the wire type the typed client publishes (src/client/methods.ts). */
+export type ControlView = CameraControl;
+export type ControlType = CameraControl['type'];
+export type { ControlValue };
 
 const TYPES: Record<string, ControlType> = {
   int: 'int', bool: 'bool', menu: 'menu', intmenu: 'intmenu', button: 'button', bitmask: 'bitmask', int64: 'int64', str: 'string',
