@@ -1,8 +1,10 @@
 /**
  * take_snapshot. A streaming camera's snapshot is its live tap's latest keyframe written to
  * a file (no FFmpeg start, no second opener of the device). A camera that is not streaming
- * gets its publisher started for the snapshot (stream user `snapshot`), and the image comes
- * from the published stream; the device keeps its single opener. PNG and qualities other
+ * gets its publisher started for the snapshot (stream user `snapshot`), and the image is the
+ * published stream's first keyframe, read over RTSP (rtsp-keyframe.ts) and decoded by an
+ * FFmpeg started while the stream starts (keyframe-jpeg.ts); the device keeps its single
+ * opener. PNG and qualities other
  * than the tap's run a one-shot FFmpeg grab of the published stream.
  *
  * Live taps run while a camera's publisher runs and something other than the tap itself
@@ -21,7 +23,9 @@ import { jpegQscale, planSnapshot, type TemplateLookup } from '../streaming/temp
 import { classifyMediaFailure } from './failure.js';
 import { unlinkQuiet, type MediaLibrary } from './library.js';
 import { LiveTap, tapArgv, type TapFrame } from './live-tap.js';
+import { KeyframeJpeg, keyframeJpegArgv } from './keyframe-jpeg.js';
 import { defaultSnapshotName, resolveSnapshotName, type SnapshotFormat } from './names.js';
+import { readKeyframe, UnsupportedCodec } from './rtsp-keyframe.js';
 
 export interface SnapshotResult {
   device: string;
@@ -218,22 +222,53 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     return f && Date.now() - f.at <= this.d.maxAgeMs ? f : undefined;
   }
 
-  /** Holds the stream, makes sure the tap runs, and writes its next keyframe. */
+  /**
+   * A camera that is not streaming: holds its stream (which starts the publisher), reads the
+   * stream's first keyframe straight from MediaMTX (an RTSP reader that asks while the
+   * publisher starts gets its first picture, a keyframe) and decodes it to a JPEG with an
+   * FFmpeg started meanwhile. A stream that is not H.264, or a path that does not wait for its
+   * publisher, falls back to the live tap's next keyframe.
+   */
   async #viaStream(id: string, name: string): Promise<{ size: number; source: 'stream' }> {
+    const t0 = performance.now();
+    const tmp = this.#tmpPath('jpg');
+    const decoder = new KeyframeJpeg(keyframeJpegArgv(this.d.ffmpegBinary, tmp, jpegQscale(this.d.quality)));
     await this.d.streams.acquire(id, 'snapshot');
     try {
       const deadline = Date.now() + this.d.timeoutMs;
-      await this.d.waitAvailable(id, this.d.timeoutMs);
-      let tap = this.#taps.get(id);
-      if (!tap || tap.exited) {
-        await this.evaluate(id);
-        tap = this.#taps.get(id) ?? this.#startTap(id);
+      let keyframe: Awaited<ReturnType<typeof readKeyframe>> | undefined;
+      try {
+        keyframe = await readKeyframe(this.d.sourceUrl(id), this.d.timeoutMs);
+      } catch (err) {
+        if (err instanceof UnsupportedCodec) return await this.#viaTap(id, name, deadline);
+        // Not there yet and not held by MediaMTX (a path without on-demand start): once it is available.
+        this.d.log.debug({ camera: id, err: (err as Error).message }, 'snapshot: first keyframe read failed; reading once the path is available');
+        await this.d.waitAvailable(id, Math.max(1000, deadline - Date.now()));
+        keyframe = await readKeyframe(this.d.sourceUrl(id), Math.max(1000, deadline - Date.now()));
       }
-      const frame = this.#freshFrame(id) ?? (await tap.nextFrame(Math.max(1000, deadline - Date.now())));
-      return { size: await this.#writeFile(name, frame.jpeg), source: 'stream' };
+      await decoder.decode(keyframe.annexB, Math.max(1000, deadline - Date.now()));
+      const size = await this.#publish(tmp, name);
+      const ms = (v: number) => Math.round(v * 10) / 10;
+      const { describedMs, playingMs, keyframeMs } = keyframe.times;
+      this.d.log.debug({ camera: id, described: ms(describedMs), playing: ms(playingMs), keyframe: ms(keyframeMs), jpeg: ms(performance.now() - t0) }, 'snapshot from the stream\'s first keyframe');
+      return { size, source: 'stream' };
     } finally {
+      await decoder.stop().catch(() => undefined);
+      await unlinkQuiet(tmp).catch(() => undefined);
       await this.d.streams.release(id, 'snapshot');
     }
+  }
+
+  /** The live tap's next keyframe (the stream is held by the caller). */
+  async #viaTap(id: string, name: string, deadline: number): Promise<{ size: number; source: 'stream' }> {
+    await this.d.waitAvailable(id, Math.max(1000, deadline - Date.now()));
+    let tap = this.#taps.get(id);
+    if (!tap || tap.exited) {
+      await this.evaluate(id);
+      tap = this.#taps.get(id) ?? this.#startTap(id);
+    }
+    const frame = this.#freshFrame(id) ?? (await tap.nextFrame(Math.max(1000, deadline - Date.now())));
+    return { size: await this.#writeFile(name, frame.jpeg), source: 'stream' };
   }
 
   /** A one-shot FFmpeg grab of the published stream (PNG, or a quality other than the tap's). */
