@@ -162,6 +162,7 @@ export class App {
       registry: this.cameras,
       streams: this.streaming.streams,
       waitAvailable: (id, ms) => this.paths.waitAvailable(id, ms),
+      idleClip: (id) => this.streaming.idleClip(id),
       catalog: this.streaming.catalog,
       notifier: { broadcast: (m, p) => this.notifier.broadcast(m, p), publish: (t, f, d) => this.notifier.publish(t, f, d) },
       log: log.child({ module: 'media' }),

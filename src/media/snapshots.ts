@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
-import { access, rename, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
@@ -34,8 +34,12 @@ export interface SnapshotResult {
   file_size: number;
   /** Epoch ms. */
   takenAt: number;
-  /** `live` (the tap's latest keyframe), `stream` (waited for the stream), `grab` (one-shot FFmpeg). */
-  source: 'live' | 'stream' | 'grab';
+  /**
+   * `live` (the tap's latest keyframe), `stream` (the first keyframe of the stream started
+   * for it), `pattern` (an idle test-pattern camera: the first picture of its loop, the one its
+   * stream starts with), `grab` (one-shot FFmpeg).
+   */
+  source: 'live' | 'stream' | 'pattern' | 'grab';
   latencyMs: number;
 }
 
@@ -74,6 +78,8 @@ export interface SnapshotDeps {
   quality: number;
   maxAgeMs: number;
   timeoutMs: number;
+  /** The clip an idle camera's stream starts from, when it is a file (test-pattern loops). */
+  idleClip?: (id: string) => Promise<string | undefined>;
   /** Seconds between re-evaluations of which taps should run (default 2). */
   tapCheckMs?: number;
   log: Logger;
@@ -183,7 +189,10 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
       let r: { size: number; source: SnapshotResult['source'] };
       if (this.d.liveTap && jpeg && tapQuality) {
         const fresh = this.#freshFrame(device);
-        r = fresh ? { size: await this.#writeFile(name, fresh.jpeg), source: 'live' } : await this.#viaStream(device, name);
+        const idle = fresh ? undefined : await this.#idlePicture(device);
+        if (fresh) r = { size: await this.#writeFile(name, fresh.jpeg), source: 'live' };
+        else if (idle) r = { size: await this.#writeFile(name, idle), source: 'pattern' };
+        else r = await this.#viaStream(device, name);
       } else {
         r = await this.#grab(device, name, format, quality ?? this.d.quality);
       }
@@ -222,15 +231,60 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     return f && Date.now() - f.at <= this.d.maxAgeMs ? f : undefined;
   }
 
+  /** First pictures of idle clips, by clip and JPEG scale (a few tens of KB per test-pattern camera). */
+  readonly #idlePictures = new Map<string, Promise<Buffer>>();
+
+  /**
+   * An idle camera whose stream would start from a file (a test-pattern loop): the clip's
+   * first picture, decoded once per clip and quality. Undefined while the camera streams
+   * (then its tap or its stream has the current picture) or for any other camera.
+   */
+  async #idlePicture(id: string): Promise<Buffer | undefined> {
+    if (!this.d.idleClip || this.d.streams.publisher(id).supervisor) return undefined;
+    const clip = await this.d.idleClip(id);
+    if (!clip) return undefined;
+    const qscale = jpegQscale(this.d.quality);
+    const key = `${clip}|${qscale}`;
+    let picture = this.#idlePictures.get(key);
+    if (!picture) {
+      picture = this.#firstPicture(clip, qscale);
+      this.#idlePictures.set(key, picture);
+      picture.catch(() => this.#idlePictures.delete(key));
+    }
+    return picture;
+  }
+
+  async #firstPicture(clip: string, qscale: number): Promise<Buffer> {
+    const tmp = this.#tmpPath('jpg');
+    try {
+      const argv = [this.d.ffmpegBinary, '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', clip, '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', String(qscale), '-f', 'mjpeg', '-y', tmp];
+      const r = await runFfmpegOnce(argv, { timeoutMs: this.d.timeoutMs });
+      if (!r.ok) throw new Error(`FFmpeg ${r.summary}: ${r.stderr.slice(-2).join(' | ')}`);
+      return await readFile(tmp);
+    } finally {
+      await unlinkQuiet(tmp).catch(() => undefined);
+    }
+  }
+
   /**
    * A camera that is not streaming: holds its stream (which starts the publisher), reads the
    * stream's first keyframe straight from MediaMTX (an RTSP reader that asks while the
    * publisher starts gets its first picture, a keyframe) and decodes it to a JPEG with an
-   * FFmpeg started meanwhile. A stream that is not H.264, or a path that does not wait for its
-   * publisher, falls back to the live tap's next keyframe.
+   * FFmpeg started meanwhile. A path that answers before its publisher is ready (not started
+   * on demand) is read again once available. A stream that is not H.264 falls back to the live
+   * tap's next keyframe, and so does a camera that streams but whose tap has no picture yet.
    */
   async #viaStream(id: string, name: string): Promise<{ size: number; source: 'stream' }> {
     const t0 = performance.now();
+    if (this.d.streams.publisher(id).supervisor?.running) {
+      // It streams (its first keyframe is gone) but its tap has no picture yet: the tap's next one, and the tap keeps running.
+      await this.d.streams.acquire(id, 'snapshot');
+      try {
+        return await this.#viaTap(id, name, Date.now() + this.d.timeoutMs);
+      } finally {
+        await this.d.streams.release(id, 'snapshot');
+      }
+    }
     const tmp = this.#tmpPath('jpg');
     const decoder = new KeyframeJpeg(keyframeJpegArgv(this.d.ffmpegBinary, tmp, jpegQscale(this.d.quality)));
     await this.d.streams.acquire(id, 'snapshot');
