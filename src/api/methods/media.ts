@@ -115,7 +115,8 @@ export function mediaMethods(media: Media): MethodDef[] {
       summary: 'Saves a still image of a camera: from its live stream when it streams, else from a stream started for it.',
       description: [
         'While the camera streams, the image is the latest keyframe of its live tap (`source: "live"`, a file write, no FFmpeg start).',
-        'Otherwise the camera\'s stream is started for the snapshot and stopped after it (`source: "stream"`); the device keeps its single opener.',
+        'Otherwise the camera\'s stream is started for the snapshot and stopped after it, and the image is the stream\'s first keyframe, read over RTSP and decoded by an FFmpeg started meanwhile (`source: "stream"`); the device keeps its single opener.',
+        'An idle test-pattern camera that replays its pre-encoded loop gives the loop\'s first picture, the one its stream would start with, without starting the stream (`source: "pattern"`).',
         'PNG, or a `quality` other than `snapshots.quality`, runs a one-shot FFmpeg grab of the stream (`source: "grab"`).',
         'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; a snapshot of that name is replaced (as the replaced service did); a default name never replaces one (a second snapshot in the same millisecond gets `_1`).',
         '`quality` is ignored for PNG (so `{format: "png", quality: 0}` is accepted); JPEG needs 1–100 (-32602).',
