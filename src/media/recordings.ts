@@ -70,6 +70,8 @@ interface Session {
   user: string;
   /** `starting` until the recorder runs. */
   state: 'starting' | 'recording' | 'ending';
+  /** Epoch ms by which the first frame must be written. */
+  startDeadline: number;
   proc: RecorderProcess | undefined;
   stopReason: EndReason | undefined;
   /** Why the start failed (start_failed). */
@@ -146,6 +148,7 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       ext,
       user: 'recording',
       state: 'starting',
+      startDeadline: now.getTime() + this.d.startTimeoutMs,
       proc: undefined,
       stopReason: undefined,
       startError: undefined,
@@ -191,11 +194,7 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     return s.info;
   }
 
-  /**
-   * stop_recording: answers at once with the figures of this moment (media seconds written,
-   * bytes on disk); FFmpeg finishes and the file is finalized in the background, reported by
-   * the `ended` event.
-   */
+  /** stop_recording: answers at once with the figures of this moment; FFmpeg finishes and the file is finalized in the background (`ended`). */
   async stop(device: string): Promise<EndInfo> {
     const s = this.#sessions.get(device);
     if (!s) throw new RecordingError('not_recording', `camera ${device} is not recording`, 'IDLE');
@@ -216,6 +215,8 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     this.#closed = true;
     this.#abortStarts(new RecordingError('closed', 'the service is stopping'));
     for (const s of this.#all()) s.deferFinalize = true;
+    // Ending sessions whose stop waits for a first frame stop now.
+    for (const s of this.#ending) if (s.proc && s.proc.stopRequestedAt === undefined && s.state === 'ending') void s.proc.stop(this.d.stopGraceMs);
     await Promise.all([this.endAll('service_shutdown'), ...[...this.#ending].map((s) => s.done)]);
   }
 
@@ -229,14 +230,19 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     if (s.state === 'recording') {
       s.state = 'ending';
       for (const t of s.timers) clearTimeout(t);
-      void s.proc!.stop(this.d.stopGraceMs);
+      const proc = s.proc!;
+      if (proc.firstFrameAt === undefined && (reason === 'stopped' || reason === 'duration_reached') && !this.#closed) {
+        // Stopped before the recorder has written its first frame (it connects and finds a
+        // keyframe): the stop takes effect once it has, so a committed recording keeps a picture.
+        void proc.firstFrame(Math.max(0, s.startDeadline - Date.now())).catch(() => undefined).finally(() => void proc.stop(this.d.stopGraceMs));
+      } else void proc.stop(this.d.stopGraceMs);
     }
     return s.done;
   }
 
   /** Background part of a start: waits for the stream, runs the recorder, checks that it writes. */
   async #run(s: Session, fps: number | undefined, durationS: number | undefined): Promise<void> {
-    const deadline = Date.now() + this.d.startTimeoutMs;
+    const deadline = s.startDeadline;
     const device = s.info.device;
     let proc: RecorderProcess;
     try {

@@ -301,6 +301,39 @@ describe('shutdown while a recording starts (issue 15 item 7)', () => {
   });
 });
 
+describe('start and stop answer at once (issue 14 item 3)', () => {
+  it('stop_recording right after start_recording: both answer at once, the file keeps the first picture and plays; the camera records again at once', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 }, streaming: { reader_close_after_s: 1 } });
+    t.after(() => svc.stop());
+    const c = await svc.client('operator');
+    t.after(() => c.close());
+    const notes = collect(c);
+    // Warm-up: the first start of a test-pattern camera encodes its loop.
+    await c.call('take_snapshot', { device: 'camera0' });
+    let t0 = performance.now();
+    const r = await c.call('start_recording', { device: 'camera0' });
+    const startMs = performance.now() - t0;
+    t0 = performance.now();
+    const s = await c.call('stop_recording', { device: 'camera0' });
+    const stopMs = performance.now() - t0;
+    t.diagnostic(`start_recording ${startMs.toFixed(1)} ms, stop_recording ${stopMs.toFixed(1)} ms (budgets 100 / 50 ms are the bench's)`);
+    assert.deepEqual([s.status, s.filename], ['STOPPED', r.filename]);
+    // The camera is free at once, while the first recording is still being finalized.
+    const next = await c.call('start_recording', { device: 'camera0' });
+    assert.notEqual(next.filename, r.filename);
+    const final = await notes.wait('recording_status_update', (p) => p.filename === r.filename && p.status !== 'STARTED');
+    assert.deepEqual([final.status, final.reason], ['STOPPED', 'stopped']);
+    assert.ok(final.file_size > 0, 'a stop before the first frame takes effect once the first frame is written');
+    const file = join(svc.dir, 'recordings', r.filename);
+    assert.equal(readFileSync(file).length, final.file_size);
+    assert.ok(decodedFrames(file) > 0);
+    await c.call('stop_recording', { device: 'camera0' });
+    const second = await notes.wait('recording_status_update', (p) => p.filename === next.filename && p.status !== 'STARTED');
+    assert.deepEqual([second.status, second.reason], ['STOPPED', 'stopped']);
+    assert.ok(decodedFrames(join(svc.dir, 'recordings', next.filename)) > 0);
+  });
+});
+
 describe('a recording whose stream never comes (issue 14 item 3)', () => {
   it('start_recording answers RECORDING at once, then FAILED start_failed with a reason: not active, no FFmpeg recorder, no file, camera free', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'camera-service-nostart-'));
