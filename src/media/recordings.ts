@@ -25,7 +25,9 @@ import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
 import { finalizeRecording } from './recording-finalize.js';
 import { disconnectsWithin, endReasonOf, isFailure, RecordingError, startError, UNPLUG_SETTLE_MS, type EndInfo, type EndReason, type EndStatus, type ProgressInfo, type SessionInfo } from './recording-outcome.js';
-import { RecorderProcess, type RecorderExit } from './recorder.js';
+import { keepsFirstFrame, newSession, type Session } from './recording-session.js';
+import type { RecorderExit } from './recorder.js';
+import { RecorderProcess } from './recorder.js';
 import { recorderCommand } from './recorder-argv.js';
 import type { RecordingJournal } from './journal.js';
 import { unlinkQuiet, type MediaLibrary } from './library.js';
@@ -60,31 +62,6 @@ export interface RecordingDeps {
   startTimeoutMs: number;
   stopGraceMs: number;
   log: Logger;
-}
-
-interface Session {
-  info: SessionInfo;
-  base: string;
-  ext: 'mp4' | 'mkv';
-  /** The session's stream user. */
-  user: string;
-  /** `starting` until the recorder runs. */
-  state: 'starting' | 'recording' | 'ending';
-  /** Epoch ms by which the first frame must be written. */
-  startDeadline: number;
-  proc: RecorderProcess | undefined;
-  stopReason: EndReason | undefined;
-  /** Why the start failed (start_failed). */
-  startError: string | undefined;
-  deferFinalize: boolean;
-  timers: NodeJS.Timeout[];
-  done: Promise<EndInfo>;
-  resolve: (e: EndInfo) => void;
-  /** Rejects when the session is ended while starting. */
-  cancelled: Promise<never>;
-  cancel: (err: Error) => void;
-  /** Set once the end is being reported (FFmpeg ended, or the start was given up). */
-  finalizing: boolean;
 }
 
 export class RecordingManager extends EventEmitter<RecordingEvents> {
@@ -137,29 +114,7 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     const format = opts.format ?? 'fmp4';
     const ext = recordingExtension(format);
     const now = new Date();
-    let resolve!: (e: EndInfo) => void;
-    const done = new Promise<EndInfo>((r) => (resolve = r));
-    let cancel!: (err: Error) => void;
-    const cancelled = new Promise<never>((_r, reject) => (cancel = reject));
-    cancelled.catch(() => undefined);
-    const s: Session = {
-      info: { device, filename: '', format, startedAt: now.getTime() },
-      base: '',
-      ext,
-      user: 'recording',
-      state: 'starting',
-      startDeadline: now.getTime() + this.d.startTimeoutMs,
-      proc: undefined,
-      stopReason: undefined,
-      startError: undefined,
-      deferFinalize: false,
-      timers: [],
-      done,
-      resolve,
-      cancelled,
-      cancel,
-      finalizing: false,
-    };
+    const s = newSession({ device, filename: '', format, startedAt: now.getTime() }, ext, now.getTime() + this.d.startTimeoutMs);
     this.#sessions.set(device, s);
     let acquired = false;
     try {
@@ -215,8 +170,11 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     this.#closed = true;
     this.#abortStarts(new RecordingError('closed', 'the service is stopping'));
     for (const s of this.#all()) s.deferFinalize = true;
-    // Ending sessions whose stop waits for a first frame stop now.
-    for (const s of this.#ending) if (s.proc && s.proc.stopRequestedAt === undefined && s.state === 'ending') void s.proc.stop(this.d.stopGraceMs);
+    // Stopped sessions that wait for their first frame end now.
+    for (const s of this.#ending) {
+      if (s.state === 'starting') s.cancel(new Error('the service is stopping'));
+      else if (s.proc && s.proc.stopRequestedAt === undefined) void s.proc.stop(this.d.stopGraceMs);
+    }
     await Promise.all([this.endAll('service_shutdown'), ...[...this.#ending].map((s) => s.done)]);
   }
 
@@ -226,14 +184,15 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       this.#sessions.delete(s.info.device);
       this.#ending.add(s);
     }
-    if (s.state === 'starting') s.cancel(new Error(`ended while starting (${s.stopReason})`));
+    // A stop keeps a committed recording going until its first frame (below); anything else ends the start.
+    if (s.state === 'starting' && !(keepsFirstFrame(s.stopReason) && !this.#closed)) s.cancel(new Error(`ended while starting (${s.stopReason})`));
     if (s.state === 'recording') {
       s.state = 'ending';
       for (const t of s.timers) clearTimeout(t);
       const proc = s.proc!;
-      if (proc.firstFrameAt === undefined && (reason === 'stopped' || reason === 'duration_reached') && !this.#closed) {
-        // Stopped before the recorder has written its first frame (it connects and finds a
-        // keyframe): the stop takes effect once it has, so a committed recording keeps a picture.
+      if (proc.firstFrameAt === undefined && keepsFirstFrame(s.stopReason) && !this.#closed) {
+        // Stopped before the recorder has written its first frame (the stream starts, the recorder
+        // connects and finds a keyframe): the stop takes effect once it has, so the file has a picture.
         void proc.firstFrame(Math.max(0, s.startDeadline - Date.now())).catch(() => undefined).finally(() => void proc.stop(this.d.stopGraceMs));
       } else void proc.stop(this.d.stopGraceMs);
     }
@@ -312,6 +271,8 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
   async #freeBase(device: string, at: Date, ext: string): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       const base = recordingBase(device, at, attempt);
+      // A recording that has not written yet has no file: its base is taken all the same.
+      if (this.#all().some((s) => s.base === base)) continue;
       if (!(await this.d.library.stat('recordings', partName(base, ext, 1)))) return base;
     }
   }

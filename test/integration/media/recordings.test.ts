@@ -118,6 +118,8 @@ describe('recordings', () => {
       assert.match(r.filename, format === 'mkv' ? /\.mkv$/ : /\.mp4$/);
       if (format === 'fmp4') {
         await assert.rejects(c.call('start_recording', { device: 'camera0' }), (e: { code: number; data: { state: string } }) => e.code === -32020 && e.data.state === 'RECORDING');
+        // start_recording answers before the first frame: the file exists once something is written.
+        await notes.wait('recording.progress', (p) => p.filename === r.filename && p.file_size > 0);
         await assert.rejects(c.call('delete_recording', { filename: r.filename }), rejectsWith(-32020));
         assert.equal(((await c.call('get_recording_info', { filename: r.filename })) as { recording?: boolean }).recording, true);
       }
