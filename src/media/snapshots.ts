@@ -271,7 +271,7 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
    * stream's first keyframe straight from MediaMTX (an RTSP reader that asks while the
    * publisher starts gets its first picture, a keyframe) and decodes it to a JPEG with an
    * FFmpeg started meanwhile. A path that answers before its publisher is ready (not started
-   * on demand) is read again once available. A stream that is not H.264 falls back to the live
+   * on demand) is read again once available, and the live tap is used when that fails too. A stream that is not H.264 falls back to the live
    * tap's next keyframe, and so does a camera that streams but whose tap has no picture yet.
    */
   async #viaStream(id: string, name: string): Promise<{ size: number; source: 'stream' }> {
@@ -295,10 +295,16 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
         keyframe = await readKeyframe(this.d.sourceUrl(id), this.d.timeoutMs);
       } catch (err) {
         if (err instanceof UnsupportedCodec) return await this.#viaTap(id, name, deadline);
-        // Not there yet and not held by MediaMTX (a path without on-demand start): once it is available.
+        // Not there yet and not held by MediaMTX (a path without on-demand start): once it is
+        // available; and if the reader cannot read it at all, the tap.
         this.d.log.debug({ camera: id, err: (err as Error).message }, 'snapshot: first keyframe read failed; reading once the path is available');
         await this.d.waitAvailable(id, Math.max(1000, deadline - Date.now()));
-        keyframe = await readKeyframe(this.d.sourceUrl(id), Math.max(1000, deadline - Date.now()));
+        try {
+          keyframe = await readKeyframe(this.d.sourceUrl(id), Math.max(1000, Math.min(3000, deadline - Date.now())));
+        } catch (again) {
+          this.d.log.warn({ camera: id, err: (again as Error).message }, 'snapshot: the stream\'s keyframe could not be read; using the live tap');
+          return await this.#viaTap(id, name, deadline);
+        }
       }
       await decoder.decode(keyframe.annexB, Math.max(1000, deadline - Date.now()));
       const size = await this.#publish(tmp, name);
