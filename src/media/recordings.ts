@@ -19,7 +19,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
@@ -122,6 +122,8 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       if (refusal) throw new RecordingError('disk_full', 'not enough free disk space for a new recording', undefined, refusal);
       // A read-only or foreign-owned folder is refused before the stream is started for nothing.
       await access(this.d.library.dirs.recordings, constants.W_OK);
+      // The answer comes before FFmpeg writes: a disk that cannot take a recording's first bytes is refused now.
+      await probeWrite(this.d.library.dirs.recordings);
       s.base = await this.#freeBase(device, now, ext);
       s.info.filename = partName(s.base, ext, 1);
       // One stream user per session: a recording still finalizing does not release the next one's stream.
@@ -356,3 +358,13 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Writes and removes 64 KiB in `dir` (a header and a first fragment's worth): rejects with ENOSPC on a full disk. */
+async function probeWrite(dir: string): Promise<void> {
+  const file = join(dir, `.probe-${process.pid}-${Date.now()}`);
+  try {
+    await writeFile(file, Buffer.alloc(64 * 1024), { flag: 'wx' });
+  } finally {
+    await unlink(file).catch(() => undefined);
+  }
+}

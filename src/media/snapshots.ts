@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
-import { access, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
@@ -23,7 +23,7 @@ import { jpegQscale, planSnapshot, type TemplateLookup } from '../streaming/temp
 import { classifyMediaFailure } from './failure.js';
 import { unlinkQuiet, type MediaLibrary } from './library.js';
 import { LiveTap, tapArgv, type TapFrame } from './live-tap.js';
-import { KeyframeJpeg, keyframeJpegArgv } from './keyframe-jpeg.js';
+import { firstPictureArgv, JpegDecoder, keyframeJpegArgv } from './keyframe-jpeg.js';
 import { defaultSnapshotName, resolveSnapshotName, type SnapshotFormat } from './names.js';
 import { readKeyframe, UnsupportedCodec } from './rtsp-keyframe.js';
 
@@ -255,14 +255,11 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
   }
 
   async #firstPicture(clip: string, qscale: number): Promise<Buffer> {
-    const tmp = this.#tmpPath('jpg');
+    const decoder = new JpegDecoder(firstPictureArgv(this.d.ffmpegBinary, clip, qscale), { stdin: false });
     try {
-      const argv = [this.d.ffmpegBinary, '-hide_banner', '-nostdin', '-loglevel', 'error', '-i', clip, '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', String(qscale), '-f', 'mjpeg', '-y', tmp];
-      const r = await runFfmpegOnce(argv, { timeoutMs: this.d.timeoutMs });
-      if (!r.ok) throw new Error(`FFmpeg ${r.summary}: ${r.stderr.slice(-2).join(' | ')}`);
-      return await readFile(tmp);
+      return await decoder.jpeg(undefined, this.d.timeoutMs);
     } finally {
-      await unlinkQuiet(tmp).catch(() => undefined);
+      await decoder.stop().catch(() => undefined);
     }
   }
 
@@ -285,8 +282,7 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
         await this.d.streams.release(id, 'snapshot');
       }
     }
-    const tmp = this.#tmpPath('jpg');
-    const decoder = new KeyframeJpeg(keyframeJpegArgv(this.d.ffmpegBinary, tmp, jpegQscale(this.d.quality)));
+    const decoder = new JpegDecoder(keyframeJpegArgv(this.d.ffmpegBinary, jpegQscale(this.d.quality)), { stdin: true });
     await this.d.streams.acquire(id, 'snapshot');
     try {
       const deadline = Date.now() + this.d.timeoutMs;
@@ -306,15 +302,14 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
           return await this.#viaTap(id, name, deadline);
         }
       }
-      await decoder.decode(keyframe.annexB, Math.max(1000, deadline - Date.now()));
-      const size = await this.#publish(tmp, name);
+      const jpeg = await decoder.jpeg(keyframe.annexB, Math.max(1000, deadline - Date.now()));
+      const size = await this.#writeFile(name, jpeg);
       const ms = (v: number) => Math.round(v * 10) / 10;
       const { describedMs, playingMs, keyframeMs } = keyframe.times;
       this.d.log.debug({ camera: id, described: ms(describedMs), playing: ms(playingMs), keyframe: ms(keyframeMs), jpeg: ms(performance.now() - t0) }, 'snapshot from the stream\'s first keyframe');
       return { size, source: 'stream' };
     } finally {
       await decoder.stop().catch(() => undefined);
-      await unlinkQuiet(tmp).catch(() => undefined);
       await this.d.streams.release(id, 'snapshot');
     }
   }
