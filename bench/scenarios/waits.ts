@@ -3,8 +3,10 @@
  * idle camera (its on-demand stream stopped): a player's first video packet (DESCRIBE → first
  * RTP packet, and PLAY → first packet, by a reader that timestamps packets), the replies of
  * start_streaming (and its first packet), stop_streaming, take_snapshot of a camera that is
- * not streaming, start_recording and stop_recording. Percentiles over `--waits-samples`
- * samples (default 50) per figure.
+ * not streaming (a loop test pattern: its loop's first picture; and a live-encoded test
+ * pattern: the stream is started and its first keyframe read, the path of a real camera),
+ * start_recording and stop_recording. Percentiles over `--waits-samples` samples (default 50)
+ * per figure.
  */
 import type { CameraServiceClient } from '../../src/client/index.js';
 import { readFirstPacket } from '../lib/rtsp-reader.js';
@@ -32,12 +34,13 @@ export const waits: Scenario = {
     'One test-pattern camera, on demand, closed 1 s after its last reader. Per sample, after the publisher has stopped: a player (a minimal RTSP client) ' +
     'times DESCRIBE → first RTP packet of the video track (the whole wait) and PLAY → first packet; start_streaming reply, then its first packet, ' +
     'stop_streaming reply; take_snapshot of the idle camera; start_recording reply, 0.5 s of recording, stop_recording reply. ' +
+    'A second camera (add_test_camera, 1280x720 30 fps, encode_live, so its stream does not start from a file): take_snapshot while idle. ' +
     'Budgets of the brief: first frame < 200 ms, FFmpeg start/stop < 200 ms, take_snapshot < 200 ms, start_recording < 100 ms, stop_recording < 50 ms (p95).',
   async run(ctx, out) {
     const setup = await withCameras(ctx, out, 1, { streaming: { reader_close_after_s: 1 } });
     if (!setup) return;
     const { s, caps, cams } = setup;
-    const missing = ['get_stream_url', 'get_stream_status', 'start_streaming', 'stop_streaming', 'take_snapshot', 'start_recording', 'stop_recording'].filter((m) => !caps.methods.has(m));
+    const missing = ['add_test_camera', 'get_stream_url', 'get_stream_status', 'start_streaming', 'stop_streaming', 'take_snapshot', 'start_recording', 'stop_recording'].filter((m) => !caps.methods.has(m));
     if (missing.length) return out.skip(`needs ${missing.join(', ')}`);
     const device = cams[0]!;
     const n = ctx.opts.waitsSamples;
@@ -47,6 +50,7 @@ export const waits: Scenario = {
     try {
       // A viewer's token as the RTSP password, as a player presents it (media authentication on).
       const url = withToken((await c.call('get_stream_url', { device })).stream_url, await s.token('viewer'));
+      const live = (await c.call('add_test_camera', { name: 'waits_live', width: 1280, height: 720, fps: 30, encode_live: true })).device;
       // Warm-up, not recorded: the first start encodes the test pattern's loop once.
       await readFirstPacket(url, 120_000);
       for (let i = 0; i < n; i++) {
@@ -71,6 +75,11 @@ export const waits: Scenario = {
         await c.call('take_snapshot', { device });
         add('take_snapshot.idle', performance.now() - t);
 
+        await idle(c, live);
+        t = performance.now();
+        await c.call('take_snapshot', { device: live });
+        add('take_snapshot.idle_live', performance.now() - t);
+
         await idle(c, device);
         t = performance.now();
         await c.call('start_recording', { device });
@@ -92,6 +101,7 @@ export const waits: Scenario = {
       'start_streaming.first_packet': 'start_streaming request → first video packet at a player',
       'stop_streaming.reply': 'stop_streaming reply (FFmpeg stop; budget < 200 ms)',
       'take_snapshot.idle': 'take_snapshot of a camera that is not streaming (budget < 200 ms)',
+      'take_snapshot.idle_live': 'take_snapshot of a live-encoded camera that is not streaming (stream started, first keyframe read)',
       'start_recording.reply': 'start_recording reply on an idle camera (budget < 100 ms)',
       'stop_recording.reply': 'stop_recording reply (budget < 50 ms)',
     };

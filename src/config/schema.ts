@@ -181,7 +181,7 @@ export const configSchema = t.object({
     {
       segment_duration_s: t.integer({ minimum: 0, maximum: 86400, default: 3600, description: 'A recording longer than this continues into numbered parts (<name>_part2.mp4, ...), cut at keyframes; 0: one file.' }),
       progress_interval_s: t.number({ minimum: 0.5, maximum: 3600, default: 5, description: 'Seconds between recording.progress events of a running recording.' }),
-      start_timeout_ms: t.integer({ minimum: 1000, maximum: 120000, default: 20000, description: 'A recording whose stream or first frame does not arrive within this time fails to start (-32050).' }),
+      start_timeout_ms: t.integer({ minimum: 1000, maximum: 120000, default: 20000, description: 'A recording that has not written a frame within this time of its start (its stream did not come, or the recorder wrote nothing) ends FAILED with reason start_failed and keeps no file; start_recording itself answers at once.' }),
     },
     { description: 'Recordings: an FFmpeg stream-copy reader of the camera\'s MediaMTX path per session (no re-encoding).' },
   ),

@@ -141,6 +141,24 @@ export class RecorderProcess extends EventEmitter<RecorderEvents> {
     return done;
   }
 
+  /** Resolves at the first written frame; rejects after `timeoutMs` or when FFmpeg ends first. */
+  firstFrame(timeoutMs: number): Promise<void> {
+    if (this.firstFrameAt !== undefined) return Promise.resolve();
+    if (this.exit) return Promise.reject(new Error(`FFmpeg ended before the first frame (${this.exit.summary})`));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => (cleanup(), reject(new Error(`no frame written within ${timeoutMs} ms`))), timeoutMs);
+      const onFrame = () => (cleanup(), resolve());
+      const onExit = (exit: RecorderExit) => (cleanup(), reject(new Error(`FFmpeg ended before the first frame (${exit.summary}): ${exit.stderr.slice(-3).join(' | ')}`)));
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.off('first_frame', onFrame);
+        this.off('exit', onExit);
+      };
+      this.on('first_frame', onFrame);
+      this.on('exit', onExit);
+    });
+  }
+
   /** Resolves when the process has exited and the exit was reported. */
   exited(): Promise<RecorderExit> {
     return this.exit ? Promise.resolve(this.exit) : new Promise((resolve) => this.once('exit', resolve));

@@ -1,79 +1,40 @@
 /**
- * Recording sessions: at most one per camera. A session holds the camera's stream (stream
- * user `recording`, so an on-demand camera starts its publisher), runs one FFmpeg
- * stream-copy reader of the MediaMTX path, and always ends with a finalized file and one
- * `ended` event, whatever ends it:
+ * Recording sessions: at most one running per camera. A session holds the camera's stream
+ * (stream user `recording:<base>`, so an on-demand camera starts its publisher), runs one
+ * FFmpeg stream-copy reader of the MediaMTX path, and always ends with a finalized file (or
+ * none, when not one frame was written) and one `ended` event, whatever ends it:
  *
  *   STOPPED  stopped (stop_recording), duration_reached, camera_disconnected, service_shutdown
  *   FAILED   disk_full, stream_lost (the stream ended under it: publisher or MediaMTX gone),
- *            recorder_failed (FFmpeg failed)
+ *            recorder_failed (FFmpeg failed), start_failed (no frame written within
+ *            `recording.start_timeout_ms` of the start; nothing is kept)
  *
- * FFmpeg finalizes on SIGTERM (trailer) and when its input ends; a fragmented MP4 is
- * playable up to its last fragment even when FFmpeg is killed. `mp4` recordings are remuxed
- * to a progressive MP4 afterwards (deferred to the next start on shutdown).
+ * start() answers once the recording is committed (journal entry written, stream requested);
+ * the recorder starts as soon as the stream is available. stop() answers at once with the
+ * figures of that moment; FFmpeg writes its trailer and the file is finalized in the
+ * background (the session is then `ending`: no longer the camera's recording, its files
+ * still busy). FFmpeg finalizes on SIGTERM (trailer) and when its input ends; a fragmented
+ * MP4 is playable up to its last fragment even when FFmpeg is killed. `mp4` recordings are
+ * remuxed to a progressive MP4 afterwards (deferred to the next start on shutdown).
  */
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:fs';
-import { access, rename } from 'node:fs/promises';
+import { access, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CameraRegistry } from '../cameras/registry.js';
 import type { Logger } from '../observability/logger.js';
-import { runFfmpegOnce } from '../streaming/ffmpeg/one-shot.js';
-import { classifyMediaFailure } from './failure.js';
-import { finishMkv } from './mkv-finish.js';
-import { truncateToLastFragment } from './mp4-truncate.js';
-import { RecorderProcess, type RecorderExit } from './recorder.js';
-import { recorderCommand, remuxArgv } from './recorder-argv.js';
+import { finalizeRecording } from './recording-finalize.js';
+import { disconnectsWithin, endReasonOf, isFailure, RecordingError, startError, UNPLUG_SETTLE_MS, type EndInfo, type EndReason, type EndStatus, type ProgressInfo, type SessionInfo } from './recording-outcome.js';
+import { keepsFirstFrame, newSession, type Session } from './recording-session.js';
+import type { RecorderExit } from './recorder.js';
+import { RecorderProcess } from './recorder.js';
+import { recorderCommand } from './recorder-argv.js';
 import type { RecordingJournal } from './journal.js';
 import { unlinkQuiet, type MediaLibrary } from './library.js';
 import { partName, partNumberOf, recordingBase, recordingExtension, type RecordingFormat } from './names.js';
 
-export type EndStatus = 'STOPPED' | 'FAILED';
-export type EndReason = 'stopped' | 'duration_reached' | 'camera_disconnected' | 'service_shutdown' | 'disk_full' | 'stream_lost' | 'recorder_failed';
-
-/** How long a lost stream waits for discovery to report its camera gone. */
-const UNPLUG_SETTLE_MS = 2000;
-
-const FAILURES: ReadonlySet<EndReason> = new Set(['disk_full', 'stream_lost', 'recorder_failed']);
-
-export interface SessionInfo {
-  device: string;
-  filename: string;
-  format: RecordingFormat;
-  /** Epoch ms. */
-  startedAt: number;
-}
-
-export interface ProgressInfo extends SessionInfo {
-  duration: number;
-  file_size: number;
-  parts: number;
-}
-
-export interface EndInfo extends SessionInfo {
-  status: EndStatus;
-  reason: EndReason;
-  /** Epoch ms. */
-  endedAt: number;
-  /** Seconds of media, read from the files. */
-  duration: number;
-  file_size: number;
-  parts: string[];
-  /** What went wrong, for FAILED. */
-  error?: string;
-}
-
-export class RecordingError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'busy' | 'not_connected' | 'not_recording' | 'disk_full' | 'not_writable' | 'ffmpeg_missing' | 'start_failed' | 'closed',
-    message: string,
-    readonly state?: string,
-    readonly detail?: string,
-  ) {
-    super(message);
-    this.name = 'RecordingError';
-  }
-}
+export { RecordingError } from './recording-outcome.js';
+export type { EndInfo, EndReason, EndStatus, ProgressInfo, SessionInfo } from './recording-outcome.js';
 
 export interface RecordingEvents {
   started: [info: SessionInfo];
@@ -97,29 +58,17 @@ export interface RecordingDeps {
   ffmpegBinary: string;
   segmentS: number;
   progressIntervalS: number;
+  /** A recording without a written frame this long after its start ends FAILED start_failed. */
   startTimeoutMs: number;
   stopGraceMs: number;
   log: Logger;
 }
 
-interface Session {
-  info: SessionInfo;
-  base: string;
-  ext: 'mp4' | 'mkv';
-  durationS: number | undefined;
-  state: 'starting' | 'recording' | 'ending';
-  proc: RecorderProcess | undefined;
-  stopReason: EndReason | undefined;
-  deferFinalize: boolean;
-  timers: NodeJS.Timeout[];
-  done: Promise<EndInfo>;
-  resolve: (e: EndInfo) => void;
-  /** Set while the file is remuxed after FFmpeg ended. */
-  finalizing: boolean;
-}
-
 export class RecordingManager extends EventEmitter<RecordingEvents> {
+  /** The running (or starting) recording of each camera. */
   readonly #sessions = new Map<string, Session>();
+  /** Sessions that are ending: FFmpeg finishing, files being finalized. Their files are busy. */
+  readonly #ending = new Set<Session>();
   #closed = false;
   /** Rejects once close() is called: a start in progress gives up instead of holding up the shutdown. */
   readonly #closing: Promise<never>;
@@ -130,8 +79,8 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     this.#closing = new Promise<never>((_r, reject) => (this.#abortStarts = reject));
     this.#closing.catch(() => undefined);
     d.library.addBusyCheck(
-      (kind, name) => kind === 'recordings' && [...this.#sessions.values()].some((s) => s.base !== '' && partNumberOf(name, s.base, s.ext) !== undefined),
-      () => [...this.#sessions.values()].map((s) => ({ kind: 'recordings' as const, base: s.base, ext: s.ext })),
+      (kind, name) => kind === 'recordings' && this.#all().some((s) => s.base !== '' && partNumberOf(name, s.base, s.ext) !== undefined),
+      () => this.#all().filter((s) => s.base !== '').map((s) => ({ kind: 'recordings' as const, base: s.base, ext: s.ext })),
     );
     d.registry.on('change', (camera) => {
       const s = this.#sessions.get(camera.id);
@@ -139,6 +88,10 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       d.log.info({ camera: camera.id, status: camera.status, filename: s.info.filename, state: s.state }, 'camera gone during a recording: stopping it');
       void this.#end(s, 'camera_disconnected');
     });
+  }
+
+  #all(): Session[] {
+    return [...this.#sessions.values(), ...this.#ending];
   }
 
   active(): SessionInfo[] {
@@ -149,35 +102,19 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     return this.#sessions.get(device)?.info;
   }
 
+  /** start_recording: answers once the recording is committed; the recorder starts in the background. */
   async start(device: string, opts: { durationS?: number; format?: RecordingFormat }): Promise<SessionInfo> {
     if (this.#closed) throw new RecordingError('closed', 'the service is stopping');
     const camera = this.d.registry.get(device);
     if (!camera) throw new RecordingError('not_found', `camera '${device}' does not exist`);
     const current = this.#sessions.get(device);
-    if (current) {
-      throw new RecordingError('busy', `camera ${device} is already recording to ${current.info.filename}`, current.state === 'starting' ? 'STARTING' : 'RECORDING');
-    }
+    if (current) throw new RecordingError('busy', `camera ${device} is already recording to ${current.info.filename}`, 'RECORDING');
     if (camera.status !== 'CONNECTED') throw new RecordingError('not_connected', `camera ${device} is ${camera.status}`, camera.status);
 
     const format = opts.format ?? 'fmp4';
     const ext = recordingExtension(format);
     const now = new Date();
-    let resolve!: (e: EndInfo) => void;
-    const done = new Promise<EndInfo>((r) => (resolve = r));
-    const s: Session = {
-      info: { device, filename: '', format, startedAt: now.getTime() },
-      base: '',
-      ext,
-      durationS: opts.durationS,
-      state: 'starting',
-      proc: undefined,
-      stopReason: undefined,
-      deferFinalize: false,
-      timers: [],
-      done,
-      resolve,
-      finalizing: false,
-    };
+    const s = newSession({ device, filename: '', format, startedAt: now.getTime() }, ext, now.getTime() + this.d.startTimeoutMs);
     this.#sessions.set(device, s);
     let acquired = false;
     try {
@@ -185,91 +122,124 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       if (refusal) throw new RecordingError('disk_full', 'not enough free disk space for a new recording', undefined, refusal);
       // A read-only or foreign-owned folder is refused before the stream is started for nothing.
       await access(this.d.library.dirs.recordings, constants.W_OK);
+      // The answer comes before FFmpeg writes: a disk that cannot take a recording's first bytes is refused now.
+      await probeWrite(this.d.library.dirs.recordings);
       s.base = await this.#freeBase(device, now, ext);
       s.info.filename = partName(s.base, ext, 1);
-      const acquiring = this.d.streams.acquire(device, 'recording');
+      // One stream user per session: a recording still finalizing does not release the next one's stream.
+      s.user = `recording:${s.base}`;
+      const acquiring = this.d.streams.acquire(device, s.user);
       try {
         await this.#unlessClosing(acquiring);
       } catch (err) {
         // Given up (shutdown) while the publisher starts: release the use once it is granted.
-        acquiring.then(() => this.d.streams.release(device, 'recording').catch(() => undefined), () => undefined);
+        acquiring.then(() => this.d.streams.release(device, s.user).catch(() => undefined), () => undefined);
         throw err;
       }
       acquired = true;
-      await this.#unlessClosing(this.d.waitAvailable(device, this.d.startTimeoutMs));
       this.d.journal.write({ camera: device, base: s.base, ext, format, startedAt: s.info.startedAt, state: 'recording' });
+    } catch (err) {
+      if (s.base) this.d.journal.remove(s.base);
+      if (acquired) await this.d.streams.release(device, s.user).catch(() => undefined);
+      this.#sessions.delete(device);
+      if (!(err instanceof RecordingError)) this.d.log.warn({ camera: device, err: (err as Error).message }, 'recording could not be started');
+      throw startError(err, device, this.d.ffmpegBinary);
+    }
+    this.d.log.info({ camera: device, filename: s.info.filename, format, duration: opts.durationS }, 'recording started');
+    this.emit('started', s.info);
+    void this.#run(s, camera.mode?.fps, opts.durationS);
+    return s.info;
+  }
+
+  /** stop_recording: answers at once with the figures of this moment; FFmpeg finishes and the file is finalized in the background (`ended`). */
+  async stop(device: string): Promise<EndInfo> {
+    const s = this.#sessions.get(device);
+    if (!s) throw new RecordingError('not_recording', `camera ${device} is not recording`, 'IDLE');
+    const endedAt = Date.now();
+    const duration = s.proc ? round1(s.proc.mediaSecondsNow) : 0;
+    void this.#end(s, 'stopped');
+    const parts = s.proc?.firstFrameAt !== undefined ? await s.proc.parts() : [];
+    return { ...s.info, status: 'STOPPED', reason: 'stopped', endedAt, duration, file_size: parts.reduce((n, p) => n + p.size, 0), parts: parts.map((p) => p.name) };
+  }
+
+  /** Stops every session with `reason` (disk full, shutdown); resolves once all are finalized. */
+  async endAll(reason: EndReason): Promise<EndInfo[]> {
+    return Promise.all([...this.#sessions.values()].map((s) => this.#end(s, reason)));
+  }
+
+  /** Shutdown: ends every session and waits for those already ending (files finalized; mp4 remux left to the next start). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#abortStarts(new RecordingError('closed', 'the service is stopping'));
+    for (const s of this.#all()) s.deferFinalize = true;
+    // Stopped sessions that wait for their first frame end now.
+    for (const s of this.#ending) {
+      if (s.state === 'starting') s.cancel(new Error('the service is stopping'));
+      else if (s.proc && s.proc.stopRequestedAt === undefined) void s.proc.stop(this.d.stopGraceMs);
+    }
+    await Promise.all([this.endAll('service_shutdown'), ...[...this.#ending].map((s) => s.done)]);
+  }
+
+  #end(s: Session, reason: EndReason): Promise<EndInfo> {
+    s.stopReason ??= reason;
+    if (this.#sessions.get(s.info.device) === s) {
+      this.#sessions.delete(s.info.device);
+      this.#ending.add(s);
+    }
+    // A stop keeps a committed recording going until its first frame (below); anything else ends the start.
+    if (s.state === 'starting' && !(keepsFirstFrame(s.stopReason) && !this.#closed)) s.cancel(new Error(`ended while starting (${s.stopReason})`));
+    if (s.state === 'recording') {
+      s.state = 'ending';
+      for (const t of s.timers) clearTimeout(t);
+      const proc = s.proc!;
+      if (proc.firstFrameAt === undefined && keepsFirstFrame(s.stopReason) && !this.#closed) {
+        // Stopped before the recorder has written its first frame (the stream starts, the recorder
+        // connects and finds a keyframe): the stop takes effect once it has, so the file has a picture.
+        void proc.firstFrame(Math.max(0, s.startDeadline - Date.now())).catch(() => undefined).finally(() => void proc.stop(this.d.stopGraceMs));
+      } else void proc.stop(this.d.stopGraceMs);
+    }
+    return s.done;
+  }
+
+  /** Background part of a start: waits for the stream, runs the recorder, checks that it writes. */
+  async #run(s: Session, fps: number | undefined, durationS: number | undefined): Promise<void> {
+    const deadline = s.startDeadline;
+    const device = s.info.device;
+    let proc: RecorderProcess;
+    try {
+      await Promise.race([this.d.waitAvailable(device, this.d.startTimeoutMs), s.cancelled]);
       const command = recorderCommand({
         binary: this.d.ffmpegBinary,
         sourceUrl: this.d.sourceUrl(device),
         dir: this.d.library.dirs.recordings,
         base: s.base,
-        format,
+        format: s.info.format,
         segmentS: this.d.segmentS,
       });
-      const proc = new RecorderProcess(command, this.d.library.dirs.recordings, s.base, ext, camera.mode?.fps);
-      await proc.start();
+      proc = new RecorderProcess(command, this.d.library.dirs.recordings, s.base, s.ext, fps);
       s.proc = proc;
-      await this.#unlessClosing(this.#firstFrame(proc));
+      await proc.start();
     } catch (err) {
-      await this.#abortStart(s, acquired);
-      if (err instanceof RecordingError) throw err;
-      const detail = (err as Error).message;
-      this.d.log.warn({ camera: device, err: detail }, 'recording could not be started');
-      switch (classifyMediaFailure(err)) {
-        case 'disk_full':
-          throw new RecordingError('disk_full', 'the recordings disk is full', undefined, detail);
-        case 'storage_not_writable':
-          throw new RecordingError('not_writable', `the recordings folder is not writable (${(err as NodeJS.ErrnoException).code ?? 'write refused'})`, undefined, detail);
-        case 'ffmpeg_missing':
-          throw new RecordingError('ffmpeg_missing', `FFmpeg (${this.d.ffmpegBinary}) cannot be run`, undefined, detail);
-        default:
-          throw new RecordingError('start_failed', `the recording of ${device} could not be started`, undefined, detail);
-      }
+      return this.#endUnstarted(s, err as Error);
     }
+    proc.on('exit', (exit) => void this.#finish(s, exit));
+    if (proc.exit) void this.#finish(s, proc.exit);
+    if (s.state !== 'starting') return;
     s.state = 'recording';
-    s.proc!.on('exit', (exit) => void this.#finish(s, exit));
-    if (s.proc!.exit) void this.#finish(s, s.proc!.exit);
+    // Ended (stop, unplug, shutdown) while it was starting: stop it now that it runs.
+    if (s.stopReason) return void this.#end(s, s.stopReason);
     const progress = setInterval(() => void this.#progress(s), this.d.progressIntervalS * 1000);
     progress.unref();
     s.timers.push(progress);
-    if (opts.durationS !== undefined) this.#autoStop(s, opts.durationS);
-    this.d.log.info({ camera: device, filename: s.info.filename, format, pid: s.proc!.pid, duration: opts.durationS }, 'recording started');
-    this.emit('started', s.info);
-    // Ended (unplug, shutdown) while it was starting: stop it now that it runs.
-    if (s.stopReason) void this.#end(s, s.stopReason);
-    return s.info;
-  }
-
-  /** stop_recording: ends the session and resolves once the file is finalized. */
-  async stop(device: string): Promise<EndInfo> {
-    const s = this.#sessions.get(device);
-    if (!s) throw new RecordingError('not_recording', `camera ${device} is not recording`, 'IDLE');
-    if (s.state === 'starting') throw new RecordingError('busy', `the recording of ${device} is still starting`, 'STARTING');
-    return this.#end(s, 'stopped');
-  }
-
-  /** Stops every session with `reason` (disk full, shutdown). */
-  async endAll(reason: EndReason): Promise<EndInfo[]> {
-    return Promise.all([...this.#sessions.values()].map((s) => this.#end(s, reason)));
-  }
-
-  /** Shutdown: ends every session (files finalized; mp4 remux left to the next start). */
-  async close(): Promise<void> {
-    this.#closed = true;
-    this.#abortStarts(new RecordingError('closed', 'the service is stopping'));
-    for (const s of this.#sessions.values()) s.deferFinalize = true;
-    await this.endAll('service_shutdown');
-  }
-
-  #end(s: Session, reason: EndReason): Promise<EndInfo> {
-    s.stopReason ??= reason;
-    if (s.state === 'starting') return s.done;
-    if (s.state === 'recording') {
-      s.state = 'ending';
-      for (const t of s.timers) clearTimeout(t);
-      void s.proc!.stop(this.d.stopGraceMs);
+    if (durationS !== undefined) this.#autoStop(s, durationS);
+    this.d.log.debug({ camera: device, filename: s.info.filename, pid: proc.pid }, 'recorder started');
+    try {
+      await proc.firstFrame(Math.max(0, deadline - Date.now()));
+    } catch (err) {
+      if (s.state !== 'recording') return;
+      s.startError = (err as Error).message;
+      void this.#end(s, 'start_failed');
     }
-    return s.done;
   }
 
   /** `p`, unless the service starts stopping first. */
@@ -290,43 +260,21 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     check();
   }
 
-  async #firstFrame(proc: RecorderProcess): Promise<void> {
-    if (proc.firstFrameAt !== undefined) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`no frame within ${this.d.startTimeoutMs} ms`));
-      }, this.d.startTimeoutMs);
-      const onFrame = () => (cleanup(), resolve());
-      const onExit = (exit: RecorderExit) => (cleanup(), reject(new Error(`FFmpeg ended before the first frame (${exit.summary}): ${exit.stderr.slice(-3).join(' | ')}`)));
-      const cleanup = () => {
-        clearTimeout(timer);
-        proc.off('first_frame', onFrame);
-        proc.off('exit', onExit);
-      };
-      proc.on('first_frame', onFrame);
-      proc.on('exit', onExit);
-    });
-  }
-
-  async #abortStart(s: Session, acquired: boolean): Promise<void> {
-    if (s.proc) {
-      await s.proc.stop(this.d.stopGraceMs);
-      // Nothing was recorded: remove what FFmpeg created (at most a header).
-      for (const p of await s.proc.parts()) {
-        await unlinkQuiet(join(this.d.library.dirs.recordings, p.name)).catch(() => undefined);
-        this.d.library.changed('recordings', p.name);
-      }
-    }
-    if (s.base) this.d.journal.remove(s.base);
-    if (acquired) await this.d.streams.release(s.info.device, 'recording').catch(() => undefined);
-    this.#sessions.delete(s.info.device);
-    s.resolve({ ...s.info, status: 'FAILED', reason: 'recorder_failed', endedAt: Date.now(), duration: 0, file_size: 0, parts: [] });
+  /** The recorder never ran (the stream did not come, the start was given up, FFmpeg could not start): nothing was written. */
+  async #endUnstarted(s: Session, err: Error): Promise<void> {
+    if (s.finalizing) return;
+    s.finalizing = true;
+    s.state = 'ending';
+    if (s.proc) await s.proc.stop(this.d.stopGraceMs);
+    const reason: EndReason = s.stopReason ?? 'start_failed';
+    await this.#report(s, reason, { parts: [], duration: 0, error: reason === 'start_failed' ? `the recorder did not start: ${err.message}` : undefined });
   }
 
   async #freeBase(device: string, at: Date, ext: string): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       const base = recordingBase(device, at, attempt);
+      // A recording that has not written yet has no file: its base is taken all the same.
+      if (this.#all().some((s) => s.base === base)) continue;
       if (!(await this.d.library.stat('recordings', partName(base, ext, 1)))) return base;
     }
   }
@@ -343,112 +291,80 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     s.finalizing = true;
     s.state = 'ending';
     for (const t of s.timers) clearTimeout(t);
+    if (this.#sessions.get(s.info.device) === s) {
+      this.#sessions.delete(s.info.device);
+      this.#ending.add(s);
+    }
     // FFmpeg ended on its own: under systemd (KillMode=control-group) it gets the stop signal
     // together with the service, so a shutdown may be reported a moment later than its exit.
     if (!exit.requested && !s.stopReason) await new Promise((r) => setTimeout(r, 250));
-    let reason = this.#reasonOf(s, exit);
+    let reason = endReasonOf(exit, s.stopReason, this.d.registry.get(s.info.device)?.status);
     // A camera pulled out kills its publisher (the device read fails) a moment before
     // discovery reports it: give that report a short while before calling it a lost stream.
-    if (reason === 'stream_lost' && (await this.#disconnectsWithin(s.info.device, UNPLUG_SETTLE_MS))) reason = 'camera_disconnected';
+    if (reason === 'stream_lost' && (await disconnectsWithin(this.d.registry, s.info.device, UNPLUG_SETTLE_MS))) reason = 'camera_disconnected';
     const proc = s.proc!;
-    let parts = await proc.parts();
-    // A fragment FFmpeg only half wrote (killed, disk full, a write aborted by a second stop
-    // signal) is dropped; for a finished file this finds nothing to cut.
-    // Matroska: an incomplete cluster is dropped and the Segment size and Duration are written
-    // in place, so a file whose writer could not finish (disk full) still has its duration.
-    for (const p of parts) {
-      try {
-        const file = join(this.d.library.dirs.recordings, p.name);
-        if (s.ext === 'mp4') {
-          const r = truncateToLastFragment(file);
-          if (r.cutBytes > 0) this.d.log.info({ file: p.name, cutBytes: r.cutBytes, fragments: r.fragments }, 'dropped an incomplete last fragment');
-        } else {
-          const r = finishMkv(file);
-          if (r.cutBytes > 0 || r.edited) this.d.log.info({ file: p.name, cutBytes: r.cutBytes, seconds: r.seconds }, 'finished a Matroska file its writer left incomplete');
-        }
-      } catch (err) {
-        this.d.log.warn({ file: p.name, err: (err as Error).message }, 'could not check the end of the file');
+    if (proc.firstFrameAt === undefined) {
+      // Not one frame written: remove what FFmpeg created (at most a header).
+      for (const p of await proc.parts()) {
+        await unlinkQuiet(join(this.d.library.dirs.recordings, p.name)).catch(() => undefined);
+        this.d.library.changed('recordings', p.name);
       }
+      if (reason === 'recorder_failed' || reason === 'stream_lost') reason = 'start_failed';
+      const error = reason === 'start_failed' ? (s.startError ?? `FFmpeg ended before the first frame (${exit.summary})`) : undefined;
+      return this.#report(s, reason, { parts: [], duration: 0, error, exit });
     }
-    parts = await proc.parts();
-    if (s.info.format !== 'fmp4' && !s.deferFinalize && parts.length > 0) {
-      for (const p of parts) await this.#remux(join(this.d.library.dirs.recordings, p.name), s.info.format);
-      parts = await proc.parts();
-    }
-    const durations = await Promise.all(
-      parts.map(async (p) => {
-        const file = await this.d.library.stat('recordings', p.name);
-        return file ? this.d.library.duration(file) : null;
-      }),
-    );
-    const fromFiles = durations.every((d) => d !== null) ? durations.reduce<number>((n, d) => n + (d ?? 0), 0) : proc.mediaSeconds;
-    if (s.deferFinalize && s.info.format !== 'fmp4') {
+    const f = await finalizeRecording({
+      library: this.d.library,
+      ffmpegBinary: this.d.ffmpegBinary,
+      base: s.base,
+      ext: s.ext,
+      format: s.info.format,
+      deferRemux: s.deferFinalize,
+      reportedSeconds: proc.mediaSeconds,
+      log: this.d.log,
+    });
+    await this.#report(s, reason, { parts: f.parts, duration: f.duration, error: isFailure(reason) ? exit.summary : undefined, exit });
+  }
+
+  /** Journal, stream, `ended` event: the last step of every session. */
+  async #report(s: Session, reason: EndReason, r: { parts: { name: string; size: number }[]; duration: number; error: string | undefined; exit?: RecorderExit }): Promise<void> {
+    if (s.deferFinalize && s.info.format !== 'fmp4' && r.parts.length > 0) {
       this.d.journal.write({ camera: s.info.device, base: s.base, ext: s.ext, format: s.info.format, startedAt: s.info.startedAt, state: 'finalize' });
     } else this.d.journal.remove(s.base);
-    this.#sessions.delete(s.info.device);
-    await this.d.streams.release(s.info.device, 'recording').catch(() => undefined);
-    const status: EndStatus = FAILURES.has(reason) ? 'FAILED' : 'STOPPED';
+    await this.d.streams.release(s.info.device, s.user).catch(() => undefined);
+    if (this.#sessions.get(s.info.device) === s) this.#sessions.delete(s.info.device);
+    this.#ending.delete(s);
+    const status: EndStatus = isFailure(reason) ? 'FAILED' : 'STOPPED';
     const end: EndInfo = {
       ...s.info,
       status,
       reason,
       endedAt: Date.now(),
-      duration: round1(fromFiles),
-      file_size: parts.reduce((n, p) => n + p.size, 0),
-      parts: parts.map((p) => p.name),
-      ...(status === 'FAILED' ? { error: exit.summary } : {}),
+      duration: round1(r.duration),
+      file_size: r.parts.reduce((n, p) => n + p.size, 0),
+      parts: r.parts.map((p) => p.name),
+      ...(status === 'FAILED' && r.error !== undefined ? { error: r.error } : {}),
     };
-    const level = status === 'FAILED' ? 'warn' : 'info';
-    const stopMs = proc.stopRequestedAt === undefined ? undefined : exit.at - proc.stopRequestedAt;
-    this.d.log[level](
-      { camera: s.info.device, filename: s.info.filename, reason, duration: end.duration, bytes: end.file_size, parts: end.parts.length, exit: exit.summary, stopMs, stderr: exit.stderr.slice(-3) },
+    const proc = s.proc;
+    const stopMs = proc?.stopRequestedAt === undefined || !r.exit ? undefined : r.exit.at - proc.stopRequestedAt;
+    this.d.log[status === 'FAILED' ? 'warn' : 'info'](
+      { camera: s.info.device, filename: s.info.filename, reason, duration: end.duration, bytes: end.file_size, parts: end.parts.length, exit: r.exit?.summary, error: end.error, stopMs, stderr: r.exit?.stderr.slice(-3) },
       'recording ended',
     );
     this.emit('ended', end);
     s.resolve(end);
   }
 
-  /** Resolves true when the camera is (or becomes within `ms`) not CONNECTED. */
-  #disconnectsWithin(device: string, ms: number): Promise<boolean> {
-    if (this.d.registry.get(device)?.status !== 'CONNECTED') return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (v: boolean) => {
-        clearTimeout(timer);
-        this.d.registry.off('change', onChange);
-        resolve(v);
-      };
-      const onChange = (c: { id: string; status: string }) => c.id === device && c.status !== 'CONNECTED' && done(true);
-      const timer = setTimeout(() => done(false), ms);
-      this.d.registry.on('change', onChange);
-    });
-  }
-
-  #reasonOf(s: Session, exit: RecorderExit): EndReason {
-    if (exit.diskFull) return 'disk_full';
-    if (s.stopReason) return s.stopReason;
-    const camera = this.d.registry.get(s.info.device);
-    if (camera?.status !== 'CONNECTED') return 'camera_disconnected';
-    // Exit 0 without being asked: the input ended (publisher or MediaMTX went away).
-    return exit.code === 0 ? 'stream_lost' : 'recorder_failed';
-  }
-
-  async #remux(path: string, format: RecordingFormat): Promise<void> {
-    const r = await remuxInPlace(this.d.ffmpegBinary, this.d.library.dirs.recordings, path, format);
-    if (!r.ok) this.d.log.warn({ path, summary: r.summary }, 'remux failed; the recording keeps its fragmented form');
-  }
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-/** Remux used by recovery too. */
-export async function remuxInPlace(ffmpegBinary: string, dir: string, path: string, format: RecordingFormat): Promise<{ ok: boolean; summary: string }> {
-  const tmp = join(dir, `.remux-${process.pid}-${Date.now()}.${format === 'mkv' ? 'mkv' : 'mp4'}`);
-  const r = await runFfmpegOnce(remuxArgv(ffmpegBinary, path, tmp, format), { timeoutMs: 10 * 60_000 });
-  if (!r.ok) {
-    await unlinkQuiet(tmp).catch(() => undefined);
-    return { ok: false, summary: `${r.summary}: ${r.stderr.slice(-2).join(' | ')}` };
+/** Writes and removes 64 KiB in `dir` (a header and a first fragment's worth): rejects with ENOSPC on a full disk. */
+async function probeWrite(dir: string): Promise<void> {
+  const file = join(dir, `.probe-${process.pid}-${Date.now()}`);
+  try {
+    await writeFile(file, Buffer.alloc(64 * 1024), { flag: 'wx' });
+  } finally {
+    await unlink(file).catch(() => undefined);
   }
-  await rename(tmp, path);
-  return { ok: true, summary: 'remuxed' };
 }
-

@@ -22,7 +22,7 @@ import { finishMkv } from './mkv-finish.js';
 import { truncateToLastFragment } from './mp4-truncate.js';
 import { probeReadable } from './probe.js';
 import { recordingParts } from './recorder.js';
-import { remuxInPlace } from './recordings.js';
+import { remuxInPlace } from './recording-finalize.js';
 
 export interface RecoveredFile {
   name: string;

@@ -26,6 +26,8 @@ import { localRtspUrl, withCredentials } from '../lib/net.js';
 
 export interface MediaDeps {
   config: Config;
+  /** The clip an idle camera's stream starts from, when it is a file (test-pattern loops). */
+  idleClip?: (id: string) => Promise<string | undefined>;
   registry: CameraRegistry;
   streams: StreamManager;
   waitAvailable(id: string, timeoutMs: number): Promise<unknown>;
@@ -104,6 +106,7 @@ export function createMedia(d: MediaDeps): Media {
     liveTap: sc.live_tap,
     quality: sc.quality,
     maxAgeMs: sc.max_age_ms,
+    ...(d.idleClip ? { idleClip: d.idleClip } : {}),
     timeoutMs: sc.timeout_ms,
     log: log.child({ part: 'snapshots' }),
   });

@@ -1,8 +1,10 @@
 /**
  * take_snapshot. A streaming camera's snapshot is its live tap's latest keyframe written to
  * a file (no FFmpeg start, no second opener of the device). A camera that is not streaming
- * gets its publisher started for the snapshot (stream user `snapshot`), and the image comes
- * from the published stream; the device keeps its single opener. PNG and qualities other
+ * gets its publisher started for the snapshot (stream user `snapshot`), and the image is the
+ * published stream's first keyframe, read over RTSP (rtsp-keyframe.ts) and decoded by an
+ * FFmpeg started while the stream starts (keyframe-jpeg.ts); the device keeps its single
+ * opener. PNG and qualities other
  * than the tap's run a one-shot FFmpeg grab of the published stream.
  *
  * Live taps run while a camera's publisher runs and something other than the tap itself
@@ -21,7 +23,9 @@ import { jpegQscale, planSnapshot, type TemplateLookup } from '../streaming/temp
 import { classifyMediaFailure } from './failure.js';
 import { unlinkQuiet, type MediaLibrary } from './library.js';
 import { LiveTap, tapArgv, type TapFrame } from './live-tap.js';
+import { firstPictureArgv, JpegDecoder, keyframeJpegArgv } from './keyframe-jpeg.js';
 import { defaultSnapshotName, resolveSnapshotName, type SnapshotFormat } from './names.js';
+import { readKeyframe, UnsupportedCodec } from './rtsp-keyframe.js';
 
 export interface SnapshotResult {
   device: string;
@@ -30,8 +34,12 @@ export interface SnapshotResult {
   file_size: number;
   /** Epoch ms. */
   takenAt: number;
-  /** `live` (the tap's latest keyframe), `stream` (waited for the stream), `grab` (one-shot FFmpeg). */
-  source: 'live' | 'stream' | 'grab';
+  /**
+   * `live` (the tap's latest keyframe), `stream` (the first keyframe of the stream started
+   * for it), `pattern` (an idle test-pattern camera: the first picture of its loop, the one its
+   * stream starts with), `grab` (one-shot FFmpeg).
+   */
+  source: 'live' | 'stream' | 'pattern' | 'grab';
   latencyMs: number;
 }
 
@@ -70,6 +78,8 @@ export interface SnapshotDeps {
   quality: number;
   maxAgeMs: number;
   timeoutMs: number;
+  /** The clip an idle camera's stream starts from, when it is a file (test-pattern loops). */
+  idleClip?: (id: string) => Promise<string | undefined>;
   /** Seconds between re-evaluations of which taps should run (default 2). */
   tapCheckMs?: number;
   log: Logger;
@@ -179,7 +189,10 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
       let r: { size: number; source: SnapshotResult['source'] };
       if (this.d.liveTap && jpeg && tapQuality) {
         const fresh = this.#freshFrame(device);
-        r = fresh ? { size: await this.#writeFile(name, fresh.jpeg), source: 'live' } : await this.#viaStream(device, name);
+        const idle = fresh ? undefined : await this.#idlePicture(device);
+        if (fresh) r = { size: await this.#writeFile(name, fresh.jpeg), source: 'live' };
+        else if (idle) r = { size: await this.#writeFile(name, idle), source: 'pattern' };
+        else r = await this.#viaStream(device, name);
       } else {
         r = await this.#grab(device, name, format, quality ?? this.d.quality);
       }
@@ -218,22 +231,99 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
     return f && Date.now() - f.at <= this.d.maxAgeMs ? f : undefined;
   }
 
-  /** Holds the stream, makes sure the tap runs, and writes its next keyframe. */
+  /** First pictures of idle clips, by clip and JPEG scale (a few tens of KB per test-pattern camera). */
+  readonly #idlePictures = new Map<string, Promise<Buffer>>();
+
+  /**
+   * An idle camera whose stream would start from a file (a test-pattern loop): the clip's
+   * first picture, decoded once per clip and quality. Undefined while the camera streams
+   * (then its tap or its stream has the current picture) or for any other camera.
+   */
+  async #idlePicture(id: string): Promise<Buffer | undefined> {
+    if (!this.d.idleClip || this.d.streams.publisher(id).supervisor) return undefined;
+    const clip = await this.d.idleClip(id);
+    if (!clip) return undefined;
+    const qscale = jpegQscale(this.d.quality);
+    const key = `${clip}|${qscale}`;
+    let picture = this.#idlePictures.get(key);
+    if (!picture) {
+      picture = this.#firstPicture(clip, qscale);
+      this.#idlePictures.set(key, picture);
+      picture.catch(() => this.#idlePictures.delete(key));
+    }
+    return picture;
+  }
+
+  async #firstPicture(clip: string, qscale: number): Promise<Buffer> {
+    const decoder = new JpegDecoder(firstPictureArgv(this.d.ffmpegBinary, clip, qscale), { stdin: false });
+    try {
+      return await decoder.jpeg(undefined, this.d.timeoutMs);
+    } finally {
+      await decoder.stop().catch(() => undefined);
+    }
+  }
+
+  /**
+   * A camera that is not streaming: holds its stream (which starts the publisher), reads the
+   * stream's first keyframe straight from MediaMTX (an RTSP reader that asks while the
+   * publisher starts gets its first picture, a keyframe) and decodes it to a JPEG with an
+   * FFmpeg started meanwhile. A path that answers before its publisher is ready (not started
+   * on demand) is read again once available, and the live tap is used when that fails too. A stream that is not H.264 falls back to the live
+   * tap's next keyframe, and so does a camera that streams but whose tap has no picture yet.
+   */
   async #viaStream(id: string, name: string): Promise<{ size: number; source: 'stream' }> {
+    const t0 = performance.now();
+    if (this.d.streams.publisher(id).supervisor?.running) {
+      // It streams (its first keyframe is gone) but its tap has no picture yet: the tap's next one, and the tap keeps running.
+      await this.d.streams.acquire(id, 'snapshot');
+      try {
+        return await this.#viaTap(id, name, Date.now() + this.d.timeoutMs);
+      } finally {
+        await this.d.streams.release(id, 'snapshot');
+      }
+    }
+    const decoder = new JpegDecoder(keyframeJpegArgv(this.d.ffmpegBinary, jpegQscale(this.d.quality)), { stdin: true });
     await this.d.streams.acquire(id, 'snapshot');
     try {
       const deadline = Date.now() + this.d.timeoutMs;
-      await this.d.waitAvailable(id, this.d.timeoutMs);
-      let tap = this.#taps.get(id);
-      if (!tap || tap.exited) {
-        await this.evaluate(id);
-        tap = this.#taps.get(id) ?? this.#startTap(id);
+      let keyframe: Awaited<ReturnType<typeof readKeyframe>> | undefined;
+      try {
+        keyframe = await readKeyframe(this.d.sourceUrl(id), this.d.timeoutMs);
+      } catch (err) {
+        if (err instanceof UnsupportedCodec) return await this.#viaTap(id, name, deadline);
+        // Not there yet and not held by MediaMTX (a path without on-demand start): once it is
+        // available; and if the reader cannot read it at all, the tap.
+        this.d.log.debug({ camera: id, err: (err as Error).message }, 'snapshot: first keyframe read failed; reading once the path is available');
+        await this.d.waitAvailable(id, Math.max(1000, deadline - Date.now()));
+        try {
+          keyframe = await readKeyframe(this.d.sourceUrl(id), Math.max(1000, Math.min(3000, deadline - Date.now())));
+        } catch (again) {
+          this.d.log.warn({ camera: id, err: (again as Error).message }, 'snapshot: the stream\'s keyframe could not be read; using the live tap');
+          return await this.#viaTap(id, name, deadline);
+        }
       }
-      const frame = this.#freshFrame(id) ?? (await tap.nextFrame(Math.max(1000, deadline - Date.now())));
-      return { size: await this.#writeFile(name, frame.jpeg), source: 'stream' };
+      const jpeg = await decoder.jpeg(keyframe.annexB, Math.max(1000, deadline - Date.now()));
+      const size = await this.#writeFile(name, jpeg);
+      const ms = (v: number) => Math.round(v * 10) / 10;
+      const { describedMs, playingMs, keyframeMs } = keyframe.times;
+      this.d.log.debug({ camera: id, described: ms(describedMs), playing: ms(playingMs), keyframe: ms(keyframeMs), jpeg: ms(performance.now() - t0) }, 'snapshot from the stream\'s first keyframe');
+      return { size, source: 'stream' };
     } finally {
+      await decoder.stop().catch(() => undefined);
       await this.d.streams.release(id, 'snapshot');
     }
+  }
+
+  /** The live tap's next keyframe (the stream is held by the caller). */
+  async #viaTap(id: string, name: string, deadline: number): Promise<{ size: number; source: 'stream' }> {
+    await this.d.waitAvailable(id, Math.max(1000, deadline - Date.now()));
+    let tap = this.#taps.get(id);
+    if (!tap || tap.exited) {
+      await this.evaluate(id);
+      tap = this.#taps.get(id) ?? this.#startTap(id);
+    }
+    const frame = this.#freshFrame(id) ?? (await tap.nextFrame(Math.max(1000, deadline - Date.now())));
+    return { size: await this.#writeFile(name, frame.jpeg), source: 'stream' };
   }
 
   /** A one-shot FFmpeg grab of the published stream (PNG, or a quality other than the tap's). */

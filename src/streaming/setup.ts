@@ -38,6 +38,12 @@ export interface Streaming {
   catalog: TemplateCatalog;
   streams: StreamManager;
   demand: DemandEndpoint;
+  /**
+   * The clip an idle camera's stream would start from, when that is a file: a test-pattern
+   * camera replaying its pre-encoded loop (no template override). Its first picture is the
+   * first picture a reader of the stream would get.
+   */
+  idleClip(id: string): Promise<string | undefined>;
 }
 
 /** A camera's publisher source: its chosen V4L2 mode, or its test pattern. */
@@ -90,5 +96,11 @@ export function createStreaming(d: StreamingDeps): Streaming {
     stallTimeoutS: cfg.stall_timeout_s,
   });
   demand = new DemandEndpoint(streams, d.log);
-  return { catalog, streams, demand };
+  const idleClip = async (id: string): Promise<string | undefined> => {
+    const camera = d.registry.get(id);
+    const source = camera?.status === 'CONNECTED' ? sourceOf(camera) : undefined;
+    if (source?.kind !== 'test-pattern' || !source.loop || cfg.overrides[id]?.template) return undefined;
+    return ensureTestLoop({ cacheDir: loopCache, lookup: catalog, width: source.width, height: source.height, fps: source.fps, binary: cfg.ffmpeg_binary });
+  };
+  return { catalog, streams, demand, idleClip };
 }

@@ -121,7 +121,8 @@ export function mediaMethods(media: Media): MethodDef[] {
       summary: 'Saves a still image of a camera: from its live stream when it streams, else from a stream started for it.',
       description: [
         'While the camera streams, the image is the latest keyframe of its live tap (`source: "live"`, a file write, no FFmpeg start).',
-        'Otherwise the camera\'s stream is started for the snapshot and stopped after it (`source: "stream"`); the device keeps its single opener.',
+        'Otherwise the camera\'s stream is started for the snapshot and stopped after it, and the image is the stream\'s first keyframe, read over RTSP and decoded by an FFmpeg started meanwhile (`source: "stream"`); the device keeps its single opener.',
+        'An idle test-pattern camera that replays its pre-encoded loop gives the loop\'s first picture, the one its stream would start with, without starting the stream (`source: "pattern"`).',
         'PNG, or a `quality` other than `snapshots.quality`, runs a one-shot FFmpeg grab of the stream (`source: "grab"`).',
         'Default name `<camera>_<YYYY-MM-DD_HH-MM-SS>_<ms>.jpg` (UTC). A custom `filename` keeps its .jpg/.jpeg/.png extension or gets the format\'s; a snapshot of that name is replaced (as the replaced service did); a default name never replaces one (a second snapshot in the same millisecond gets `_1`).',
         '`quality` is ignored for PNG (so `{format: "png", quality: 0}` is accepted); JPEG needs 1–100 (-32602).',
@@ -175,10 +176,12 @@ export function mediaMethods(media: Media): MethodDef[] {
       minRole: 'operator',
       summary: 'Starts recording a camera (stream copy, no re-encoding); one recording per camera at a time.',
       description: [
-        'Answers once the first frames are written. The file is `<camera>_<YYYY-MM-DD_HH-MM-SS>.mp4` (`.mkv` for mkv), UTC start time.',
+        'Answers once the recording is committed (its journal entry written, the camera\'s stream requested), without waiting for the first frame; `recording_status_update` STARTED follows.',
+        'The recorder starts as soon as the stream is available; a recording that has not written a frame within `recording.start_timeout_ms` of its start ends FAILED with `reason: "start_failed"` (and an `error` saying what failed), keeps no file, and the camera is no longer recording.',
+        'The file is `<camera>_<YYYY-MM-DD_HH-MM-SS>.mp4` (`.mkv` for mkv), UTC start time.',
         '`fmp4` (default) is fragmented MP4, playable up to its last fragment after a crash; `mp4` is written fragmented and remuxed to a progressive MP4 when it ends; `mkv` is Matroska.',
         'Past `recording.segment_duration_s` the recording continues into `<name>_part2.<ext>`, `_part3`, ... (cut at keyframes).',
-        'Every ending sends `recording_status_update` with `reason`: STOPPED for `stopped`, `duration_reached`, `camera_disconnected`, `service_shutdown`; FAILED for `disk_full`, `stream_lost`, `recorder_failed`.',
+        'Every ending sends `recording_status_update` with `reason`: STOPPED for `stopped`, `duration_reached`, `camera_disconnected`, `service_shutdown`; FAILED for `disk_full`, `stream_lost`, `recorder_failed`, `start_failed`.',
         'Below the free-space floor (`storage.min_free_bytes`), or when the disk is full, the start is refused with -32050, `data.reason: "disk_full"`; a recordings folder that cannot be written with `data.reason: "storage_not_writable"` (both `data.dependency: "storage"`); an FFmpeg that cannot be run with `"ffmpeg_missing"`.',
       ].join(' '),
       errors: [-32010, -32020, -32050],
@@ -200,7 +203,13 @@ export function mediaMethods(media: Media): MethodDef[] {
     defineMethod({
       name: 'stop_recording',
       minRole: 'operator',
-      summary: 'Stops the camera\'s recording; answers once the file is finalized.',
+      summary: 'Stops the camera\'s recording; answers at once, the file is finalized right after.',
+      description: [
+        'Answers as soon as the recorder is told to finish, with the figures of that moment: `duration` (media seconds written) and `file_size` (bytes on disk).',
+        'FFmpeg then writes its trailer (and `mp4` is remuxed to a progressive file, through a temporary file renamed over it); `recording_status_update` STOPPED (or FAILED) follows once the file is final, with the final `duration` (read from the file) and `file_size`.',
+        'Meanwhile the file is listed (with its current size) and downloadable, and plays up to its last written fragment or cluster; `get_recording_info` says `recording: true` and `delete_recording` refuses it (-32020) until it is final.',
+        'The camera is free at once: a new start_recording right after the stop records to a new file.',
+      ].join(' '),
       errors: [-32020],
       params: t.object({ device: camera }),
       result: t.object({

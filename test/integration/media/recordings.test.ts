@@ -151,18 +151,23 @@ describe('recordings', () => {
       assert.match(r.filename, format === 'mkv' ? /\.mkv$/ : /\.mp4$/);
       if (format === 'fmp4') {
         await assert.rejects(c.call('start_recording', { device: 'camera0' }), (e: { code: number; data: { state: string } }) => e.code === -32020 && e.data.state === 'RECORDING');
+        // start_recording answers before the first frame: the file exists once something is written.
+        await notes.wait('recording.progress', (p) => p.filename === r.filename && p.file_size > 0);
         await assert.rejects(c.call('delete_recording', { filename: r.filename }), rejectsWith(-32020));
         assert.equal(((await c.call('get_recording_info', { filename: r.filename })) as { recording?: boolean }).recording, true);
       }
       await notes.wait('recording.progress', (p) => p.filename === r.filename && p.duration >= 1.5);
       const s = (await c.call('stop_recording', { device: 'camera0' })) as unknown as { status: string; filename: string; reason: string; format: string; duration: number; file_size: number };
       assert.deepEqual([s.status, s.filename, s.reason, s.format], ['STOPPED', r.filename, 'stopped', format]);
-      assert.equal((await notes.wait('recording_status_update', (p) => p.filename === r.filename && p.status === 'STOPPED')).reason, 'stopped');
+      // stop_recording answers before the trailer (figures of that moment); the notification carries the final ones.
+      const final = await notes.wait('recording_status_update', (p) => p.filename === r.filename && p.status === 'STOPPED');
+      assert.equal(final.reason, 'stopped');
+      assert.ok(Math.abs(s.duration - final.duration) < 0.5 && s.file_size > 0, `answer ${s.duration} s ${s.file_size} B, final ${final.duration} s ${final.file_size} B`);
       files[format] = join(svc.dir, 'recordings', r.filename);
       const seconds = probeSeconds(files[format]!)!;
-      assert.ok(Math.abs(seconds - s.duration) < 0.5 && seconds >= 1.4, `${format}: ffprobe ${seconds} s, reported ${s.duration} s`);
+      assert.ok(Math.abs(seconds - final.duration) < 0.5 && seconds >= 1.4, `${format}: ffprobe ${seconds} s, reported ${final.duration} s`);
       assert.ok(decodedFrames(files[format]!) > 15, format);
-      assert.equal(s.file_size, readFileSync(files[format]!).length);
+      assert.equal(final.file_size, readFileSync(files[format]!).length);
     }
     await assert.rejects(c.call('stop_recording', { device: 'camera0' }), (e: { code: number; data: { state: string } }) => e.code === -32020 && e.data.state === 'IDLE');
     await assert.rejects(c.call('start_recording', { device: 'camera9' }), rejectsWith(-32010));
@@ -324,7 +329,84 @@ describe('shutdown while a recording starts (issue 15 item 7)', () => {
     const { code } = await svc.stop('SIGTERM');
     t.diagnostic(`SIGTERM to exit: ${Date.now() - t0} ms; start_recording: ${await answer}`);
     assert.equal(code, 0, 'not "graceful shutdown timed out"');
-    assert.match(await answer, /^(error -32020|connection closed)$/);
+    // start_recording answers before the recorder runs (it may answer before the SIGTERM).
+    assert.match(await answer, /^(started|error -32020|connection closed)$/);
+    assert.deepEqual(readdirSync(join(dir, 'recordings')), [], 'no file of a recording that never wrote a frame');
     await until(() => processesMatching(fake).length === 0, 5000, 'no FFmpeg left');
+  });
+});
+
+describe('start and stop answer at once (issue 14 item 3)', () => {
+  it('stop_recording right after start_recording: both answer at once, the file keeps the first picture and plays; the camera records again at once', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...SMALL }] }, storage: { min_free_bytes: 0 }, streaming: { reader_close_after_s: 1 } });
+    t.after(() => svc.stop());
+    const c = await svc.client('operator');
+    t.after(() => c.close());
+    const notes = collect(c);
+    // Warm-up: the first start of a test-pattern camera encodes its loop.
+    await c.call('take_snapshot', { device: 'camera0' });
+    let t0 = performance.now();
+    const r = await c.call('start_recording', { device: 'camera0' });
+    const startMs = performance.now() - t0;
+    t0 = performance.now();
+    const s = await c.call('stop_recording', { device: 'camera0' });
+    const stopMs = performance.now() - t0;
+    t.diagnostic(`start_recording ${startMs.toFixed(1)} ms, stop_recording ${stopMs.toFixed(1)} ms (budgets 100 / 50 ms are the bench's)`);
+    assert.deepEqual([s.status, s.filename], ['STOPPED', r.filename]);
+    // The camera is free at once, while the first recording is still being finalized.
+    const next = await c.call('start_recording', { device: 'camera0' });
+    assert.notEqual(next.filename, r.filename);
+    const final = await notes.wait('recording_status_update', (p) => p.filename === r.filename && p.status !== 'STARTED');
+    assert.deepEqual([final.status, final.reason], ['STOPPED', 'stopped']);
+    assert.ok(final.file_size > 0, 'a stop before the first frame takes effect once the first frame is written');
+    const file = join(svc.dir, 'recordings', r.filename);
+    assert.equal(readFileSync(file).length, final.file_size);
+    assert.ok(decodedFrames(file) > 0);
+    await c.call('stop_recording', { device: 'camera0' });
+    const second = await notes.wait('recording_status_update', (p) => p.filename === next.filename && p.status !== 'STARTED');
+    assert.deepEqual([second.status, second.reason], ['STOPPED', 'stopped']);
+    assert.ok(decodedFrames(join(svc.dir, 'recordings', next.filename)) > 0);
+  });
+});
+
+describe('a recording whose stream never comes (issue 14 item 3)', () => {
+  it('start_recording answers RECORDING at once, then FAILED start_failed with a reason: not active, no FFmpeg recorder, no file, camera free', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'camera-service-nostart-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // An FFmpeg that answers -version but never publishes: the camera's publisher cannot start.
+    mkdirSync(join(dir, 'bin'));
+    const fake = join(dir, 'bin', 'ffmpeg');
+    writeFileSync(fake, '#!/bin/bash\ncase "$1" in -version) exec ffmpeg -version ;; esac\nexec -a "$0" sleep 600\n', { mode: 0o755 });
+    symlinkSync(findExecutable('ffprobe')!, join(dir, 'bin', 'ffprobe'));
+    const svc = await startService(
+      { streaming: { ffmpeg_binary: fake }, test_cameras: { patterns: [{ name: 'a', ...SMALL, encode_live: true }] }, storage: { min_free_bytes: 0 }, recording: { start_timeout_ms: 1500 } },
+      { dir, keep: true },
+    );
+    t.after(() => svc.stop());
+    const c = await svc.client('operator');
+    t.after(() => c.close());
+    const notes = collect(c);
+    await c.call('subscribe_events', { topics: TOPICS });
+    const t0 = performance.now();
+    const r = await c.call('start_recording', { device: 'camera0' });
+    const answeredMs = performance.now() - t0;
+    assert.equal(r.status, 'RECORDING');
+    t.diagnostic(`start_recording answered in ${answeredMs.toFixed(1)} ms`);
+    await notes.wait('recording_status_update', (p) => p.filename === r.filename && p.status === 'STARTED');
+    const failed = await notes.wait('recording_status_update', (p) => p.filename === r.filename && p.status !== 'STARTED', 10000);
+    assert.deepEqual([failed.status, failed.reason, failed.file_size, failed.parts], ['FAILED', 'start_failed', 0, []]);
+    assert.match(failed.error, /did not start|no frame|first frame/);
+    assert.equal((await notes.wait('recording.error', (p) => p.filename === r.filename)).reason, 'start_failed');
+    // Not recording any more: stop says IDLE, nothing is listed, no file or journal entry is left.
+    await assert.rejects(c.call('stop_recording', { device: 'camera0' }), (e: { code: number; data: { state: string } }) => e.code === -32020 && e.data.state === 'IDLE');
+    assert.equal((await c.call('list_recordings', {})).total, 0);
+    assert.deepEqual(readdirSync(join(dir, 'recordings')), []);
+    assert.deepEqual(readdirSync(join(dir, 'state', 'recordings')).filter((n) => n.endsWith('.json')), []);
+    // No recorder FFmpeg (its command line names the recordings folder), and the publisher is let go.
+    assert.deepEqual(processesMatching(join(dir, 'recordings')), []);
+    await until(() => processesMatching(fake).length === 0, 10000, 'the stuck publisher stopped once no one uses the stream');
+    // The camera can be asked again (and fails the same way).
+    const again = await c.call('start_recording', { device: 'camera0' });
+    assert.equal((await notes.wait('recording_status_update', (p) => p.filename === again.filename && p.status !== 'STARTED', 10000)).reason, 'start_failed');
   });
 });

@@ -69,7 +69,8 @@ describe('snapshots', () => {
   });
 
   it('not streaming: the stream starts for the snapshot and stops after; PNG and other qualities; custom names', async (t) => {
-    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...CAM }] }, storage: { min_free_bytes: 0 }, streaming: { reader_close_after_s: 1 } });
+    // encode_live: a camera whose stream does not start from a file (a loop camera's idle snapshot is its loop's first picture, next test).
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...CAM, encode_live: true }] }, storage: { min_free_bytes: 0 }, streaming: { reader_close_after_s: 1 } });
     t.after(() => svc.stop());
     const c = await svc.client('operator');
     t.after(() => c.close());
@@ -98,5 +99,20 @@ describe('snapshots', () => {
     t.after(() => viewer.close());
     await assert.rejects(viewer.call('take_snapshot', { device: 'camera0' }), rejectsWith(-32002));
     await until(() => ffmpegOf(svc).length === 0, 15000, 'no FFmpeg left');
+  });
+
+  it('an idle test-pattern camera replaying its loop: the loop\'s first picture (the one its stream starts with), without starting the stream', async (t) => {
+    const svc = await startService({ test_cameras: { patterns: [{ name: 'a', ...CAM }] }, storage: { min_free_bytes: 0 }, streaming: { reader_close_after_s: 1 } });
+    t.after(() => svc.stop());
+    const c = await svc.client('operator');
+    t.after(() => c.close());
+    const first = (await c.call('take_snapshot', { device: 'camera0' })) as unknown as Snap;
+    assert.equal(first.source, 'pattern');
+    const bytes = readFileSync(join(svc.dir, 'snapshots', first.filename));
+    assert.deepEqual(jpegSize(bytes), { width: CAM.width, height: CAM.height });
+    const again = (await c.call('take_snapshot', { device: 'camera0' })) as unknown as Snap;
+    assert.equal(again.source, 'pattern');
+    assert.ok(readFileSync(join(svc.dir, 'snapshots', again.filename)).equals(bytes), 'the same first picture');
+    assert.equal((await c.call('get_stream_status', { device: 'camera0' })).ffmpeg_process.running, false, 'no publisher started');
   });
 });
