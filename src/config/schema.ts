@@ -45,7 +45,7 @@ export const configSchema = t.object({
         minimum: 10,
         maximum: 7 * 86400,
         default: 900,
-        description: 'Lifetime of the signed download_url links in results (a browser opens them without an Authorization header); links also end when the service restarts.',
+        description: 'Least lifetime of the signed download_url links in results (a browser opens them without an Authorization header); the expiry is rounded up to a step of a tenth of it (at most 60 s), so the links of one file issued within a step are the same and signed once. Links also end when the service restarts.',
       }),
     },
     { description: 'The JSON-RPC WebSocket server and the HTTP routes beside it.' },

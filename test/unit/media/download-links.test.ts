@@ -64,14 +64,24 @@ describe('signed download links', () => {
     for (const k of ['exp', 'role', 'sig']) assert.equal(hasSignature(new URLSearchParams(`${k}=1`)), true);
   });
 
-  it('DownloadLinks: issued for lifetimeS from now, checked against its clock', () => {
+  it('DownloadLinks: issued for at least lifetimeS from now (rounded up to a step of lifetime/10, at most 60 s), checked against its clock', () => {
     let now = NOW * 1000;
     const links = new DownloadLinks(900, () => now, SECRET);
-    const [path, q] = split(links.sign(PATH, 'viewer'));
-    assert.equal(q.get('exp'), String(NOW + 900));
+    const url = links.sign(PATH, 'viewer');
+    const [path, q] = split(url);
+    const exp = Number(q.get('exp'));
+    assert.ok(exp >= NOW + 900 && exp < NOW + 900 + 60 && exp % 60 === 0, String(exp - NOW));
     assert.equal(links.check(path, q).ok, true);
-    now += 900_000;
-    assert.equal(links.check(path, q).ok, false);
+    // Every issue within one step gives the same link (its signature computed once); the next step a later one.
+    now = (exp - 959) * 1000;
+    assert.equal(links.sign(PATH, 'viewer'), url);
+    now = (exp - 900) * 1000;
+    assert.equal(links.sign(PATH, 'viewer'), url);
+    assert.notEqual(links.sign(PATH, 'admin'), url, 'another role, another link');
+    now = (exp - 899) * 1000;
+    assert.equal(Number(split(links.sign(PATH, 'viewer'))[1].get('exp')), exp + 60);
+    now = exp * 1000;
+    assert.equal(links.check(path, q).ok, false, 'expired at exp');
     // Another run (another secret) does not accept it.
     assert.equal(new DownloadLinks(900, () => NOW * 1000).check(path, q).ok, false);
   });
