@@ -25,7 +25,7 @@ commands:
   snapshot ID [-o FILE] [--format jpg|png]
                                    take a snapshot (and download it with -o)
   record start ID [--duration S] [--format fmp4|mp4|mkv]
-  record stop ID
+  record stop ID                   waits until the file is finished
   recordings | snapshots           list files
   controls ID [--set NAME=VALUE ...] [--reset [NAME ...]] [--persist]
                                    list V4L2 controls, set them (all or nothing), or reset to defaults
@@ -200,8 +200,16 @@ async function run(argv: string[]): Promise<void> {
           return out(`recording ${r.filename} since ${r.start_time}`, r);
         }
         if (action === 'stop') {
+          // The reply comes at once; the file is finished (trailer, remux) a moment later, which
+          // recording_status_update reports: wait for it, so the file is complete when this returns.
+          const finished = c
+            .waitForNotification('recording_status_update', (p: { device: string; status: string }) => p.device === device && (p.status === 'STOPPED' || p.status === 'FAILED'), 60_000)
+            .catch(() => undefined);
           const r = await c.call('stop_recording', { device });
-          return out(`stopped ${r.filename}: ${r.duration} s, ${bytes(r.file_size)}`, r);
+          const end = (await finished) as { filename?: string; status: string; duration?: number; file_size?: number; reason?: string } | undefined;
+          const final = end && end.filename === r.filename ? { ...r, ...(end.duration !== undefined ? { duration: end.duration } : {}), ...(end.file_size !== undefined ? { file_size: end.file_size } : {}) } : r;
+          const failed = end?.status === 'FAILED' ? ` (FAILED: ${end.reason ?? 'unknown'})` : '';
+          return out(`stopped ${r.filename}: ${final.duration} s, ${bytes(final.file_size)}${failed}`, final);
         }
         throw new UsageError('record takes start or stop');
       }

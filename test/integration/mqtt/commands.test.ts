@@ -89,10 +89,12 @@ describe('MQTT commands', () => {
     const busy = await command(sub, replyTopic, set('record'), JSON.stringify({ state: 'ON', token: TOKEN }));
     assert.equal(busy.error?.code, -32020, 'already recording');
 
+    // The reply comes at once; the file is finished a moment later, reported by recording_status_update.
+    const finished = viewer.waitForNotification('recording_status_update', (p: { device: string; status: string; file_size?: number }) => p.device === 'camera0' && p.status === 'STOPPED', 30000);
     const off = await command(sub, replyTopic, set('record'), JSON.stringify({ state: 'OFF', token: TOKEN, id: 'req-7' }));
     assert.equal(off.result?.status, 'STOPPED', JSON.stringify(off));
     assert.equal(off.id, 'req-7');
-    assert.ok(off.result.file_size > 0, 'the recording has data');
+    assert.ok(((await finished).file_size ?? 0) > 0, 'the recording has data');
     const file = join(svc.config.storage.recordings_path, off.result.filename);
     assert.ok(existsSync(file) && statSync(file).size > 0, `${file} exists`);
     await sub.waitFor((m) => m.topic === `${prefix}/cameras/camera0/state` && m.text !== '' && m.json().recording.active === false && sub.messages.indexOf(m) > sub.messages.findIndex((x) => x.topic.endsWith('/events/recording.start')), 10000, 'state: not recording');
