@@ -107,22 +107,34 @@ export function cameraPage(s: Session, root: HTMLElement, device: string, onClea
 
   const control = (c: CameraControl) => {
     const disabled = !operator || c.flags.includes('read-only') || c.flags.includes('inactive');
+    let input: HTMLElement;
+    /** Shows a value in this control's input (the device's, after a refused change). */
+    let show: (value: unknown) => void = () => undefined;
     const set = async (value: unknown) => {
       try {
         const r = await s.rpc.call<{ controls: Record<string, unknown> }>('set_camera_controls', { device, controls: { [c.name]: value } });
         report(`${c.label}: ${String(r.controls?.[c.name] ?? value)}`);
       } catch (err) {
         report(`${c.label}: ${(err as Error).message}`, true);
-        await loadControls().catch(() => undefined);
+        // Only this control goes back to the device's value: the others may be in the middle of a change.
+        const { controls } = await s.rpc.call<{ controls: CameraControl[] }>('get_camera_controls', { device }).catch(() => ({ controls: [] as CameraControl[] }));
+        const now = controls.find((x) => x.name === c.name);
+        if (now) show(now.value);
       }
     };
-    let input: HTMLElement;
-    if (c.type === 'bool') input = h('input', { type: 'checkbox', role: 'switch', checked: c.value === true || c.value === 1, disabled, 'aria-label': c.label, onchange: (ev: Event) => set((ev.target as HTMLInputElement).checked) });
-    else if (c.type === 'menu' || c.type === 'intmenu')
-      input = h('select', { disabled, 'aria-label': c.label, onchange: (ev: Event) => set(Number((ev.target as HTMLSelectElement).value)) }, ...c.menu.map((m) => h('option', { value: m.index, selected: m.index === c.value }, m.label)));
-    else if (c.type === 'int') {
+    if (c.type === 'bool') {
+      const box = h('input', { type: 'checkbox', role: 'switch', checked: c.value === true || c.value === 1, disabled, 'aria-label': c.label, onchange: (ev: Event) => set((ev.target as HTMLInputElement).checked) }) as HTMLInputElement;
+      show = (v) => (box.checked = v === true || v === 1);
+      input = box;
+    } else if (c.type === 'menu' || c.type === 'intmenu') {
+      const select = h('select', { disabled, 'aria-label': c.label, onchange: (ev: Event) => set(Number((ev.target as HTMLSelectElement).value)) }, ...c.menu.map((m) => h('option', { value: m.index, selected: m.index === c.value }, m.label))) as HTMLSelectElement;
+      show = (v) => (select.value = String(v));
+      input = select;
+    } else if (c.type === 'int') {
       const out = h('output', {}, String(c.value));
-      input = h('span', {}, h('input', { type: 'range', min: Number(c.min), max: Number(c.max), step: c.step ?? 1, value: Number(c.value), disabled, 'aria-label': c.label, oninput: (ev: Event) => (out.textContent = (ev.target as HTMLInputElement).value), onchange: (ev: Event) => set(Number((ev.target as HTMLInputElement).value)) }), out);
+      const range = h('input', { type: 'range', min: Number(c.min), max: Number(c.max), step: c.step ?? 1, value: Number(c.value), disabled, 'aria-label': c.label, oninput: (ev: Event) => (out.textContent = (ev.target as HTMLInputElement).value), onchange: (ev: Event) => set(Number((ev.target as HTMLInputElement).value)) }) as HTMLInputElement;
+      show = (v) => ((range.value = String(v)), (out.textContent = String(v)));
+      input = h('span', {}, range, out);
     } else if (c.type === 'button') input = h('button', { type: 'button', disabled, onclick: () => set(1) }, c.label);
     else input = h('span', {}, String(c.value));
     return h('label', { class: 'control' }, h('span', {}, c.label), input);
