@@ -99,6 +99,14 @@ export interface Note {
   params: any;
 }
 
+/**
+ * How long a test waits for a notification by default. start_recording answers before the
+ * recorder's first frame, which may come up to recording.start_timeout_ms (20 s) later (the
+ * first start of a test-pattern camera encodes its loop, slow on a busy host): a wait for
+ * progress must outlast that bound, or it fails a recording the service has not given up on.
+ */
+export const NOTIFICATION_WAIT_MS = 45_000;
+
 /** Records every notification a client receives; wait() finds past or future ones. */
 export function collect(client: { on(event: 'notification', l: (method: string, params: unknown) => void): unknown }) {
   const seen: Note[] = [];
@@ -111,7 +119,7 @@ export function collect(client: { on(event: 'notification', l: (method: string, 
   return {
     seen,
     of: (method: string) => seen.filter((n) => n.method === method).map((n) => n.params),
-    wait(method: string, match: (params: any) => boolean = () => true, timeoutMs = 20000): Promise<any> {
+    wait(method: string, match: (params: any) => boolean = () => true, timeoutMs = NOTIFICATION_WAIT_MS): Promise<any> {
       const m = (n: Note) => n.method === method && match(n.params);
       const found = seen.find(m);
       if (found) return Promise.resolve(found.params);
