@@ -4,37 +4,32 @@
  * Processes are matched by their exact argv, which names files only this service uses.
  */
 import { open, readdir } from 'node:fs/promises';
+import { mapLimit } from '../lib/map-limit.js';
 
 /**
  * Pids whose argv equals `argv` exactly (other than this process). Each /proc/<pid>/cmdline is
- * read into a small reused buffer, a few at a time: readFile() sizes its buffer for a file of
- * unknown length (procfs says 0), and on a host with hundreds of processes those buffers added
- * up to ~7 MB that stayed in the heap after start (Node 24).
+ * read into a small buffer, a few at a time: readFile() sizes its buffer for a file of unknown
+ * length (procfs says 0), and on a host with hundreds of processes those buffers added up to
+ * ~7 MB that stayed in the heap after start (Node 24).
  */
 export async function processesWithArgv(argv: readonly string[]): Promise<number[]> {
   const wanted = Buffer.from(`${argv.join('\0')}\0`);
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
-  const found: number[] = [];
-  let next = 0;
-  const worker = async () => {
-    // One byte more than wanted: a longer command line does not match.
-    const buf = Buffer.allocUnsafe(wanted.length + 1);
-    while (next < pids.length) {
-      const pid = pids[next++]!;
-      const file = await open(`/proc/${pid}/cmdline`, 'r').catch(() => null);
-      if (!file) continue;
-      try {
-        const { bytesRead } = await file.read(buf, 0, buf.length, 0);
-        if (bytesRead === wanted.length && buf.subarray(0, bytesRead).equals(wanted)) found.push(Number(pid));
-      } catch {
-        // gone meanwhile
-      } finally {
-        await file.close().catch(() => undefined);
-      }
+  const matches = await mapLimit(pids, 8, async (pid) => {
+    const file = await open(`/proc/${pid}/cmdline`, 'r').catch(() => null);
+    if (!file) return false;
+    try {
+      // One byte more than wanted: a longer command line does not match.
+      const buf = Buffer.allocUnsafe(wanted.length + 1);
+      const { bytesRead } = await file.read(buf, 0, buf.length, 0);
+      return bytesRead === wanted.length && buf.subarray(0, bytesRead).equals(wanted);
+    } catch {
+      return false; // gone meanwhile
+    } finally {
+      await file.close().catch(() => undefined);
     }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return found.sort((a, b) => a - b);
+  });
+  return pids.filter((_, i) => matches[i]).map(Number).sort((a, b) => a - b);
 }
 
 const alive = (pid: number) => {
