@@ -23,9 +23,19 @@ import { jpegQscale, planSnapshot, type TemplateLookup } from '../streaming/temp
 import { classifyMediaFailure } from './failure.js';
 import { unlinkQuiet, type MediaLibrary } from './library.js';
 import { LiveTap, tapArgv, type TapFrame } from './live-tap.js';
-import { firstPictureArgv, JpegDecoder, keyframeJpegArgv } from './keyframe-jpeg.js';
 import { defaultSnapshotName, resolveSnapshotName, type SnapshotFormat } from './names.js';
-import { readKeyframe, UnsupportedCodec } from './rtsp-keyframe.js';
+
+/**
+ * The idle-snapshot readers (RTSP first keyframe, JPEG decoder), loaded at the first snapshot of
+ * an idle camera: a host that snapshots only streaming cameras (or none) never holds their code
+ * in memory (idle RSS, docs/performance.md).
+ */
+type IdleReaders = typeof import('./keyframe-jpeg.js') & typeof import('./rtsp-keyframe.js');
+let idleReadersLoaded: Promise<IdleReaders> | undefined;
+function idleReaders(): Promise<IdleReaders> {
+  idleReadersLoaded ??= Promise.all([import('./keyframe-jpeg.js'), import('./rtsp-keyframe.js')]).then(([jpeg, rtsp]) => ({ ...jpeg, ...rtsp }));
+  return idleReadersLoaded;
+}
 
 export interface SnapshotResult {
   device: string;
@@ -255,6 +265,7 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
   }
 
   async #firstPicture(clip: string, qscale: number): Promise<Buffer> {
+    const { JpegDecoder, firstPictureArgv } = await idleReaders();
     const decoder = new JpegDecoder(firstPictureArgv(this.d.ffmpegBinary, clip, qscale), { stdin: false });
     try {
       return await decoder.jpeg(undefined, this.d.timeoutMs);
@@ -282,11 +293,12 @@ export class SnapshotService extends EventEmitter<SnapshotEvents> {
         await this.d.streams.release(id, 'snapshot');
       }
     }
+    const { JpegDecoder, keyframeJpegArgv, readKeyframe, UnsupportedCodec } = await idleReaders();
     const decoder = new JpegDecoder(keyframeJpegArgv(this.d.ffmpegBinary, jpegQscale(this.d.quality)), { stdin: true });
     await this.d.streams.acquire(id, 'snapshot');
     try {
       const deadline = Date.now() + this.d.timeoutMs;
-      let keyframe: Awaited<ReturnType<typeof readKeyframe>> | undefined;
+      let keyframe: Awaited<ReturnType<IdleReaders['readKeyframe']>> | undefined;
       try {
         keyframe = await readKeyframe(this.d.sourceUrl(id), this.d.timeoutMs);
       } catch (err) {
