@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import type { Logger } from '../observability/logger.js';
 import { runFfmpegOnce } from '../streaming/ffmpeg/one-shot.js';
 import { unlinkQuiet, type MediaLibrary } from './library.js';
-import { finishMkv } from './mkv-finish.js';
-import { truncateToLastFragment } from './mp4-truncate.js';
 import { recordingParts } from './recorder.js';
 import { remuxArgv } from './recorder-argv.js';
 import type { RecordingFormat } from './names.js';
@@ -35,6 +33,12 @@ export interface Finalized {
   duration: number;
 }
 
+/** mkv-finish and mp4-truncate, loaded when first needed: a host that never records never holds them. */
+export async function fileEndChecks(): Promise<typeof import('./mkv-finish.js') & typeof import('./mp4-truncate.js')> {
+  const [mkv, mp4] = await Promise.all([import('./mkv-finish.js'), import('./mp4-truncate.js')]);
+  return { ...mkv, ...mp4 };
+}
+
 export async function finalizeRecording(o: FinalizeInput): Promise<Finalized> {
   const dir = o.library.dirs.recordings;
   let parts = await recordingParts(dir, o.base, o.ext);
@@ -42,6 +46,8 @@ export async function finalizeRecording(o: FinalizeInput): Promise<Finalized> {
   // signal) is dropped; for a finished file this finds nothing to cut. Matroska: an incomplete
   // cluster is dropped and the Segment size and Duration are written in place, so a file whose
   // writer could not finish (disk full) still has its duration.
+  // The file-end checks are loaded with the first recording that ends (idle memory).
+  const { finishMkv, truncateToLastFragment } = await fileEndChecks();
   for (const p of parts) {
     try {
       const file = join(dir, p.name);

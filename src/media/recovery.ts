@@ -18,11 +18,9 @@ import type { Logger } from '../observability/logger.js';
 import { terminate } from '../process/stale.js';
 import type { JournalEntry, RecordingJournal } from './journal.js';
 import { unlinkQuiet } from './library.js';
-import { finishMkv } from './mkv-finish.js';
-import { truncateToLastFragment } from './mp4-truncate.js';
 import { probeReadable } from './probe.js';
 import { recordingParts } from './recorder.js';
-import { remuxInPlace } from './recording-finalize.js';
+import { fileEndChecks, remuxInPlace } from './recording-finalize.js';
 
 export interface RecoveredFile {
   name: string;
@@ -83,6 +81,7 @@ async function recoverEntry(e: JournalEntry, o: RecoveryOptions): Promise<Recove
     parts = await recordingParts(dir, e.base, e.ext);
   }
   const out: RecoveredFile[] = [];
+  const { finishMkv, truncateToLastFragment } = await fileEndChecks();
   for (const p of parts) {
     const path = join(dir, p.name);
     const actions: string[] = [];
