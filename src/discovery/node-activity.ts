@@ -2,7 +2,9 @@
  * Watching a node's file between probes: a node that is root-only until udev applies its rules
  * is retried on its attribute change or on a short backoff; v4l2loopback (and other output)
  * nodes turn into capture nodes when a writer starts, without any uevent, so the writer's
- * writes trigger a re-probe, and a loopback capture node silent for a while is re-probed too.
+ * writes trigger a re-probe, and a loopback capture node silent for a few of its writer's frame
+ * intervals is re-probed too (the writer may have closed it: inotify's close-after-write is not
+ * available through fs.watch).
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../observability/logger.js';
@@ -11,8 +13,25 @@ import { watchNodeFile } from './watcher.js';
 
 /** Waits after a failed permission check before retrying (udev normally fixes it within ~200 ms). */
 const PERMISSION_RETRY_MS = [50, 100, 200, 400, 800, 1600];
-/** A v4l2loopback capture node whose writer has been silent this long is re-probed (the writer may have stopped). */
-const LOOPBACK_QUIET_MS = 2000;
+/**
+ * A v4l2loopback capture node whose writer has been silent this long is re-probed (the writer
+ * may have stopped); once the writer's pace is known, the wait is a few frame intervals
+ * (`quietAfterMs`).
+ */
+export const LOOPBACK_QUIET_MS = 2000;
+/** Write gaps remembered per node (the writer's pace). */
+const PACE_SAMPLES = 8;
+
+/**
+ * How long a loopback writer may be silent before the node is re-probed (pure): 1.5× the
+ * longest of its recent gaps between writes (frames), at least 60 ms, at most LOOPBACK_QUIET_MS;
+ * LOOPBACK_QUIET_MS until three gaps are known. A writer that only paused is still a writer:
+ * the probe says so and nothing changes.
+ */
+export function quietAfterMs(gaps: readonly number[]): number {
+  if (gaps.length < 3) return LOOPBACK_QUIET_MS;
+  return Math.min(LOOPBACK_QUIET_MS, Math.max(60, Math.ceil(1.5 * Math.max(...gaps))));
+}
 /** At most one write-triggered re-probe of an output node per this interval. */
 const WRITE_PROBE_MIN_INTERVAL_MS = 500;
 
@@ -56,6 +75,8 @@ export class NodeActivity {
       return;
     }
     rec.unwatch ??= watchNodeFile(rec.devnode, () => this.#onNodeFileChange(rec));
+    // After a probe the writer's pace is learnt again (a paused writer is not re-probed every few frames).
+    rec.writeGaps = [];
     if (capture && isLoopback(rec)) this.#armQuietTimer(rec);
   }
 
@@ -66,7 +87,12 @@ export class NodeActivity {
       this.d.enqueue(rec);
       return;
     }
-    rec.lastWriteAt = performance.now();
+    const at = performance.now();
+    if (rec.lastWriteAt > 0 && at - rec.lastWriteAt < LOOPBACK_QUIET_MS) {
+      rec.writeGaps.push(at - rec.lastWriteAt);
+      if (rec.writeGaps.length > PACE_SAMPLES) rec.writeGaps.shift();
+    }
+    rec.lastWriteAt = at;
     if (isCaptureNode(rec)) {
       this.#armQuietTimer(rec); // a writer is feeding it
       return;
@@ -87,6 +113,6 @@ export class NodeActivity {
       // The writer may have stopped: its last write is when the camera went away.
       this.d.trigger({ action: 'remove', name: rec.name, source: 'idle', at: rec.lastWriteAt || performance.now() });
       this.d.enqueue(rec);
-    }, LOOPBACK_QUIET_MS);
+    }, quietAfterMs(rec.writeGaps));
   }
 }

@@ -16,8 +16,10 @@ export interface NodeRecord {
   gen: number;
   sys: SysfsNode | null;
   udev: Record<string, string> | undefined;
-  /** Last successful probe. */
+  /** Last successful probe (or, while `cached`, the result of an earlier probe of the same device). */
   probe: { info: V4l2Info; formats: PixelFormat[] } | undefined;
+  /** `probe` came from the probe cache (a known camera re-plugged) and its verification is pending. */
+  cached: boolean;
   /** The latest probe failed with this (the node is still there). */
   error: string | undefined;
   state: 'idle' | 'queued' | 'probing' | 'waiting-permission';
@@ -29,6 +31,8 @@ export interface NodeRecord {
   lastWriteProbe: number;
   /** performance.now() of the last write seen on the node file. */
   lastWriteAt: number;
+  /** Recent gaps between writes (ms): the loopback writer's pace. */
+  writeGaps: number[];
 }
 
 /** A hotplug event kept until the camera change it caused is applied (for the detection latency). */
@@ -47,6 +51,7 @@ export function newNodeRecord(name: string, devnode: string, gen: number, udev: 
     sys: null,
     udev,
     probe: undefined,
+    cached: false,
     error: undefined,
     state: 'idle',
     again: false,
@@ -56,6 +61,7 @@ export function newNodeRecord(name: string, devnode: string, gen: number, udev: 
     quietTimer: undefined,
     lastWriteProbe: 0,
     lastWriteAt: 0,
+    writeGaps: [],
   };
 }
 

@@ -14,7 +14,7 @@
  * their node file is watched (the writer's write() calls show up there) and re-probed.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Registry } from '../lib/deps/prom-client.js';
 import type { CameraIdStore } from '../cameras/id-store.js';
@@ -26,6 +26,7 @@ import { DiscoveryMetrics } from './metrics.js';
 import type { ModeChoice, ModePolicy } from './mode-policy.js';
 import { isCaptureNode, newNodeRecord, type NodeRecord } from './node-record.js';
 import { NodeActivity } from './node-activity.js';
+import { isStaleRemove, ProbeCache, sameProbe } from './probe-cache.js';
 import { CameraReconciler } from './reconcile.js';
 import { Rescans } from './rescan.js';
 import { listVideoNodes, readSysfsNode, SYS_CLASS_V4L } from './sysfs.js';
@@ -81,6 +82,8 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   #stopped = false;
   #quiet: (() => void)[] = [];
   #gen = 0;
+  /** Probe results of nodes seen before in this run (known cameras re-plugged are announced from them). */
+  readonly #probeCache = new ProbeCache();
 
   constructor(deps: DiscoveryDeps) {
     super();
@@ -240,6 +243,10 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     const rec = this.#nodes.get(e.name);
     if (e.action === 'remove') {
       if (!rec) return;
+      if (e.source === 'udev' && isStaleRemove(rec.sys, e.properties?.['DEVPATH'], existsSync(rec.devnode))) {
+        this.#log.debug({ node: e.name }, 'late udev removal of the device that had this node name before; ignored');
+        return;
+      }
       this.#log.debug({ node: e.name, source: e.source }, 'node removed');
       this.#cameras.triggers.push({ action: 'remove', name: e.name, source: e.source, at: e.at });
       this.#forgetNode(rec); // reconciles when no probe is pending
@@ -247,17 +254,49 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       return;
     }
     if (!rec) {
-      this.#log.debug({ node: e.name, source: e.source, action: e.action }, 'node added');
-      const fresh = newNodeRecord(e.name, `${this.#d.paths?.dev ?? '/dev'}/${e.name}`, ++this.#gen, e.properties);
+      const devnode = `${this.#d.paths?.dev ?? '/dev'}/${e.name}`;
+      const known = this.#knownNode(e.name, devnode);
+      // While udev is in charge a new node waits for udev's event (rules applied, properties
+      // attached); a known camera is announced from the first signal.
+      if (e.early && !known) return;
+      this.#log.debug({ node: e.name, source: e.source, action: e.action, known: known !== undefined }, 'node added');
+      const fresh = newNodeRecord(e.name, devnode, ++this.#gen, e.properties);
       this.#nodes.set(e.name, fresh);
       this.#cameras.triggers.push({ action: 'add', name: e.name, source: e.source, at: e.at });
+      if (known) {
+        // Announced now with what it offered last time; the background probe verifies it.
+        fresh.sys = known.sys;
+        fresh.probe = known.probe;
+        fresh.cached = true;
+        this.#enqueue(fresh);
+        this.#reconcile();
+        return;
+      }
       this.#enqueue(fresh);
       return;
     }
+    if (e.early) return; // udev's own event follows
     if (e.properties) rec.udev = e.properties;
     // A udev add after an inotify add, or a change: the node may now be accessible or
     // advertise other capabilities.
     if (e.action === 'change' || rec.state === 'waiting-permission' || rec.error !== undefined) this.#enqueue(rec);
+  }
+
+  /**
+   * A node whose sysfs facts match a node probed before in this run and that the service can
+   * open now: its cached probe result.
+   */
+  #knownNode(name: string, devnode: string): { sys: NonNullable<NodeRecord['sys']>; probe: NonNullable<NodeRecord['probe']> } | undefined {
+    if (this.#probeCache.size === 0) return undefined;
+    const sys = readSysfsNode(name, this.#sysClass, this.#d.paths?.dev ?? '/dev');
+    const probe = this.#probeCache.get(sys);
+    if (!sys || !probe) return undefined;
+    try {
+      accessSync(devnode, constants.R_OK | constants.W_OK); // not before udev fixed permissions
+    } catch {
+      return undefined;
+    }
+    return { sys, probe };
   }
 
   #forgetNode(rec: NodeRecord): void {
@@ -323,9 +362,18 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       return;
     }
     rec.state = 'idle';
+    const cached = rec.cached;
+    rec.cached = false;
+    if (cached) {
+      // The background verification of a camera announced from the cache.
+      const confirmed = result.ok && sameProbe(rec.probe, { info: result.info, formats: result.formats });
+      this.#log.debug({ node: rec.name, ms: result.durationMs, outcome, confirmed }, confirmed ? 'cached capabilities confirmed' : 'cached capabilities not confirmed');
+      if (!result.ok) rec.probe = undefined; // judged as a first probe that failed
+    }
     if (result.ok) {
-      const before = rec.probe ? isCaptureNode(rec) : undefined;
+      const before = rec.probe && !cached ? isCaptureNode(rec) : undefined;
       rec.probe = { info: result.info, formats: result.formats };
+      this.#probeCache.set(rec.sys, rec.probe);
       rec.error = undefined;
       rec.permissionAttempts = 0;
       const capture = isCaptureNode(rec);
