@@ -75,8 +75,10 @@ export class NodeActivity {
       return;
     }
     rec.unwatch ??= watchNodeFile(rec.devnode, () => this.#onNodeFileChange(rec));
-    // After a probe the writer's pace is learnt again (a paused writer is not re-probed every few frames).
-    rec.writeGaps = [];
+    // A writer that fell silent but is still there (paused): its pace is learnt again before
+    // the short wait applies, so a paused writer is not re-probed every few frame intervals.
+    if (rec.idleProbe && capture) rec.writeGaps = [];
+    rec.idleProbe = false;
     if (capture && isLoopback(rec)) this.#armQuietTimer(rec);
   }
 
@@ -112,6 +114,7 @@ export class NodeActivity {
       if (!this.d.current(rec)) return;
       // The writer may have stopped: its last write is when the camera went away.
       this.d.trigger({ action: 'remove', name: rec.name, source: 'idle', at: rec.lastWriteAt || performance.now() });
+      rec.idleProbe = true;
       this.d.enqueue(rec);
     }, quietAfterMs(rec.writeGaps));
   }

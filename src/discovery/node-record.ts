@@ -33,6 +33,8 @@ export interface NodeRecord {
   lastWriteAt: number;
   /** Recent gaps between writes (ms): the loopback writer's pace. */
   writeGaps: number[];
+  /** The pending probe was asked for because the writer fell silent. */
+  idleProbe: boolean;
 }
 
 /** A hotplug event kept until the camera change it caused is applied (for the detection latency). */
@@ -62,6 +64,7 @@ export function newNodeRecord(name: string, devnode: string, gen: number, udev: 
     lastWriteProbe: 0,
     lastWriteAt: 0,
     writeGaps: [],
+    idleProbe: false,
   };
 }
 

@@ -65,6 +65,8 @@ export interface DiscoveryEvents {
 }
 
 const MAX_PARALLEL_PROBES = 2;
+/** A camera announced from the probe cache is re-probed this long after its node appeared. */
+const VERIFY_DELAY_MS = 150;
 
 export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   readonly metrics: DiscoveryMetrics;
@@ -268,8 +270,13 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
         fresh.sys = known.sys;
         fresh.probe = known.probe;
         fresh.cached = true;
-        this.#enqueue(fresh);
         this.#reconcile();
+        // Verified once the burst of nodes a device brings is in (spawning v4l2-ctl holds the
+        // event loop for a moment, under emulation tens of ms).
+        fresh.retryTimer = setTimeout(() => {
+          fresh.retryTimer = undefined;
+          if (!this.#stopped && this.#nodes.get(fresh.name) === fresh && fresh.state === 'idle') this.#enqueue(fresh);
+        }, VERIFY_DELAY_MS);
         return;
       }
       this.#enqueue(fresh);
