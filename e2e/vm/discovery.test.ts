@@ -16,12 +16,13 @@ const median = (xs: number[]): number => {
 };
 
 /** Per step: medians of floor, service (client receipt) and service − floor over its repeats. */
-function floorTable(floors: Floor[]): { step: string; n: number; floor: number; service: number; overFloor: number }[] {
+function floorTable(floors: Floor[]): { step: string; n: number; floor: number; service: number; overFloor: number; probe: number | undefined }[] {
   const steps = [...new Set(floors.map((f) => f.step))];
   return steps.map((step) => {
     const xs = floors.filter((f) => f.step === step);
     const r = (x: number) => Math.round(x);
-    return { step, n: xs.length, floor: r(median(xs.map((f) => f.floorMs))), service: r(median(xs.map((f) => f.serviceMs))), overFloor: r(median(xs.map((f) => f.serviceMs - f.floorMs))) };
+    const probes = xs.flatMap((f) => (f.probeMs !== undefined ? [f.probeMs] : []));
+    return { step, n: xs.length, floor: r(median(xs.map((f) => f.floorMs))), service: r(median(xs.map((f) => f.serviceMs))), overFloor: r(median(xs.map((f) => f.serviceMs - f.floorMs))), probe: probes.length ? r(median(probes)) : undefined };
   });
 }
 
@@ -48,8 +49,9 @@ test('VM discovery: real vivid and v4l2loopback devices through the real service
   const table = floorTable(r.floors ?? []);
   t.diagnostic(
     ['detection against the kernel\'s own signal (ms, medians; floor = trigger -> inotify on /dev / writer\'s first frame or exit; service = trigger -> notification at a client):',
-      `${'step'.padEnd(30)} ${'n'.padStart(2)} ${'floor'.padStart(7)} ${'service'.padStart(8)} ${'service-floor'.padStart(14)}`,
-      ...table.map((x) => `${x.step.padEnd(30)} ${String(x.n).padStart(2)} ${String(x.floor).padStart(7)} ${String(x.service).padStart(8)} ${String(x.overFloor).padStart(14)}`),
+      `${'step'.padEnd(30)} ${'n'.padStart(2)} ${'floor'.padStart(7)} ${'service'.padStart(8)} ${'service-floor'.padStart(14)} ${'probe'.padStart(7)}`,
+      ...table.map((x) => `${x.step.padEnd(30)} ${String(x.n).padStart(2)} ${String(x.floor).padStart(7)} ${String(x.service).padStart(8)} ${String(x.overFloor).padStart(14)} ${String(x.probe ?? '-').padStart(7)}`),
+      '(probe: the probe that decided a first-ever plug, or the background re-probe of a known camera, which the announce did not wait for)',
     ].join('\n'),
   );
   t.diagnostic(`floors ${JSON.stringify(r.floors)}`);

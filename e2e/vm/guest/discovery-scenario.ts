@@ -21,6 +21,8 @@ export interface Seen {
   name?: string;
   /** ms from the triggering command's start to the client receiving the notification */
   clientMs: number;
+  /** Wall clock (Date.now()) at receipt: compared with the service's log line time. */
+  wall?: number;
 }
 
 export interface Latency {
@@ -33,6 +35,8 @@ export interface Latency {
   serviceMs?: number;
   /** client side: trigger command started → notification received */
   clientMs?: number;
+  /** from the service's log line (written right after the notification) to the client's receipt, wall clock, ms */
+  deliveryMs?: number;
 }
 
 /**
@@ -45,6 +49,8 @@ export interface Floor {
   step: string;
   floorMs: number;
   serviceMs: number;
+  /** The probe that decided it (a first-ever plug), or the background re-probe of a known camera. */
+  probeMs?: number;
 }
 
 export interface NodeTruth {
@@ -113,8 +119,14 @@ class DevWatch {
 }
 const devWatch = new DevWatch();
 
-function floorOf(step: string, floorMs: number, seen: Seen[]): void {
-  floors.push({ step, floorMs, serviceMs: Math.max(...seen.map((x) => x.clientMs)) });
+function floorOf(step: string, floorMs: number, seen: Seen[], probeMs?: number): void {
+  floors.push({ step, floorMs, serviceMs: Math.max(...seen.map((x) => x.clientMs)), ...(probeMs !== undefined ? { probeMs } : {}) });
+}
+
+/** ms of the probe that found `node` a capture node, logged after index `from`. */
+function captureProbeMs(svc: RunningService, from: number, node: string): number | undefined {
+  const l = svc.logs.slice(from).find((x) => x.msg === 'node probed' && x['node'] === node && x['capture'] === true);
+  return typeof l?.['ms'] === 'number' ? l['ms'] : undefined;
 }
 
 /** Nodes of the vivid module now. */
@@ -164,7 +176,7 @@ class Recorder {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const found = want.map(([d, s]) => this.all.find((n) => n.at >= since && n.device === d && n.status === s));
-      if (found.every((f) => f)) return found.map((f) => ({ device: f!.device, status: f!.status, name: f!.name, clientMs: round(f!.at - since) }));
+      if (found.every((f) => f)) return found.map((f) => ({ device: f!.device, status: f!.status, name: f!.name, clientMs: round(f!.at - since), wall: f!.wall }));
       if (performance.now() > deadline) {
         const seen = this.all.filter((n) => n.at >= since).map((n) => `${n.device} ${n.status}`);
         throw new Error(`expected ${want.map((w) => w.join(' ')).join(', ')}; the client saw: ${seen.join(', ') || 'nothing'}`);
@@ -190,6 +202,7 @@ async function serviceLatencies(svc: RunningService, from: number, step: string,
       clientMs: s.clientMs,
       ...(typeof line?.['latency_ms'] === 'number' ? { serviceMs: line['latency_ms'] as number } : {}),
       ...(typeof line?.['source'] === 'string' ? { source: line['source'] as string } : {}),
+      ...(typeof line?.['time'] === 'number' && s.wall ? { deliveryMs: s.wall - (line['time'] as number) } : {}),
     });
   }
 }
@@ -431,7 +444,7 @@ async function main(): Promise<NodeTruth[]> {
       const since = performance.now();
       writer = startWriter(node);
       const seen = await r.expect(since, [['camera2', 'CONNECTED']]);
-      floorOf('loopback writer start', round((await writer.firstFrame) - since), seen);
+      floorOf('loopback writer start', round((await writer.firstFrame) - since), seen, captureProbeMs(s, from, node));
       await serviceLatencies(s, from, 'loopback_writer_start', seen);
       const caps = await v.call('get_camera_capabilities', { device: 'camera2' });
       return { seen, data: { node, idleCapture: probed['capture'], idleCameras: idleList.cameras.map((c) => c.device), caps } };
@@ -468,7 +481,7 @@ async function main(): Promise<NodeTruth[]> {
       const since = performance.now();
       writer = startWriter(node);
       const seen = await r.expect(since, [['camera2', 'CONNECTED']]);
-      floorOf('loopback writer start', round((await writer.firstFrame) - since), seen);
+      floorOf('loopback writer start', round((await writer.firstFrame) - since), seen, captureProbeMs(s, from, node));
       await serviceLatencies(s, from, 'loopback_writer_start', seen);
       return { seen, data: { node } };
     });
@@ -506,11 +519,12 @@ async function main(): Promise<NodeTruth[]> {
         const back = await r.expect(since2, [['camera0', 'CONNECTED'], ['camera1', 'CONNECTED']]);
         const connectedWall = Math.max(...r.all.filter((n) => n.at >= since2 && n.status === 'CONNECTED').map((n) => n.wall));
         const after = vividNodes();
-        floorOf('vivid bind (known)', await devWatch.floor(since2, after, true), back);
+        const floorMs = await devWatch.floor(since2, after, true);
         await serviceLatencies(s, from2, 'vivid_bind', back);
         // The background re-probes of the three nodes, then what a viewer is told.
         const verified: LogLine[] = [];
         for (const n of after) verified.push(await s.waitForLog((l) => /^cached capabilities (not )?confirmed$/.test(l.msg ?? '') && l['node'] === n && s.logs.indexOf(l) >= from2, WAIT));
+        floorOf('vivid bind (known)', floorMs, back, Math.max(...verified.map((l) => Number(l['ms']))));
         const caps: Record<string, unknown> = {};
         for (const c of ['camera0', 'camera1']) caps[c] = await v.call('get_camera_capabilities', { device: c });
         cycles.push({
@@ -575,9 +589,10 @@ async function main(): Promise<NodeTruth[]> {
       await must('modprobe', LOOP);
       await must('udevadm', ['settle', '-t', '10']); // udev's chmod is no frame
       const since = performance.now();
-      writer = startWriter(loopNode());
+      const node = loopNode();
+      writer = startWriter(node);
       const seen = await rec!.expect(since, [['camera2', 'CONNECTED']]);
-      floorOf('loopback writer start', round((await writer.firstFrame) - since), seen);
+      floorOf('loopback writer start', round((await writer.firstFrame) - since), seen, captureProbeMs(s2, from, node));
       await serviceLatencies(s2, from, 'loopback_writer_start', seen);
       const from2 = s2.logs.length;
       const since2 = performance.now();
