@@ -32,6 +32,22 @@ export function quietAfterMs(gaps: readonly number[]): number {
   if (gaps.length < 3) return LOOPBACK_QUIET_MS;
   return Math.min(LOOPBACK_QUIET_MS, Math.max(60, Math.ceil(1.5 * Math.max(...gaps))));
 }
+
+/**
+ * What v4l2loopback's sysfs `format` attribute says about its writer (pure): the driver prints
+ * the format only while the device is ready for capture (a writer set it up and some opener is
+ * still there) and then, with exclusive_caps=1, it announces the capture capability; empty
+ * once the last opener closed (capture gone); null (no such attribute): unknown.
+ */
+export function writerState(formatAttr: string | null): 'ready' | 'gone' | 'unknown' {
+  if (formatAttr === null) return 'unknown';
+  return formatAttr.trim() === '' ? 'gone' : 'ready';
+}
+
+/** The writer is silent but the device still ready (paused, or a reader holds it): look again after this (attempt 1, 2, …). */
+export function recheckAfterMs(attempt: number): number {
+  return Math.min(LOOPBACK_QUIET_MS, 25 * 2 ** Math.max(0, attempt - 1));
+}
 /** At most one write-triggered re-probe of an output node per this interval. */
 const WRITE_PROBE_MIN_INTERVAL_MS = 500;
 
@@ -43,6 +59,10 @@ export interface NodeActivityDeps {
   enqueue(rec: NodeRecord): void;
   /** Records the hotplug event that explains a coming change. */
   trigger(t: Trigger): void;
+  /** v4l2loopback's sysfs `format` attribute of the node, or null when there is none. */
+  formatAttr(rec: NodeRecord): string | null;
+  /** The kernel says the loopback writer is gone (capture no longer offered): apply it now, then probe to verify. */
+  writerGone(rec: NodeRecord): void;
 }
 
 export class NodeActivity {
@@ -96,6 +116,7 @@ export class NodeActivity {
     }
     rec.lastWriteAt = at;
     if (isCaptureNode(rec)) {
+      rec.quietChecks = 0;
       this.#armQuietTimer(rec); // a writer is feeding it
       return;
     }
@@ -107,15 +128,28 @@ export class NodeActivity {
     this.d.enqueue(rec);
   }
 
-  #armQuietTimer(rec: NodeRecord): void {
+  #armQuietTimer(rec: NodeRecord, ms = quietAfterMs(rec.writeGaps)): void {
     clearTimeout(rec.quietTimer);
     rec.quietTimer = setTimeout(() => {
       rec.quietTimer = undefined;
-      if (!this.d.current(rec)) return;
-      // The writer may have stopped: its last write is when the camera went away.
-      this.d.trigger({ action: 'remove', name: rec.name, source: 'idle', at: rec.lastWriteAt || performance.now() });
-      rec.idleProbe = true;
-      this.d.enqueue(rec);
-    }, quietAfterMs(rec.writeGaps));
+      if (this.d.current(rec)) this.#onQuiet(rec);
+    }, ms);
+  }
+
+  /** The writer has been silent for a few frame intervals: has it closed the device? */
+  #onQuiet(rec: NodeRecord): void {
+    // exclusive_caps=1 (capture only while a writer is there): the kernel's sysfs attribute
+    // answers without spawning a probe.
+    const state = kindOf(rec) === 'video-capture' ? writerState(this.d.formatAttr(rec)) : 'unknown';
+    if (state === 'ready') {
+      rec.quietChecks++;
+      this.#armQuietTimer(rec, recheckAfterMs(rec.quietChecks));
+      return;
+    }
+    // Its last write is when the camera went away.
+    this.d.trigger({ action: 'remove', name: rec.name, source: 'idle', at: rec.lastWriteAt || performance.now() });
+    rec.idleProbe = true;
+    if (state === 'gone') this.d.writerGone(rec);
+    else this.d.enqueue(rec);
   }
 }

@@ -35,6 +35,10 @@ export interface NodeRecord {
   writeGaps: number[];
   /** The pending probe was asked for because the writer fell silent. */
   idleProbe: boolean;
+  /** Silence checks since the last write (v4l2loopback: the device was still ready each time). */
+  quietChecks: number;
+  /** The last probe of this v4l2loopback node while it was output-only (what it offers without a writer). */
+  outputProbe: { info: V4l2Info; formats: PixelFormat[] } | undefined;
 }
 
 /** A hotplug event kept until the camera change it caused is applied (for the detection latency). */
@@ -65,6 +69,8 @@ export function newNodeRecord(name: string, devnode: string, gen: number, udev: 
     lastWriteAt: 0,
     writeGaps: [],
     idleProbe: false,
+    quietChecks: 0,
+    outputProbe: undefined,
   };
 }
 

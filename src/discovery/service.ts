@@ -24,17 +24,18 @@ import type { Logger } from '../observability/logger.js';
 import { capabilitiesFor, modeFor } from './assemble.js';
 import { DiscoveryMetrics } from './metrics.js';
 import type { ModeChoice, ModePolicy } from './mode-policy.js';
-import { isCaptureNode, newNodeRecord, type NodeRecord } from './node-record.js';
+import { isCaptureNode, isLoopback, newNodeRecord, type NodeRecord } from './node-record.js';
 import { NodeActivity } from './node-activity.js';
 import { isStaleRemove, ProbeCache, sameProbe } from './probe-cache.js';
 import { CameraReconciler } from './reconcile.js';
 import { Rescans } from './rescan.js';
-import { listVideoNodes, readSysfsNode, SYS_CLASS_V4L } from './sysfs.js';
+import { listVideoNodes, readLoopbackFormat, readSysfsNode, SYS_CLASS_V4L } from './sysfs.js';
 import type { PixelFormat } from './v4l2-formats.js';
 import { probeNode, type ProbeResult } from './v4l2-probe.js';
 import { DeviceWatcher, type NodeEvent } from './watcher.js';
 
 export type DiscoveryConfig = Config['discovery'];
+
 
 export interface DiscoveryDeps {
   config: DiscoveryConfig;
@@ -67,6 +68,11 @@ export interface DiscoveryEvents {
 const MAX_PARALLEL_PROBES = 2;
 /** A camera announced from the probe cache is re-probed this long after its node appeared. */
 const VERIFY_DELAY_MS = 150;
+/**
+ * A periodic rescan leaves a node inotify saw appear this recently to udev's event (udev's
+ * rules take a while, under emulation about a second): not a missed event.
+ */
+const AWAIT_UDEV_MS = 3000;
 
 export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   readonly metrics: DiscoveryMetrics;
@@ -86,6 +92,8 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   #gen = 0;
   /** Probe results of nodes seen before in this run (known cameras re-plugged are announced from them). */
   readonly #probeCache = new ProbeCache();
+  /** New nodes inotify saw while udev is in charge, waiting for udev's event: name → when seen. */
+  readonly #awaitingUdev = new Map<string, number>();
 
   constructor(deps: DiscoveryDeps) {
     super();
@@ -105,6 +113,15 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       current: (rec) => !this.#stopped && this.#nodes.get(rec.name) === rec,
       enqueue: (rec) => this.#enqueue(rec),
       trigger: (t) => this.#cameras.triggers.push(t),
+      formatAttr: (rec) => readLoopbackFormat(rec.name, this.#sysClass),
+      writerGone: (rec) => {
+        if (rec.outputProbe && rec.state === 'idle') {
+          this.#log.debug({ node: rec.name }, 'loopback writer gone (sysfs): capture no longer offered');
+          rec.probe = rec.outputProbe;
+          this.#reconcile();
+        }
+        this.#enqueue(rec); // the probe verifies
+      },
     });
     this.#rescans = new Rescans({
       sysClass: deps.paths?.sysClass ?? SYS_CLASS_V4L,
@@ -119,6 +136,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       enqueue: (rec) => this.#enqueue(rec),
       trigger: (t) => this.#cameras.triggers.push(t),
       whenQuiet: () => this.#whenQuiet(),
+      awaitingUdev: (name, now) => (this.#awaitingUdev.get(name) ?? -Infinity) > now - AWAIT_UDEV_MS,
     });
   }
 
@@ -244,6 +262,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     if (this.#stopped) return;
     const rec = this.#nodes.get(e.name);
     if (e.action === 'remove') {
+      this.#awaitingUdev.delete(e.name);
       if (!rec) return;
       if (e.source === 'udev' && isStaleRemove(rec.sys, e.properties?.['DEVPATH'], existsSync(rec.devnode))) {
         this.#log.debug({ node: e.name }, 'late udev removal of the device that had this node name before; ignored');
@@ -260,7 +279,11 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       const known = this.#knownNode(e.name, devnode);
       // While udev is in charge a new node waits for udev's event (rules applied, properties
       // attached); a known camera is announced from the first signal.
-      if (e.early && !known) return;
+      if (e.early && !known) {
+        this.#awaitingUdev.set(e.name, e.at);
+        return;
+      }
+      this.#awaitingUdev.delete(e.name);
       this.#log.debug({ node: e.name, source: e.source, action: e.action, known: known !== undefined }, 'node added');
       const fresh = newNodeRecord(e.name, devnode, ++this.#gen, e.properties);
       this.#nodes.set(e.name, fresh);
@@ -381,6 +404,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       const before = rec.probe && !cached ? isCaptureNode(rec) : undefined;
       rec.probe = { info: result.info, formats: result.formats };
       this.#probeCache.set(rec.sys, rec.probe);
+      if (isLoopback(rec) && !isCaptureNode(rec)) rec.outputProbe = rec.probe;
       rec.error = undefined;
       rec.permissionAttempts = 0;
       const capture = isCaptureNode(rec);

@@ -197,6 +197,33 @@ describe('discovery on a fake V4L2 host (inotify)', () => {
   });
 });
 
+describe('v4l2loopback writer stop from sysfs', () => {
+  it('the format attribute empties when the writer closes: DISCONNECTED at once, the probe verifies after', async () => {
+    const { host, registry, svc } = rig();
+    host.add('video3', LOOP_IDLE);
+    await svc.start();
+    const format = join(host.sysClass, 'video3', 'format');
+    writeFileSync(format, '');
+    host.setProbe('video3', LOOP_STREAMING.fixture);
+    writeFileSync(format, 'YUYV:320x240@10\n');
+    host.write('video3'); // the writer's first frame
+    await camera(registry, is('camera0', 'CONNECTED'), 'the loopback camera');
+    // A steady writer: its pace is learnt; while the attribute says ready, silence alone changes nothing.
+    for (let i = 0; i < 5; i++) {
+      host.write('video3');
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    const probed: string[] = [];
+    svc.on('probed', (node, outcome) => probed.push(`${node} ${outcome}`));
+    host.setProbe('video3', LOOP_IDLE.fixture, 1); // the verification probe answers after 1 s
+    writeFileSync(format, ''); // the writer closed
+    await camera(registry, is('camera0', 'DISCONNECTED'), 'the loopback camera gone');
+    assert.deepEqual(probed, [], 'applied before the probe ended');
+    await new Promise<void>((resolve) => svc.once('probed', () => resolve()));
+    assert.equal(registry.get('camera0')!.status, 'DISCONNECTED', 'the probe agreed');
+  });
+});
+
 describe('discovery with a udev monitor (fake udevadm)', () => {
   it('events come from udev; killing the monitor falls back to inotify, then it is restarted', async () => {
     const { host, registry, svc, metrics } = rig({ use_udev: 'auto' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { quietAfterMs, LOOPBACK_QUIET_MS } from '../../../src/discovery/node-activity.js';
+import { LOOPBACK_QUIET_MS, quietAfterMs, recheckAfterMs, writerState } from '../../../src/discovery/node-activity.js';
 import { isStaleRemove, ProbeCache, sameProbe, sysfsFingerprint } from '../../../src/discovery/probe-cache.js';
 import type { SysfsNode } from '../../../src/discovery/sysfs.js';
 import { parseListFormatsExt } from '../../../src/discovery/v4l2-formats.js';
@@ -80,5 +80,18 @@ describe('loopback writer pace (pure)', () => {
     assert.equal(quietAfterMs([100, 98, 130]), 195);
     assert.equal(quietAfterMs([10, 12, 11]), 60, 'a fast writer: a floor against probing on jitter');
     assert.equal(quietAfterMs([1500, 1600, 1900]), LOOPBACK_QUIET_MS, 'a slow writer: never longer than before');
+  });
+});
+
+describe('loopback writer state from sysfs (pure)', () => {
+  it('the format attribute: printed while ready for capture, empty once the last opener closed, absent for other drivers', () => {
+    assert.equal(writerState('YUYV:320x240@10\n'), 'ready');
+    assert.equal(writerState(''), 'gone');
+    assert.equal(writerState('\n'), 'gone');
+    assert.equal(writerState(null), 'unknown');
+  });
+
+  it('a silent but still ready device is looked at again, less often the longer it stays silent', () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 20].map(recheckAfterMs), [25, 50, 100, 200, 400, 800, 1600, LOOPBACK_QUIET_MS, LOOPBACK_QUIET_MS]);
   });
 });
