@@ -2,9 +2,9 @@
  * Watching a node's file between probes: a node that is root-only until udev applies its rules
  * is retried on its attribute change or on a short backoff; v4l2loopback (and other output)
  * nodes turn into capture nodes when a writer starts, without any uevent, so the writer's
- * writes trigger a re-probe, and a loopback capture node silent for a few of its writer's frame
- * intervals is re-probed too (the writer may have closed it: inotify's close-after-write is not
- * available through fs.watch).
+ * writes trigger a re-probe; a loopback capture node silent for a few of its writer's frame
+ * intervals is checked (the writer may have closed it; inotify's close-after-write is not
+ * available through fs.watch): v4l2loopback's sysfs `format` attribute tells, else a probe.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../observability/logger.js';
@@ -31,6 +31,16 @@ const PACE_SAMPLES = 8;
 export function quietAfterMs(gaps: readonly number[]): number {
   if (gaps.length < 3) return LOOPBACK_QUIET_MS;
   return Math.min(LOOPBACK_QUIET_MS, Math.max(60, Math.ceil(1.5 * Math.max(...gaps))));
+}
+
+/**
+ * The same when the check is a sysfs read (no probe, so looking early costs nothing): 1.2× the
+ * writer's median gap (at least 40 ms), 200 ms until three gaps are known.
+ */
+export function firstCheckAfterMs(gaps: readonly number[]): number {
+  if (gaps.length < 3) return 200;
+  const sorted = [...gaps].sort((a, b) => a - b);
+  return Math.min(LOOPBACK_QUIET_MS, Math.max(40, Math.ceil(1.2 * sorted[Math.floor(sorted.length / 2)]!)));
 }
 
 /**
@@ -128,7 +138,7 @@ export class NodeActivity {
     this.d.enqueue(rec);
   }
 
-  #armQuietTimer(rec: NodeRecord, ms = quietAfterMs(rec.writeGaps)): void {
+  #armQuietTimer(rec: NodeRecord, ms = this.#readable(rec) ? firstCheckAfterMs(rec.writeGaps) : quietAfterMs(rec.writeGaps)): void {
     clearTimeout(rec.quietTimer);
     rec.quietTimer = setTimeout(() => {
       rec.quietTimer = undefined;
@@ -136,11 +146,17 @@ export class NodeActivity {
     }, ms);
   }
 
+  /** Whether the writer's state can be read from sysfs (a v4l2loopback exclusive_caps=1 capture node with the attribute). */
+  #readable(rec: NodeRecord): boolean {
+    rec.formatAttr ??= isLoopback(rec) && this.d.formatAttr(rec) !== null; // the driver's, read once
+    return rec.formatAttr && kindOf(rec) === 'video-capture';
+  }
+
   /** The writer has been silent for a few frame intervals: has it closed the device? */
   #onQuiet(rec: NodeRecord): void {
     // exclusive_caps=1 (capture only while a writer is there): the kernel's sysfs attribute
     // answers without spawning a probe.
-    const state = kindOf(rec) === 'video-capture' ? writerState(this.d.formatAttr(rec)) : 'unknown';
+    const state = this.#readable(rec) ? writerState(this.d.formatAttr(rec)) : 'unknown';
     if (state === 'ready') {
       rec.quietChecks++;
       this.#armQuietTimer(rec, recheckAfterMs(rec.quietChecks));

@@ -37,6 +37,8 @@ export interface NodeRecord {
   idleProbe: boolean;
   /** Silence checks since the last write (v4l2loopback: the device was still ready each time). */
   quietChecks: number;
+  /** Whether the node has v4l2loopback's sysfs `format` attribute (undefined: not looked yet). */
+  formatAttr: boolean | undefined;
   /** The last probe of this v4l2loopback node while it was output-only (what it offers without a writer). */
   outputProbe: { info: V4l2Info; formats: PixelFormat[] } | undefined;
 }
@@ -70,6 +72,7 @@ export function newNodeRecord(name: string, devnode: string, gen: number, udev: 
     writeGaps: [],
     idleProbe: false,
     quietChecks: 0,
+    formatAttr: undefined,
     outputProbe: undefined,
   };
 }

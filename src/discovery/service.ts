@@ -420,6 +420,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       }
     } else if (result.failure === 'gone') {
       this.#log.debug({ node: rec.name }, 'node vanished during the probe');
+      this.#cameras.triggers.push({ action: 'remove', name: rec.name, source: 'probe', at: performance.now() });
       this.#forgetNode(rec);
     } else if (result.failure === 'permission') {
       this.#activity.waitForPermission(rec, result.message);

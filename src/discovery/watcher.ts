@@ -27,8 +27,11 @@ import { isVideoNodeName } from './sysfs.js';
 import { UdevMonitorParser } from './udev-monitor.js';
 
 export type NodeAction = 'add' | 'remove' | 'change';
-/** `idle`: a v4l2loopback writer went silent (no writes for a while), `rescan`: found by a rescan. */
-export type EventSource = 'udev' | 'inotify' | 'startup' | 'rescan' | 'idle';
+/**
+ * `idle`: a v4l2loopback writer went silent (no writes for a while), `rescan`: found by a
+ * rescan, `probe`: a probe found the node gone before any event said so.
+ */
+export type EventSource = 'udev' | 'inotify' | 'startup' | 'rescan' | 'idle' | 'probe';
 
 export interface NodeEvent {
   action: NodeAction;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { LOOPBACK_QUIET_MS, quietAfterMs, recheckAfterMs, writerState } from '../../../src/discovery/node-activity.js';
+import { firstCheckAfterMs, LOOPBACK_QUIET_MS, quietAfterMs, recheckAfterMs, writerState } from '../../../src/discovery/node-activity.js';
 import { isStaleRemove, ProbeCache, sameProbe, sysfsFingerprint } from '../../../src/discovery/probe-cache.js';
 import type { SysfsNode } from '../../../src/discovery/sysfs.js';
 import { parseListFormatsExt } from '../../../src/discovery/v4l2-formats.js';
@@ -89,6 +89,13 @@ describe('loopback writer state from sysfs (pure)', () => {
     assert.equal(writerState(''), 'gone');
     assert.equal(writerState('\n'), 'gone');
     assert.equal(writerState(null), 'unknown');
+  });
+
+  it('the first sysfs check: 1.2x the median gap (at least 40 ms), 200 ms before the pace is known', () => {
+    assert.equal(firstCheckAfterMs([]), 200);
+    assert.equal(firstCheckAfterMs([100, 250, 100, 90, 110]), 120);
+    assert.equal(firstCheckAfterMs([10, 12, 11]), 40);
+    assert.equal(firstCheckAfterMs([1900, 1900, 1900]), LOOPBACK_QUIET_MS);
   });
 
   it('a silent but still ready device is looked at again, less often the longer it stays silent', () => {
