@@ -89,7 +89,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   #started = false;
   #stopped = false;
   #quiet: (() => void)[] = [];
-  #soon: NodeJS.Immediate | undefined;
   #gen = 0;
   /** Probe results of nodes seen before in this run (known cameras re-plugged are announced from them). */
   readonly #probeCache = new ProbeCache();
@@ -236,7 +235,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#soon) clearImmediate(this.#soon);
     this.#rescans.stop();
     this.#watcher?.stop();
     for (const rec of this.#nodes.values()) this.#release(rec);
@@ -272,8 +270,8 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       }
       this.#log.debug({ node: e.name, source: e.source }, 'node removed');
       this.#cameras.triggers.push({ action: 'remove', name: e.name, source: e.source, at: e.at });
-      this.#forgetNode(rec, false);
-      this.#reconcileSoon(); // removals are applied at once, even while probes are pending
+      this.#forgetNode(rec); // reconciles when no probe is pending
+      if (this.#pending()) this.#reconcile(); // removals are applied at once anyway
       return;
     }
     if (!rec) {
@@ -295,7 +293,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
         fresh.sys = known.sys;
         fresh.probe = known.probe;
         fresh.cached = true;
-        this.#reconcileSoon();
+        this.#reconcile();
         // Verified once the burst of nodes a device brings is in (spawning v4l2-ctl holds the
         // event loop for a moment, under emulation tens of ms).
         fresh.retryTimer = setTimeout(() => {
@@ -331,13 +329,12 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     return { sys, probe };
   }
 
-  /** `quiet`: reconcile now if nothing is pending (else the caller reconciles). */
-  #forgetNode(rec: NodeRecord, quiet = true): void {
+  #forgetNode(rec: NodeRecord): void {
     this.#release(rec);
     this.#nodes.delete(rec.name);
     const i = this.#queue.indexOf(rec);
     if (i >= 0) this.#queue.splice(i, 1);
-    if (quiet) this.#maybeQuiet();
+    this.#maybeQuiet();
   }
 
   #release(rec: NodeRecord): void {
@@ -454,20 +451,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     const waiting = this.#quiet;
     this.#quiet = [];
     for (const resolve of waiting) resolve();
-  }
-
-  /**
-   * Reconciles once this loop turn's event callbacks ran: the nodes of a device appear and
-   * vanish together (vivid: three in a burst), and one reconcile for all of them lets the
-   * first camera's notification out sooner than one reconcile per node would.
-   */
-  #reconcileSoon(): void {
-    this.#soon ??= setImmediate(() => {
-      this.#soon = undefined;
-      if (this.#stopped) return;
-      if (this.#pending()) this.#reconcile();
-      else this.#maybeQuiet();
-    });
   }
 
   #reconcile(): void {
