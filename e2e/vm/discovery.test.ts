@@ -7,7 +7,24 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeScenarioScript, runInVm, serviceLane } from './harness.js';
-import type { DiscoveryReport, Seen, Step } from './guest/discovery-scenario.js';
+import type { DiscoveryReport, Floor, Seen, Step } from './guest/discovery-scenario.js';
+
+const median = (xs: number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(v.length / 2);
+  return v.length === 0 ? Number.NaN : v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
+
+/** Per step: medians of floor, service (client receipt) and service − floor over its repeats. */
+function floorTable(floors: Floor[]): { step: string; n: number; floor: number; service: number; overFloor: number; probe: number | undefined }[] {
+  const steps = [...new Set(floors.map((f) => f.step))];
+  return steps.map((step) => {
+    const xs = floors.filter((f) => f.step === step);
+    const r = (x: number) => Math.round(x);
+    const probes = xs.flatMap((f) => (f.probeMs !== undefined ? [f.probeMs] : []));
+    return { step, n: xs.length, floor: r(median(xs.map((f) => f.floorMs))), service: r(median(xs.map((f) => f.serviceMs))), overFloor: r(median(xs.map((f) => f.serviceMs - f.floorMs))), probe: probes.length ? r(median(probes)) : undefined };
+  });
+}
 
 const { skip, mediamtx } = serviceLane();
 
@@ -29,6 +46,15 @@ test('VM discovery: real vivid and v4l2loopback devices through the real service
   const pairs = (seen: Seen[] | undefined) => (seen ?? []).map((x) => `${x.device} ${x.status}`).sort();
 
   t.diagnostic(`detection latency (ms; service = event seen -> notification written, client = command start -> notification received): ${JSON.stringify(r.latencies)}`);
+  const table = floorTable(r.floors ?? []);
+  t.diagnostic(
+    ['detection against the kernel\'s own signal (ms, medians; floor = trigger -> inotify on /dev / writer\'s first frame or exit; service = trigger -> notification at a client):',
+      `${'step'.padEnd(30)} ${'n'.padStart(2)} ${'floor'.padStart(7)} ${'service'.padStart(8)} ${'service-floor'.padStart(14)} ${'probe'.padStart(7)}`,
+      ...table.map((x) => `${x.step.padEnd(30)} ${String(x.n).padStart(2)} ${String(x.floor).padStart(7)} ${String(x.service).padStart(8)} ${String(x.overFloor).padStart(14)} ${String(x.probe ?? '-').padStart(7)}`),
+      '(probe: the probe that decided a first-ever plug, or the background re-probe of a known camera, which the announce did not wait for)',
+    ].join('\n'),
+  );
+  t.diagnostic(`floors ${JSON.stringify(r.floors)}`);
   t.diagnostic(`vm timings ${JSON.stringify({ ...res.timings, scenarioMs: r.totalMs, steps: Object.fromEntries(Object.entries(r.steps).map(([k, v]) => [k, v.ms])) })}`);
   t.diagnostic(`video nodes held open when a module was unloaded: ${r.holders.join('; ') || 'none'}`);
   t.diagnostic(`discovery metrics ${JSON.stringify(r.metrics.filter((l) => !/_bucket\{/.test(l)))}`);
@@ -75,6 +101,37 @@ test('VM discovery: real vivid and v4l2loopback devices through the real service
     const vivid = stepOk('vivid_readd');
     assert.deepEqual(pairs(vivid.seen), ['camera0 CONNECTED', 'camera1 CONNECTED']);
     assert.notEqual((vivid.data as any).camera0Device, '/dev/video0', 'renumbered, same id');
+  });
+
+  await t.test('known camera re-plugged (3x unbind/bind, udev in charge): gone from the first signal, back from the cached probe before the re-probe ends, with the real capabilities', () => {
+    const s = stepOk('replug');
+    const cycles = (s.data as any).cycles as { connectedBeforeVerified: boolean; confirmed: boolean[]; probeMs: number[]; caps: Record<string, any> }[];
+    assert.equal(cycles.length, 3);
+    assert.equal(pairs(s.seen).length, 12);
+    const capture = r.truth.filter((n) => n.capture);
+    for (const [i, c] of cycles.entries()) {
+      assert.ok(c.connectedBeforeVerified, `cycle ${i}: CONNECTED reached the client before the background re-probe ended`);
+      assert.ok(c.confirmed.every((x) => x === true), `cycle ${i}: the re-probe confirmed the cached result: ${JSON.stringify(c.confirmed)}`);
+      capture.forEach((node, k) => {
+        const caps = c.caps[`camera${k}`];
+        assert.deepEqual(caps.formats, node.fourccs, `cycle ${i}: formats of camera${k}`);
+        assert.deepEqual([...caps.resolutions].sort(), [...node.sizes].sort(), `cycle ${i}: resolutions of camera${k}`);
+      });
+    }
+    // Relative to the same run: a known camera costs less over the floor than one probe does,
+    // and so does a removal (it never waits for a probe).
+    const probe = median(cycles.flatMap((c) => c.probeMs));
+    const over = (step: string) => median((r.floors ?? []).filter((f) => f.step === step).map((f) => f.serviceMs - f.floorMs));
+    assert.ok(over('vivid bind (known)') < probe, `re-plug: service - floor ${over('vivid bind (known)')} ms, a probe ${probe} ms`);
+    assert.ok(over('vivid unbind') < probe, `unplug: service - floor ${over('vivid unbind')} ms, a probe ${probe} ms`);
+    t.diagnostic(`re-plug: background re-probe ${probe} ms (median); service - floor: bind ${over('vivid bind (known)')} ms, unbind ${over('vivid unbind')} ms`);
+  });
+
+  await t.test('a loopback writer\'s stop is noticed from its pace, well before the old fixed 2 s silence', () => {
+    const stops = (r.floors ?? []).filter((f) => f.step === 'loopback writer stop');
+    assert.ok(stops.length >= 3, JSON.stringify(r.floors));
+    const over = median(stops.map((f) => f.serviceMs - f.floorMs));
+    assert.ok(over < 2000, `writer stop: service - floor ${over} ms`);
   });
 
   await t.test('killing the udevadm monitor child does not stop detection; the monitor is restarted', () => {

@@ -15,7 +15,7 @@ export class DiscoveryMetrics {
     const registers = [registry];
     this.detectionLatency = new Histogram({
       name: `${METRIC_PREFIX}discovery_detection_latency_seconds`,
-      help: 'Hotplug event seen (udev or inotify) to camera_status_update written, by event source and change (connected, disconnected)',
+      help: 'Hotplug event seen to camera_status_update written, by event source (udev, inotify, rescan, idle: a loopback writer fell silent, probe: a probe found the node gone) and change (connected, disconnected)',
       labelNames: ['source', 'change'] as const,
       buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
       registers,

@@ -16,8 +16,10 @@ export interface NodeRecord {
   gen: number;
   sys: SysfsNode | null;
   udev: Record<string, string> | undefined;
-  /** Last successful probe. */
+  /** Last successful probe (or, while `cached`, the result of an earlier probe of the same device). */
   probe: { info: V4l2Info; formats: PixelFormat[] } | undefined;
+  /** `probe` came from the probe cache (a known camera re-plugged) and its verification is pending. */
+  cached: boolean;
   /** The latest probe failed with this (the node is still there). */
   error: string | undefined;
   state: 'idle' | 'queued' | 'probing' | 'waiting-permission';
@@ -29,6 +31,16 @@ export interface NodeRecord {
   lastWriteProbe: number;
   /** performance.now() of the last write seen on the node file. */
   lastWriteAt: number;
+  /** Recent gaps between writes (ms): the loopback writer's pace. */
+  writeGaps: number[];
+  /** The pending probe was asked for because the writer fell silent. */
+  idleProbe: boolean;
+  /** Silence checks since the last write (v4l2loopback: the device was still ready each time). */
+  quietChecks: number;
+  /** Whether the node has v4l2loopback's sysfs `format` attribute (undefined: not looked yet). */
+  formatAttr: boolean | undefined;
+  /** The last probe of this v4l2loopback node while it was output-only (what it offers without a writer). */
+  outputProbe: { info: V4l2Info; formats: PixelFormat[] } | undefined;
 }
 
 /** A hotplug event kept until the camera change it caused is applied (for the detection latency). */
@@ -47,6 +59,7 @@ export function newNodeRecord(name: string, devnode: string, gen: number, udev: 
     sys: null,
     udev,
     probe: undefined,
+    cached: false,
     error: undefined,
     state: 'idle',
     again: false,
@@ -56,6 +69,11 @@ export function newNodeRecord(name: string, devnode: string, gen: number, udev: 
     quietTimer: undefined,
     lastWriteProbe: 0,
     lastWriteAt: 0,
+    writeGaps: [],
+    idleProbe: false,
+    quietChecks: 0,
+    formatAttr: undefined,
+    outputProbe: undefined,
   };
 }
 

@@ -25,6 +25,8 @@ export interface RescanDeps {
   trigger(t: Trigger): void;
   /** Resolves once no probe is queued or running (and the result is reconciled). */
   whenQuiet(): Promise<void>;
+  /** Whether inotify saw this node appear so recently that udev's event is still to come. */
+  awaitingUdev(name: string, now: number): boolean;
 }
 
 export class Rescans {
@@ -79,6 +81,9 @@ export class Rescans {
     }
     for (const name of listed) {
       if (this.d.nodes.has(name)) continue;
+      // A periodic rescan between the kernel's add and udev's event is no repair (requested
+      // and resync rescans take it: events may really have been lost then).
+      if (why === 'periodic' && this.d.awaitingUdev(name, at)) continue;
       found.push(`missed_add:${name}`);
       this.d.onEvent({ action: 'add', name, source: 'rescan', at });
     }

@@ -14,7 +14,7 @@
  * their node file is watched (the writer's write() calls show up there) and re-probed.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Registry } from '../lib/deps/prom-client.js';
 import type { CameraIdStore } from '../cameras/id-store.js';
@@ -24,16 +24,18 @@ import type { Logger } from '../observability/logger.js';
 import { capabilitiesFor, modeFor } from './assemble.js';
 import { DiscoveryMetrics } from './metrics.js';
 import type { ModeChoice, ModePolicy } from './mode-policy.js';
-import { isCaptureNode, newNodeRecord, type NodeRecord } from './node-record.js';
+import { isCaptureNode, isLoopback, newNodeRecord, type NodeRecord } from './node-record.js';
 import { NodeActivity } from './node-activity.js';
+import { isStaleRemove, ProbeCache, sameProbe } from './probe-cache.js';
 import { CameraReconciler } from './reconcile.js';
 import { Rescans } from './rescan.js';
-import { listVideoNodes, readSysfsNode, SYS_CLASS_V4L } from './sysfs.js';
+import { listVideoNodes, readLoopbackFormat, readSysfsNode, SYS_CLASS_V4L } from './sysfs.js';
 import type { PixelFormat } from './v4l2-formats.js';
 import { probeNode, type ProbeResult } from './v4l2-probe.js';
 import { DeviceWatcher, type NodeEvent } from './watcher.js';
 
 export type DiscoveryConfig = Config['discovery'];
+
 
 export interface DiscoveryDeps {
   config: DiscoveryConfig;
@@ -64,6 +66,13 @@ export interface DiscoveryEvents {
 }
 
 const MAX_PARALLEL_PROBES = 2;
+/** A camera announced from the probe cache is re-probed this long after its node appeared. */
+const VERIFY_DELAY_MS = 150;
+/**
+ * A periodic rescan leaves a node inotify saw appear this recently to udev's event (udev's
+ * rules take a while, under emulation about a second): not a missed event.
+ */
+const AWAIT_UDEV_MS = 3000;
 
 export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   readonly metrics: DiscoveryMetrics;
@@ -81,6 +90,10 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   #stopped = false;
   #quiet: (() => void)[] = [];
   #gen = 0;
+  /** Probe results of nodes seen before in this run (known cameras re-plugged are announced from them). */
+  readonly #probeCache = new ProbeCache();
+  /** New nodes inotify saw while udev is in charge, waiting for udev's event: name → when seen. */
+  readonly #awaitingUdev = new Map<string, number>();
 
   constructor(deps: DiscoveryDeps) {
     super();
@@ -100,6 +113,15 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       current: (rec) => !this.#stopped && this.#nodes.get(rec.name) === rec,
       enqueue: (rec) => this.#enqueue(rec),
       trigger: (t) => this.#cameras.triggers.push(t),
+      formatAttr: (rec) => readLoopbackFormat(rec.name, this.#sysClass),
+      writerGone: (rec) => {
+        if (rec.outputProbe && rec.state === 'idle') {
+          this.#log.debug({ node: rec.name }, 'loopback writer gone (sysfs): capture no longer offered');
+          rec.probe = rec.outputProbe;
+          this.#reconcile();
+        }
+        this.#enqueue(rec); // the probe verifies
+      },
     });
     this.#rescans = new Rescans({
       sysClass: deps.paths?.sysClass ?? SYS_CLASS_V4L,
@@ -114,6 +136,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       enqueue: (rec) => this.#enqueue(rec),
       trigger: (t) => this.#cameras.triggers.push(t),
       whenQuiet: () => this.#whenQuiet(),
+      awaitingUdev: (name, now) => (this.#awaitingUdev.get(name) ?? -Infinity) > now - AWAIT_UDEV_MS,
     });
   }
 
@@ -239,7 +262,12 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     if (this.#stopped) return;
     const rec = this.#nodes.get(e.name);
     if (e.action === 'remove') {
+      this.#awaitingUdev.delete(e.name);
       if (!rec) return;
+      if (e.source === 'udev' && isStaleRemove(rec.sys, e.properties?.['DEVPATH'], existsSync(rec.devnode))) {
+        this.#log.debug({ node: e.name }, 'late udev removal of the device that had this node name before; ignored');
+        return;
+      }
       this.#log.debug({ node: e.name, source: e.source }, 'node removed');
       this.#cameras.triggers.push({ action: 'remove', name: e.name, source: e.source, at: e.at });
       this.#forgetNode(rec); // reconciles when no probe is pending
@@ -247,17 +275,58 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       return;
     }
     if (!rec) {
-      this.#log.debug({ node: e.name, source: e.source, action: e.action }, 'node added');
-      const fresh = newNodeRecord(e.name, `${this.#d.paths?.dev ?? '/dev'}/${e.name}`, ++this.#gen, e.properties);
+      const devnode = `${this.#d.paths?.dev ?? '/dev'}/${e.name}`;
+      const known = this.#knownNode(e.name, devnode);
+      // While udev is in charge a new node waits for udev's event (rules applied, properties
+      // attached); a known camera is announced from the first signal.
+      if (e.early && !known) {
+        this.#awaitingUdev.set(e.name, e.at);
+        return;
+      }
+      this.#awaitingUdev.delete(e.name);
+      this.#log.debug({ node: e.name, source: e.source, action: e.action, known: known !== undefined }, 'node added');
+      const fresh = newNodeRecord(e.name, devnode, ++this.#gen, e.properties);
       this.#nodes.set(e.name, fresh);
       this.#cameras.triggers.push({ action: 'add', name: e.name, source: e.source, at: e.at });
+      if (known) {
+        // Announced now with what it offered last time; the background probe verifies it.
+        fresh.sys = known.sys;
+        fresh.probe = known.probe;
+        fresh.cached = true;
+        this.#reconcile();
+        // Verified once the burst of nodes a device brings is in (spawning v4l2-ctl holds the
+        // event loop for a moment, under emulation tens of ms).
+        fresh.retryTimer = setTimeout(() => {
+          fresh.retryTimer = undefined;
+          if (!this.#stopped && this.#nodes.get(fresh.name) === fresh && fresh.state === 'idle') this.#enqueue(fresh);
+        }, VERIFY_DELAY_MS);
+        return;
+      }
       this.#enqueue(fresh);
       return;
     }
+    if (e.early) return; // udev's own event follows
     if (e.properties) rec.udev = e.properties;
     // A udev add after an inotify add, or a change: the node may now be accessible or
     // advertise other capabilities.
     if (e.action === 'change' || rec.state === 'waiting-permission' || rec.error !== undefined) this.#enqueue(rec);
+  }
+
+  /**
+   * A node whose sysfs facts match a node probed before in this run and that the service can
+   * open now: its cached probe result.
+   */
+  #knownNode(name: string, devnode: string): { sys: NonNullable<NodeRecord['sys']>; probe: NonNullable<NodeRecord['probe']> } | undefined {
+    if (this.#probeCache.size === 0) return undefined;
+    const sys = readSysfsNode(name, this.#sysClass, this.#d.paths?.dev ?? '/dev');
+    const probe = this.#probeCache.get(sys);
+    if (!sys || !probe) return undefined;
+    try {
+      accessSync(devnode, constants.R_OK | constants.W_OK); // not before udev fixed permissions
+    } catch {
+      return undefined;
+    }
+    return { sys, probe };
   }
 
   #forgetNode(rec: NodeRecord): void {
@@ -323,9 +392,19 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       return;
     }
     rec.state = 'idle';
+    const cached = rec.cached;
+    rec.cached = false;
+    if (cached) {
+      // The background verification of a camera announced from the cache.
+      const confirmed = result.ok && sameProbe(rec.probe, { info: result.info, formats: result.formats });
+      this.#log.debug({ node: rec.name, ms: result.durationMs, outcome, confirmed }, confirmed ? 'cached capabilities confirmed' : 'cached capabilities not confirmed');
+      if (!result.ok) rec.probe = undefined; // judged as a first probe that failed
+    }
     if (result.ok) {
-      const before = rec.probe ? isCaptureNode(rec) : undefined;
+      const before = rec.probe && !cached ? isCaptureNode(rec) : undefined;
       rec.probe = { info: result.info, formats: result.formats };
+      this.#probeCache.set(rec.sys, rec.probe);
+      if (isLoopback(rec) && !isCaptureNode(rec)) rec.outputProbe = rec.probe;
       rec.error = undefined;
       rec.permissionAttempts = 0;
       const capture = isCaptureNode(rec);
@@ -341,6 +420,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       }
     } else if (result.failure === 'gone') {
       this.#log.debug({ node: rec.name }, 'node vanished during the probe');
+      this.#cameras.triggers.push({ action: 'remove', name: rec.name, source: 'probe', at: performance.now() });
       this.#forgetNode(rec);
     } else if (result.failure === 'permission') {
       this.#activity.waitForPermission(rec, result.message);

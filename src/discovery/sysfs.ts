@@ -94,3 +94,19 @@ export function readSysfsNode(name: string, classRoot = SYS_CLASS_V4L, devRoot =
     usb: usbAttributes(sysfsPath),
   };
 }
+
+/**
+ * v4l2loopback's `format` attribute of a node: the format while the device is ready for
+ * capture, empty otherwise; null when the node has no such attribute (another driver).
+ */
+export function readLoopbackFormat(name: string, classRoot = SYS_CLASS_V4L): string | null {
+  return readAttrRaw(join(classRoot, name, 'format'));
+}
+
+function readAttrRaw(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}

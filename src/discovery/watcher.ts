@@ -10,6 +10,10 @@
  *   in between).
  * - inotify mode (no udevd, or use_udev: never): `fs.watch` on /dev for `videoN` names; a
  *   name that exists is an add, one that does not is a remove.
+ * - The /dev watch runs in udev mode too; its events are marked `early` there (devtmpfs adds
+ *   and deletes the node before udev's rules run and udev's event arrives): the owner takes
+ *   removals from whichever signal comes first and uses an early add only when it can (a
+ *   known camera), leaving new nodes to udev's event.
  *
  * `watchNodeFile` watches one node file: writes to a v4l2loopback output node (a writer
  * started) and attribute changes (udev fixed permissions) show up there, not on /dev.
@@ -23,8 +27,11 @@ import { isVideoNodeName } from './sysfs.js';
 import { UdevMonitorParser } from './udev-monitor.js';
 
 export type NodeAction = 'add' | 'remove' | 'change';
-/** `idle`: a v4l2loopback writer went silent (no writes for a while), `rescan`: found by a rescan. */
-export type EventSource = 'udev' | 'inotify' | 'startup' | 'rescan' | 'idle';
+/**
+ * `idle`: a v4l2loopback writer went silent (no writes for a while), `rescan`: found by a
+ * rescan, `probe`: a probe found the node gone before any event said so.
+ */
+export type EventSource = 'udev' | 'inotify' | 'startup' | 'rescan' | 'idle' | 'probe';
 
 export interface NodeEvent {
   action: NodeAction;
@@ -35,6 +42,11 @@ export interface NodeEvent {
   at: number;
   /** udev properties (udev events only). */
   properties?: Record<string, string>;
+  /**
+   * inotify saw it while udev is in charge (inotify on /dev runs in udev mode too: devtmpfs
+   * creates and deletes the node before udev's rules run, so it is the first signal).
+   */
+  early?: boolean;
 }
 
 export interface WatcherEvents {
@@ -103,6 +115,7 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
       this.#startInotify();
       return;
     }
+    this.#watchDev(); // early signals (see the module doc)
     const ok = await this.#startMonitor();
     if (!ok) {
       this.#startInotify();
@@ -152,8 +165,8 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
         if (!wasListening && parser.listening) {
           this.#restartDelay = this.#opts.restartDelayMs;
           this.#failedStarts = 0;
-          this.#stopInotify();
-          this.#setActive('udev');
+          this.#setActive('udev'); // the /dev watch stays, its events now early
+
           settle(true);
         }
         if (ev) this.#fromUdev(ev, at);
@@ -204,7 +217,14 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
   }
 
   #startInotify(): void {
-    if (this.#dirWatch || this.#stopped) return;
+    if (this.#stopped) return;
+    if (this.#watchDev()) this.#setActive('inotify');
+  }
+
+  /** Watches /dev (once); true when the watch runs. */
+  #watchDev(): boolean {
+    if (this.#dirWatch) return true;
+    if (this.#stopped) return false;
     const dev = this.#opts.devRoot;
     try {
       this.#dirWatch = watch(dev, (_type, filename) => {
@@ -212,15 +232,16 @@ export class DeviceWatcher extends EventEmitter<WatcherEvents> {
         const name = filename?.toString();
         if (!name || !isVideoNodeName(name)) return;
         const action: NodeAction = existsSync(join(dev, name)) ? 'add' : 'remove';
-        this.emit('node', { action, name, source: 'inotify', at });
+        this.emit('node', { action, name, source: 'inotify', at, ...(this.#active === 'udev' ? { early: true } : {}) });
       });
       this.#dirWatch.on('error', (err) => {
         this.#opts.log?.warn({ err: err.message }, `inotify on ${dev} failed`);
         this.#stopInotify();
       });
-      this.#setActive('inotify');
+      return true;
     } catch (err) {
       this.#opts.log?.warn({ err: (err as Error).message }, `cannot watch ${dev}`);
+      return false;
     }
   }
 

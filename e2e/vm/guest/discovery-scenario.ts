@@ -4,7 +4,7 @@
 // scenarios with a client that stays connected, recording what the client saw and what the
 // service measured into $OUT/report.json. The host-side test (../discovery.test.ts) judges.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,8 @@ export interface Seen {
   name?: string;
   /** ms from the triggering command's start to the client receiving the notification */
   clientMs: number;
+  /** Wall clock (Date.now()) at receipt: compared with the service's log line time. */
+  wall?: number;
 }
 
 export interface Latency {
@@ -33,6 +35,22 @@ export interface Latency {
   serviceMs?: number;
   /** client side: trigger command started → notification received */
   clientMs?: number;
+  /** from the service's log line (written right after the notification) to the client's receipt, wall clock, ms */
+  deliveryMs?: number;
+}
+
+/**
+ * One hotplug step's floor beside the service: `floorMs` from the trigger to the kernel's own
+ * signal (an independent inotify watch on /dev seeing every node of the step appear or vanish;
+ * for a loopback writer its first frame on the node file, or its exit), `serviceMs` from the
+ * trigger to the last camera's notification at the client.
+ */
+export interface Floor {
+  step: string;
+  floorMs: number;
+  serviceMs: number;
+  /** The probe that decided it (a first-ever plug), or the background re-probe of a known camera. */
+  probeMs?: number;
 }
 
 export interface NodeTruth {
@@ -61,6 +79,7 @@ export interface DiscoveryReport {
   errors: string[];
   /** Processes that held a video node open when a module was unloaded. */
   holders: string[];
+  floors: Floor[];
   totalMs: number;
 }
 
@@ -71,7 +90,47 @@ const STATE = '/tmp/discovery-vm';
 const errors: string[] = [];
 const steps: Record<string, Step> = {};
 const latencies: Latency[] = [];
+const floors: Floor[] = [];
 const WAIT = 30_000;
+
+/** The kernel's signals, seen independently of the service: inotify on /dev (node files appear and vanish). */
+class DevWatch {
+  readonly events: { at: number; name: string; present: boolean }[] = [];
+  readonly #w = watch('/dev', (_type, file) => {
+    const at = performance.now();
+    const name = file?.toString();
+    if (name && /^video\d+$/.test(name)) this.events.push({ at, name, present: existsSync(`/dev/${name}`) });
+  });
+
+  /** ms from `since` until every node in `names` was seen appearing (`present`) or vanishing; waits for it. */
+  async floor(since: number, names: string[], present: boolean, timeoutMs = WAIT): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const hits = names.map((n) => this.events.find((e) => e.at >= since && e.name === n && e.present === present));
+      if (hits.every((h) => h)) return round(Math.max(...hits.map((h) => h!.at)) - since);
+      if (performance.now() > deadline) throw new Error(`inotify on /dev did not see ${names.join(', ')} ${present ? 'appear' : 'vanish'}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): void {
+    this.#w.close();
+  }
+}
+const devWatch = new DevWatch();
+
+function floorOf(step: string, floorMs: number, seen: Seen[], probeMs?: number): void {
+  floors.push({ step, floorMs, serviceMs: Math.max(...seen.map((x) => x.clientMs)), ...(probeMs !== undefined ? { probeMs } : {}) });
+}
+
+/** ms of the probe that found `node` a capture node, logged after index `from`. */
+function captureProbeMs(svc: RunningService, from: number, node: string): number | undefined {
+  const l = svc.logs.slice(from).find((x) => x.msg === 'node probed' && x['node'] === node && x['capture'] === true);
+  return typeof l?.['ms'] === 'number' ? l['ms'] : undefined;
+}
+
+/** Nodes of the vivid module now. */
+const vividNodes = (): string[] => videoNodes().filter((n) => /^vivid/.test(readFileSync(`/sys/class/video4linux/${n}/name`, 'utf8')));
 
 
 /** Who held a video node open when a module was unloaded (the service's probes may, for a moment). */
@@ -107,9 +166,9 @@ async function truthOf(node: string): Promise<NodeTruth> {
 
 /** Collects every camera_status_update the client receives, with its arrival time. */
 class Recorder {
-  readonly all: { at: number; device: string; status: string; name: string }[] = [];
+  readonly all: { at: number; wall: number; device: string; status: string; name: string }[] = [];
   constructor(client: CameraServiceClient) {
-    client.onNotification('camera_status_update', (p: { device: string; status: string; name: string }) => this.all.push({ at: performance.now(), device: p.device, status: p.status, name: p.name }));
+    client.onNotification('camera_status_update', (p: { device: string; status: string; name: string }) => this.all.push({ at: performance.now(), wall: Date.now(), device: p.device, status: p.status, name: p.name }));
   }
 
   /** Waits until every (device, status) pair has been seen after `since`; returns them with client latencies. */
@@ -117,7 +176,7 @@ class Recorder {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const found = want.map(([d, s]) => this.all.find((n) => n.at >= since && n.device === d && n.status === s));
-      if (found.every((f) => f)) return found.map((f) => ({ device: f!.device, status: f!.status, name: f!.name, clientMs: round(f!.at - since) }));
+      if (found.every((f) => f)) return found.map((f) => ({ device: f!.device, status: f!.status, name: f!.name, clientMs: round(f!.at - since), wall: f!.wall }));
       if (performance.now() > deadline) {
         const seen = this.all.filter((n) => n.at >= since).map((n) => `${n.device} ${n.status}`);
         throw new Error(`expected ${want.map((w) => w.join(' ')).join(', ')}; the client saw: ${seen.join(', ') || 'nothing'}`);
@@ -143,6 +202,7 @@ async function serviceLatencies(svc: RunningService, from: number, step: string,
       clientMs: s.clientMs,
       ...(typeof line?.['latency_ms'] === 'number' ? { serviceMs: line['latency_ms'] as number } : {}),
       ...(typeof line?.['source'] === 'string' ? { source: line['source'] as string } : {}),
+      ...(typeof line?.['time'] === 'number' && s.wall ? { deliveryMs: s.wall - (line['time'] as number) } : {}),
     });
   }
 }
@@ -162,23 +222,43 @@ async function step(name: string, fn: () => Promise<Omit<Step, 'ok' | 'ms'> | vo
 /** Writers being stopped on purpose (FFmpeg exits with 255 on SIGTERM). */
 const stopping = new WeakSet<ChildProcess>();
 
-function startWriter(node: string): ChildProcess {
+/** A writer and the kernel-side times of its first frame and its exit (performance.now()). */
+interface Writer {
+  proc: ChildProcess;
+  firstFrame: Promise<number>;
+}
+
+function startWriter(node: string): Writer {
+  // The first write on the node file is the writer's first frame (inotify IN_MODIFY).
+  let onFrame!: (at: number) => void;
+  const firstFrame = new Promise<number>((r) => (onFrame = r));
+  // fs.watch reports attribute changes (udev's chmod) the same way: a write leaves ctime alone.
+  const ctime = statSync(`/dev/${node}`).ctimeMs;
+  const fileWatch = watch(`/dev/${node}`, () => {
+    const at = performance.now();
+    if (statSync(`/dev/${node}`, { throwIfNoEntry: false })?.ctimeMs !== ctime) return;
+    onFrame(at);
+    fileWatch.close();
+  });
   // A plain colour at 10 fps: cheap under TCG (testsrc at 30 fps takes most of a core).
   const w = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'color=c=blue:size=320x240:rate=10', '-pix_fmt', 'yuyv422', '-f', 'v4l2', `/dev/${node}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   w.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   w.once('exit', (code, signal) => {
+    fileWatch.close();
     if (!stopping.has(w)) errors.push(`ffmpeg writer to /dev/${node} exited (${code ?? signal}): ${stderr.trim()}`);
   });
-  return w;
+  return { proc: w, firstFrame };
 }
 
-async function stopWriter(w: ChildProcess | undefined): Promise<void> {
-  if (!w || w.exitCode !== null || w.signalCode !== null) return;
-  const gone = new Promise((r) => w.once('exit', r));
+/** Stops the writer; resolves with performance.now() of its exit (the kernel closed its file). */
+async function stopWriter(writer: Writer | undefined): Promise<number> {
+  const w = writer?.proc;
+  if (!w || w.exitCode !== null || w.signalCode !== null) return performance.now();
+  const gone = new Promise<number>((r) => w.once('exit', () => r(performance.now())));
   stopping.add(w);
   w.kill('SIGTERM');
-  await gone;
+  return gone;
 }
 
 function loopNode(): string {
@@ -314,7 +394,7 @@ async function main(): Promise<NodeTruth[]> {
   let svc: RunningService | undefined;
   let viewer: CameraServiceClient | undefined;
   let rec: Recorder | undefined;
-  let writer: ChildProcess | undefined;
+  let writer: Writer | undefined;
   const truth: NodeTruth[] = [];
 
   try {
@@ -364,6 +444,7 @@ async function main(): Promise<NodeTruth[]> {
       const since = performance.now();
       writer = startWriter(node);
       const seen = await r.expect(since, [['camera2', 'CONNECTED']]);
+      floorOf('loopback writer start', round((await writer.firstFrame) - since), seen, captureProbeMs(s, from, node));
       await serviceLatencies(s, from, 'loopback_writer_start', seen);
       const caps = await v.call('get_camera_capabilities', { device: 'camera2' });
       return { seen, data: { node, idleCapture: probed['capture'], idleCameras: idleList.cameras.map((c) => c.device), caps } };
@@ -372,8 +453,9 @@ async function main(): Promise<NodeTruth[]> {
     await step('loopback_writer_stop', async () => {
       const from = s.logs.length;
       const since = performance.now();
-      await stopWriter(writer);
+      const exited = await stopWriter(writer);
       const seen = await r.expect(since, [['camera2', 'DISCONNECTED']]);
+      floorOf('loopback writer stop', round(exited - since), seen);
       await serviceLatencies(s, from, 'loopback_writer_stop', seen);
       await unloaded('v4l2loopback');
       return { seen };
@@ -382,9 +464,11 @@ async function main(): Promise<NodeTruth[]> {
     // ---- vivid removed (rmmod) and loaded again; the loopback comes back on a renumbered node ----
     await step('vivid_remove', async () => {
       const from = s.logs.length;
+      const nodes = vividNodes();
       const since = performance.now();
       await unloaded('vivid');
       const seen = await r.expect(since, [['camera0', 'DISCONNECTED'], ['camera1', 'DISCONNECTED']]);
+      floorOf('vivid rmmod', await devWatch.floor(since, nodes, false), seen);
       await serviceLatencies(s, from, 'vivid_rmmod', seen);
       return { seen };
     });
@@ -392,10 +476,12 @@ async function main(): Promise<NodeTruth[]> {
     await step('loopback_readd_renumbered', async () => {
       const from = s.logs.length;
       await must('modprobe', LOOP);
+      await must('udevadm', ['settle', '-t', '10']); // udev's chmod is no frame
       const node = loopNode();
       const since = performance.now();
       writer = startWriter(node);
       const seen = await r.expect(since, [['camera2', 'CONNECTED']]);
+      floorOf('loopback writer start', round((await writer.firstFrame) - since), seen, captureProbeMs(s, from, node));
       await serviceLatencies(s, from, 'loopback_writer_start', seen);
       return { seen, data: { node } };
     });
@@ -405,11 +491,52 @@ async function main(): Promise<NodeTruth[]> {
       const since = performance.now();
       await must('modprobe', VIVID);
       const seen = await r.expect(since, [['camera0', 'CONNECTED'], ['camera1', 'CONNECTED']]);
+      floorOf('vivid modprobe (known)', await devWatch.floor(since, vividNodes(), true), seen);
       await serviceLatencies(s, from, 'vivid_modprobe', seen);
       const admin = await s.client('admin');
       const st = await admin.call('get_camera_status', { device: 'camera0' });
       await admin.close();
       return { seen, data: { nodes: videoNodes(), camera0Device: st.debug?.['device'] } };
+    });
+
+    // ---- known camera unplugged and re-plugged (unbind/bind) with udev in charge, three times:
+    // removals from the first signal; the re-plugged cameras announced from their cached probe
+    // before the background re-probe ends, with the capabilities the kernel reports ----
+    await step('replug', async () => {
+      const cycles: Record<string, unknown>[] = [];
+      const seenAll: Seen[] = [];
+      for (let i = 0; i < 3; i++) {
+        const nodes = vividNodes();
+        const from = s.logs.length;
+        const since = performance.now();
+        await must('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind']);
+        const gone = await r.expect(since, [['camera0', 'DISCONNECTED'], ['camera1', 'DISCONNECTED']]);
+        floorOf('vivid unbind', await devWatch.floor(since, nodes, false), gone);
+        await serviceLatencies(s, from, 'vivid_unbind', gone);
+        const from2 = s.logs.length;
+        const since2 = performance.now();
+        await must('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/bind']);
+        const back = await r.expect(since2, [['camera0', 'CONNECTED'], ['camera1', 'CONNECTED']]);
+        const connectedWall = Math.max(...r.all.filter((n) => n.at >= since2 && n.status === 'CONNECTED').map((n) => n.wall));
+        const after = vividNodes();
+        const floorMs = await devWatch.floor(since2, after, true);
+        await serviceLatencies(s, from2, 'vivid_bind', back);
+        // The background re-probes of the three nodes, then what a viewer is told.
+        const verified: LogLine[] = [];
+        for (const n of after) verified.push(await s.waitForLog((l) => /^cached capabilities (not )?confirmed$/.test(l.msg ?? '') && l['node'] === n && s.logs.indexOf(l) >= from2, WAIT));
+        floorOf('vivid bind (known)', floorMs, back, Math.max(...verified.map((l) => Number(l['ms']))));
+        const caps: Record<string, unknown> = {};
+        for (const c of ['camera0', 'camera1']) caps[c] = await v.call('get_camera_capabilities', { device: c });
+        cycles.push({
+          nodes: after,
+          connectedBeforeVerified: verified.every((l) => Number(l['time']) > connectedWall),
+          confirmed: verified.map((l) => l['confirmed']),
+          probeMs: verified.map((l) => l['ms']),
+          caps,
+        });
+        seenAll.push(...gone, ...back);
+      }
+      return { seen: seenAll, data: { cycles } };
     });
 
     // ---- kill the udevadm monitor child: detection goes on (inotify), the monitor comes back ----
@@ -419,15 +546,18 @@ async function main(): Promise<NodeTruth[]> {
       const from = s.logs.length;
       process.kill(pids[0]!, 'SIGKILL');
       await logAfter(s, from, (l) => l.msg === 'hotplug events from inotify');
+      const nodes = vividNodes();
       const since = performance.now();
       await must('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind']);
       const gone = await r.expect(since, [['camera0', 'DISCONNECTED'], ['camera1', 'DISCONNECTED']]);
+      floorOf('vivid unbind (inotify only)', await devWatch.floor(since, nodes, false), gone);
       await serviceLatencies(s, from, 'vivid_unbind', gone);
       await logAfter(s, from, (l) => l.msg === 'udevadm monitor listening again');
       const from2 = s.logs.length;
       const since2 = performance.now();
       await must('sh', ['-c', 'echo vivid.0 > /sys/bus/platform/drivers/vivid/bind']);
       const back = await r.expect(since2, [['camera0', 'CONNECTED'], ['camera1', 'CONNECTED']]);
+      floorOf('vivid bind (known)', await devWatch.floor(since2, vividNodes(), true), back);
       await serviceLatencies(s, from2, 'vivid_bind', back);
       const after = processesMatching('udevadm', 'monitor', '--subsystem-match=video4linux');
       const metrics = await metricsText(s);
@@ -437,8 +567,9 @@ async function main(): Promise<NodeTruth[]> {
     // ---- restart: same ids (the loopback is absent at restart: its id stays reserved) ----
     await step('restart', async () => {
       const since = performance.now();
-      await stopWriter(writer);
+      const exited = await stopWriter(writer);
       const seen = await r.expect(since, [['camera2', 'DISCONNECTED']]);
+      floorOf('loopback writer stop', round(exited - since), seen);
       // v4l2loopback 0.12.7 (exclusive_caps=1) accepts no second writer once the first closed: reload it.
       await unloaded('v4l2loopback');
       await v.close();
@@ -456,14 +587,18 @@ async function main(): Promise<NodeTruth[]> {
       const s2 = svc!;
       const from = s2.logs.length;
       await must('modprobe', LOOP);
+      await must('udevadm', ['settle', '-t', '10']); // udev's chmod is no frame
       const since = performance.now();
-      writer = startWriter(loopNode());
+      const node = loopNode();
+      writer = startWriter(node);
       const seen = await rec!.expect(since, [['camera2', 'CONNECTED']]);
+      floorOf('loopback writer start', round((await writer.firstFrame) - since), seen, captureProbeMs(s2, from, node));
       await serviceLatencies(s2, from, 'loopback_writer_start', seen);
       const from2 = s2.logs.length;
       const since2 = performance.now();
-      await stopWriter(writer);
+      const exited = await stopWriter(writer);
       const gone = await rec!.expect(since2, [['camera2', 'DISCONNECTED']]);
+      floorOf('loopback writer stop', round(exited - since2), gone);
       await serviceLatencies(s2, from2, 'loopback_writer_stop', gone);
       await unloaded('v4l2loopback');
       return { seen: [...seen, ...gone] };
@@ -498,7 +633,8 @@ try {
   errors.push(`scenario crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
 }
 const metricsStep = steps['metrics']?.data?.['lines'] as string[] | undefined;
-const report: DiscoveryReport = { truth, steps, latencies, metrics: metricsStep ?? [], errors, holders, totalMs: round(performance.now() - t0) };
+devWatch.close();
+const report: DiscoveryReport = { truth, steps, latencies, metrics: metricsStep ?? [], errors, holders, floors, totalMs: round(performance.now() - t0) };
 writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
 console.log(JSON.stringify({ errors, totalMs: report.totalMs, latencies }));
 process.exit(0);

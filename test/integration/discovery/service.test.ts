@@ -3,7 +3,7 @@
 // script printing udev events), real id store on disk. The QEMU VM lane does the same against
 // real kernel devices (e2e/vm/discovery.test.ts).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
@@ -175,7 +175,7 @@ describe('discovery on a fake V4L2 host (inotify)', () => {
   });
 
   it('a node that vanishes while it is probed leaves no camera behind', async () => {
-    const { host, registry, svc } = rig({ use_udev: 'always' }); // /dev is not watched while udev works
+    const { host, registry, svc } = rig({ use_udev: 'always' }); // a new node waits for udev's event
     await svc.start();
     const outcome = new Promise((resolve) => svc.on('probed', (node, o) => node === 'video0' && resolve(o)));
     host.add('video0', { ...VIVID.video0, vanishDuringProbe: true }, { udev: true }); // and no remove event
@@ -194,6 +194,33 @@ describe('discovery on a fake V4L2 host (inotify)', () => {
     await camera(registry, is('camera0', 'CONNECTED'), 'the loopback camera');
     host.setProbe('video3', LOOP_IDLE.fixture); // the writer stopped: no more writes
     await camera(registry, is('camera0', 'DISCONNECTED'), 'the loopback camera gone quiet');
+  });
+});
+
+describe('v4l2loopback writer stop from sysfs', () => {
+  it('the format attribute empties when the writer closes: DISCONNECTED at once, the probe verifies after', async () => {
+    const { host, registry, svc } = rig();
+    host.add('video3', LOOP_IDLE);
+    await svc.start();
+    const format = join(host.sysClass, 'video3', 'format');
+    writeFileSync(format, '');
+    host.setProbe('video3', LOOP_STREAMING.fixture);
+    writeFileSync(format, 'YUYV:320x240@10\n');
+    host.write('video3'); // the writer's first frame
+    await camera(registry, is('camera0', 'CONNECTED'), 'the loopback camera');
+    // A steady writer: its pace is learnt; while the attribute says ready, silence alone changes nothing.
+    for (let i = 0; i < 5; i++) {
+      host.write('video3');
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    const probed: string[] = [];
+    svc.on('probed', (node, outcome) => probed.push(`${node} ${outcome}`));
+    host.setProbe('video3', LOOP_IDLE.fixture, 1); // the verification probe answers after 1 s
+    writeFileSync(format, ''); // the writer closed
+    await camera(registry, is('camera0', 'DISCONNECTED'), 'the loopback camera gone');
+    assert.deepEqual(probed, [], 'applied before the probe ended');
+    await new Promise<void>((resolve) => svc.once('probed', () => resolve()));
+    assert.equal(registry.get('camera0')!.status, 'DISCONNECTED', 'the probe agreed');
   });
 });
 
@@ -235,5 +262,68 @@ describe('discovery with a udev monitor (fake udevadm)', () => {
     await svc.rescanNow();
     assert.equal(registry.get('camera0')?.status, 'DISCONNECTED');
     assert.equal(await metricValue(metrics, 'camera_service_discovery_rescan_discrepancies_total', { kind: 'missed_remove' }), 1);
+  });
+});
+
+describe('known cameras re-plugged (probe cache)', () => {
+  const C920: FakeNode = { fixture: 'uvc/logitech-c920', device: 'pci0000:00/0000:00:14.0/usb1/1-3/1-3:1.0', usb: { idVendor: '046d', idProduct: '082d', serial: 'B61DEDAF' } };
+
+  it('announced CONNECTED from the cached probe before the background re-probe ends; a changed re-probe updates the capabilities', async () => {
+    const { host, registry, svc } = rig();
+    host.add('video0', VIVID.video0);
+    await svc.start();
+    const first = await camera(registry, is('camera0', 'CONNECTED'), 'camera0');
+    host.remove('video0', VIVID.video0);
+    await camera(registry, is('camera0', 'DISCONNECTED'), 'camera0 unplugged');
+
+    const probed: string[] = [];
+    svc.on('probed', (node, outcome) => probed.push(`${node} ${outcome}`));
+    const detected: Camera[] = [];
+    svc.on('capability_detected', (c) => detected.push(c));
+    // Re-plugged; this time the device answers slowly and offers only its first format.
+    // (the fake v4l2-ctl waits 1 s before it reads its outputs)
+    host.add('video0', { ...VIVID.video0, delay: 1 });
+    const formats = readFileSync(join(host.probes, 'video0', 'list-formats-ext.txt'), 'utf8');
+    writeFileSync(join(host.probes, 'video0', 'list-formats-ext.txt'), `${formats.split(/\n(?=\s*\[1\])/)[0]!}\n`);
+    const back = await camera(registry, is('camera0', 'CONNECTED'), 'camera0 re-plugged');
+    assert.deepEqual(probed, [], 'announced before its probe ended');
+    assert.deepEqual(back.capabilities, first.capabilities, 'with what it offered before');
+    assert.equal(detected.length, 1);
+
+    await new Promise<void>((resolve) => svc.on('probed', () => resolve()));
+    const updated = await camera(registry, (c) => c.id === 'camera0' && c.capabilities?.formats.length === 1, 'the re-probed capabilities');
+    assert.equal(updated.status, 'CONNECTED');
+    assert.equal(detected.length, 2, 'the change is announced as capability_detected');
+  });
+
+  it('a re-probe that fails is judged as a failed probe: ERROR for a camera known without its probe', async () => {
+    const { host, registry, svc } = rig();
+    host.add('video0', C920);
+    await svc.start();
+    await camera(registry, is('camera0', 'CONNECTED'), 'the C920');
+    host.remove('video0', C920);
+    await camera(registry, is('camera0', 'DISCONNECTED'), 'unplugged');
+    const seen: string[] = [];
+    registry.on('change', (c) => seen.push(c.status));
+    host.add('video0', { ...C920, delay: 1 });
+    rmSync(join(host.probes, 'video0', 'info.txt')); // v4l2-ctl fails this time (it reads it after 1 s)
+    const cam = await camera(registry, is('camera0', 'ERROR'), 'camera0 in ERROR');
+    assert.match(cam.error!, /v4l2-ctl exited with 1/);
+    assert.deepEqual(seen, ['CONNECTED', 'ERROR']);
+  });
+
+  it('a node that is not the same device (another USB unit on the port) waits for its own probe', async () => {
+    const { host, registry, svc } = rig();
+    host.add('video0', C920);
+    await svc.start();
+    await camera(registry, is('camera0', 'CONNECTED'), 'the C920');
+    host.remove('video0', C920);
+    await camera(registry, is('camera0', 'DISCONNECTED'), 'unplugged');
+    const probed: string[] = [];
+    svc.on('probed', (node) => probed.push(node));
+    host.add('video0', { ...C920, usb: { ...C920.usb!, serial: 'OTHERUNIT' } });
+    const other = await camera(registry, (c) => c.status === 'CONNECTED' && c.id === 'camera1', 'the other unit');
+    assert.deepEqual(probed, ['video0'], 'announced after its probe');
+    assert.equal(other.debug!.identity, 'usb:046d:082d:serial:OTHERUNIT');
   });
 });
