@@ -1,7 +1,7 @@
 /**
  * The discovery service: turns hotplug events into cameras in the CameraRegistry.
  *
- *   watcher (udev / inotify) ──► node records ──► probe queue (v4l2-ctl, 2 at a time)
+ *   watcher (udev / inotify) ──► node records ──► probe queue (probe-queue.ts, 2 at a time)
  *        ▲  rescan (repairs)                           │
  *        │                                             ▼
  *   sysfs listing                     reconcile: assemble cameras (pure), ids from the
@@ -16,17 +16,15 @@
 import { EventEmitter } from 'node:events';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Registry } from '../lib/deps/prom-client.js';
-import type { CameraIdStore } from '../cameras/id-store.js';
-import type { Camera, CameraRegistry } from '../cameras/registry.js';
-import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { capabilitiesFor, modeFor } from './assemble.js';
+import type { DiscoveryDeps, DiscoveryEvents } from './deps.js';
 import { DiscoveryMetrics } from './metrics.js';
-import type { ModeChoice, ModePolicy } from './mode-policy.js';
+import type { ModePolicy } from './mode-policy.js';
 import { isCaptureNode, isLoopback, newNodeRecord, type NodeRecord } from './node-record.js';
 import { NodeActivity } from './node-activity.js';
 import { isStaleRemove, ProbeCache, sameProbe } from './probe-cache.js';
+import { ProbeQueue } from './probe-queue.js';
 import { CameraReconciler } from './reconcile.js';
 import { Rescans } from './rescan.js';
 import { listVideoNodes, readLoopbackFormat, readSysfsNode, SYS_CLASS_V4L } from './sysfs.js';
@@ -34,36 +32,7 @@ import type { PixelFormat } from './v4l2-formats.js';
 import { probeNode, type ProbeResult } from './v4l2-probe.js';
 import { DeviceWatcher, type NodeEvent } from './watcher.js';
 
-export type DiscoveryConfig = Config['discovery'];
-
-
-export interface DiscoveryDeps {
-  config: DiscoveryConfig;
-  registry: CameraRegistry;
-  ids: CameraIdStore;
-  metrics: Registry;
-  log: Logger;
-  /**
-   * A capture mode an operator chose for the camera with this identity (set_camera_mode),
-   * checked against the primary node's formats; undefined: the policy chooses.
-   */
-  modeOverride?(identity: string, formats: readonly PixelFormat[]): ModeChoice | undefined;
-  /** Overrides for tests and unusual systems. */
-  paths?: { sysClass?: string; dev?: string; udevControl?: string; v4l2ctl?: string; udevadm?: string };
-}
-
-export interface DiscoveryEvents {
-  /** A camera's capabilities were determined (on connect) or changed. */
-  capability_detected: [camera: Camera];
-  /** A camera could not be probed or offers nothing usable; it is in ERROR. */
-  capability_error: [camera: Camera, reason: string];
-  /** The first enumeration is complete. */
-  enumerated: [];
-  /** A node was probed: ok, permission, gone, timeout, failed, parse. */
-  probed: [node: string, outcome: string];
-  /** Hotplug events now come from this source (udev, or inotify while the udev monitor is down). */
-  source: [source: 'udev' | 'inotify'];
-}
+export type { DiscoveryConfig, DiscoveryDeps, DiscoveryEvents } from './deps.js';
 
 const MAX_PARALLEL_PROBES = 2;
 /** A camera announced from the probe cache is re-probed this long after its node appeared. */
@@ -79,8 +48,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   readonly #d: DiscoveryDeps;
   readonly #log: Logger;
   readonly #nodes = new Map<string, NodeRecord>();
-  readonly #queue: NodeRecord[] = [];
-  #running = 0;
+  readonly #probes: ProbeQueue;
   readonly #cameras: CameraReconciler;
   readonly #activity: NodeActivity;
   #watcher: DeviceWatcher | undefined;
@@ -88,7 +56,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   #enumerated = false;
   #started = false;
   #stopped = false;
-  #quiet: (() => void)[] = [];
   #gen = 0;
   /** Probe results of nodes seen before in this run (known cameras re-plugged are announced from them). */
   readonly #probeCache = new ProbeCache();
@@ -100,6 +67,13 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     this.#d = deps;
     this.#log = deps.log;
     this.metrics = new DiscoveryMetrics(deps.metrics, () => deps.registry.list().filter((c) => c.kind === 'v4l2' && c.status === 'CONNECTED').length);
+    this.#probes = new ProbeQueue({
+      parallel: MAX_PARALLEL_PROBES,
+      stopped: () => this.#stopped,
+      current: (rec) => this.#nodes.get(rec.name) === rec,
+      probe: (rec) => this.#probe(rec),
+      onQuiet: () => this.#reconcile(),
+    });
     this.#cameras = new CameraReconciler({
       registry: deps.registry,
       ids: deps.ids,
@@ -111,7 +85,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     this.#activity = new NodeActivity({
       log: deps.log,
       current: (rec) => !this.#stopped && this.#nodes.get(rec.name) === rec,
-      enqueue: (rec) => this.#enqueue(rec),
+      enqueue: (rec) => this.#probes.enqueue(rec),
       trigger: (t) => this.#cameras.triggers.push(t),
       formatAttr: (rec) => readLoopbackFormat(rec.name, this.#sysClass),
       writerGone: (rec) => {
@@ -120,7 +94,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
           rec.probe = rec.outputProbe;
           this.#reconcile();
         }
-        this.#enqueue(rec); // the probe verifies
+        this.#probes.enqueue(rec); // the probe verifies
       },
     });
     this.#rescans = new Rescans({
@@ -133,9 +107,9 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       stopped: () => this.#stopped,
       eventSource: () => this.eventSource,
       onEvent: (e) => this.#onEvent(e),
-      enqueue: (rec) => this.#enqueue(rec),
+      enqueue: (rec) => this.#probes.enqueue(rec),
       trigger: (t) => this.#cameras.triggers.push(t),
-      whenQuiet: () => this.#whenQuiet(),
+      whenQuiet: () => this.#probes.whenQuiet(),
       awaitingUdev: (name, now) => (this.#awaitingUdev.get(name) ?? -Infinity) > now - AWAIT_UDEV_MS,
     });
   }
@@ -219,7 +193,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
 
     const started = performance.now();
     for (const name of listVideoNodes(this.#sysClass)) this.#onEvent({ action: 'add', name, source: 'startup', at: started });
-    const done = this.#whenQuiet().then(() => {
+    const done = this.#probes.whenQuiet().then(() => {
       if (this.#stopped) return;
       this.#enumerated = true;
       this.#log.info({ cameras: this.#cameras.connectedIds(), nodes: this.#nodes.size, ms: Math.round(performance.now() - started) }, 'first enumeration complete');
@@ -238,7 +212,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
     this.#rescans.stop();
     this.#watcher?.stop();
     for (const rec of this.#nodes.values()) this.#release(rec);
-    this.#queue.length = 0;
+    this.#probes.clear();
   }
 
   /** Changes the rescan interval (0: no periodic rescans). */
@@ -249,7 +223,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   /** Runs a rescan now; resolves once its probes are done and the result is applied. */
   async rescanNow(): Promise<void> {
     this.#rescans.run('request');
-    await this.#whenQuiet();
+    await this.#probes.whenQuiet();
   }
 
   get #sysClass(): string {
@@ -271,7 +245,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       this.#log.debug({ node: e.name, source: e.source }, 'node removed');
       this.#cameras.triggers.push({ action: 'remove', name: e.name, source: e.source, at: e.at });
       this.#forgetNode(rec); // reconciles when no probe is pending
-      if (this.#pending()) this.#reconcile(); // removals are applied at once anyway
+      if (this.#probes.pending) this.#reconcile(); // removals are applied at once anyway
       return;
     }
     if (!rec) {
@@ -298,18 +272,18 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
         // event loop for a moment, under emulation tens of ms).
         fresh.retryTimer = setTimeout(() => {
           fresh.retryTimer = undefined;
-          if (!this.#stopped && this.#nodes.get(fresh.name) === fresh && fresh.state === 'idle') this.#enqueue(fresh);
+          if (!this.#stopped && this.#nodes.get(fresh.name) === fresh && fresh.state === 'idle') this.#probes.enqueue(fresh);
         }, VERIFY_DELAY_MS);
         return;
       }
-      this.#enqueue(fresh);
+      this.#probes.enqueue(fresh);
       return;
     }
     if (e.early) return; // udev's own event follows
     if (e.properties) rec.udev = e.properties;
     // A udev add after an inotify add, or a change: the node may now be accessible or
     // advertise other capabilities.
-    if (e.action === 'change' || rec.state === 'waiting-permission' || rec.error !== undefined) this.#enqueue(rec);
+    if (e.action === 'change' || rec.state === 'waiting-permission' || rec.error !== undefined) this.#probes.enqueue(rec);
   }
 
   /**
@@ -332,9 +306,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   #forgetNode(rec: NodeRecord): void {
     this.#release(rec);
     this.#nodes.delete(rec.name);
-    const i = this.#queue.indexOf(rec);
-    if (i >= 0) this.#queue.splice(i, 1);
-    this.#maybeQuiet();
+    this.#probes.remove(rec);
   }
 
   #release(rec: NodeRecord): void {
@@ -346,32 +318,8 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
 
   // ---- probing --------------------------------------------------------------------------
 
-  #enqueue(rec: NodeRecord): void {
-    if (rec.state === 'probing') {
-      rec.again = true;
-      return;
-    }
-    if (rec.state === 'queued') return;
-    clearTimeout(rec.retryTimer);
-    rec.retryTimer = undefined;
-    rec.state = 'queued';
-    this.#queue.push(rec);
-    this.#pump();
-  }
-
-  #pump(): void {
-    while (!this.#stopped && this.#running < MAX_PARALLEL_PROBES && this.#queue.length > 0) {
-      const rec = this.#queue.shift()!;
-      if (this.#nodes.get(rec.name) !== rec) continue;
-      void this.#probe(rec);
-    }
-  }
-
-  async #probe(rec: NodeRecord): Promise<void> {
-    this.#running++;
-    rec.state = 'probing';
-    rec.again = false;
-    const gen = rec.gen;
+  /** One probe of a node (run by the probe queue): v4l2-ctl, then a function that applies its result. */
+  async #probe(rec: NodeRecord): Promise<() => void> {
     let result: ProbeResult;
     try {
       rec.sys = readSysfsNode(rec.name, this.#sysClass, this.#d.paths?.dev ?? '/dev');
@@ -380,17 +328,15 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
         : { ok: false, failure: 'gone', message: 'the node is no longer in sysfs', durationMs: 0 };
     } catch (err) {
       result = { ok: false, failure: 'failed', message: (err as Error).message, durationMs: 0 };
-    } finally {
-      this.#running--;
     }
+    return () => this.#applyProbe(rec, result);
+  }
+
+  #applyProbe(rec: NodeRecord, result: ProbeResult): void {
     const outcome = result.ok ? 'ok' : result.failure;
     this.metrics.probeDuration.observe({ outcome }, result.durationMs / 1000);
     this.emit('probed', rec.name, outcome);
-    if (this.#stopped || this.#nodes.get(rec.name) !== rec || rec.gen !== gen) {
-      this.#pump();
-      this.#maybeQuiet();
-      return;
-    }
+    if (this.#stopped || this.#nodes.get(rec.name) !== rec) return;
     rec.state = 'idle';
     const cached = rec.cached;
     rec.cached = false;
@@ -428,29 +374,6 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
       rec.error = result.message;
       this.#log.warn({ node: rec.name, failure: result.failure, reason: result.message }, 'probe failed');
     }
-    if (rec.again && this.#nodes.get(rec.name) === rec) this.#enqueue(rec);
-    this.#pump();
-    this.#maybeQuiet();
-  }
-
-  #pending(): boolean {
-    return this.#running > 0 || this.#queue.length > 0;
-  }
-
-  #whenQuiet(): Promise<void> {
-    if (!this.#pending()) {
-      this.#reconcile();
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#quiet.push(resolve));
-  }
-
-  #maybeQuiet(): void {
-    if (this.#pending() || this.#stopped) return;
-    this.#reconcile();
-    const waiting = this.#quiet;
-    this.#quiet = [];
-    for (const resolve of waiting) resolve();
   }
 
   #reconcile(): void {
