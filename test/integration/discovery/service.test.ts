@@ -296,13 +296,19 @@ describe('known cameras re-plugged (probe cache)', () => {
     assert.equal(detected.length, 2, 'the change is announced as capability_detected');
   });
 
+  /** A C920 probed once and unplugged: camera0 known, DISCONNECTED. */
+  async function c920SeenThenUnplugged(): Promise<Rig> {
+    const r = rig();
+    r.host.add('video0', C920);
+    await r.svc.start();
+    await camera(r.registry, is('camera0', 'CONNECTED'), 'the C920');
+    r.host.remove('video0', C920);
+    await camera(r.registry, is('camera0', 'DISCONNECTED'), 'unplugged');
+    return r;
+  }
+
   it('a re-probe that fails is judged as a failed probe: ERROR for a camera known without its probe', async () => {
-    const { host, registry, svc } = rig();
-    host.add('video0', C920);
-    await svc.start();
-    await camera(registry, is('camera0', 'CONNECTED'), 'the C920');
-    host.remove('video0', C920);
-    await camera(registry, is('camera0', 'DISCONNECTED'), 'unplugged');
+    const { host, registry, svc } = await c920SeenThenUnplugged();
     const seen: string[] = [];
     registry.on('change', (c) => seen.push(c.status));
     host.add('video0', { ...C920, delay: 1 });
@@ -313,12 +319,7 @@ describe('known cameras re-plugged (probe cache)', () => {
   });
 
   it('a node that is not the same device (another USB unit on the port) waits for its own probe', async () => {
-    const { host, registry, svc } = rig();
-    host.add('video0', C920);
-    await svc.start();
-    await camera(registry, is('camera0', 'CONNECTED'), 'the C920');
-    host.remove('video0', C920);
-    await camera(registry, is('camera0', 'DISCONNECTED'), 'unplugged');
+    const { host, registry, svc } = await c920SeenThenUnplugged();
     const probed: string[] = [];
     svc.on('probed', (node) => probed.push(node));
     host.add('video0', { ...C920, usb: { ...C920.usb!, serial: 'OTHERUNIT' } });
