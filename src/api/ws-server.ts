@@ -63,6 +63,8 @@ const CLOSE_REASONS: Record<number, string> = { 1006: 'error' };
 
 /** The heartbeat interval is cut into this many ticks, each pinging 1/HEARTBEAT_SLICES of the connections. */
 const HEARTBEAT_SLICES = 100;
+/** The authentication sweep period is cut into this many ticks, each checking 1/SWEEP_SLICES of the connections. */
+const SWEEP_SLICES = 10;
 /** Protocol errors ws reports (and closes the connection for), by ws error code. */
 const PROTOCOL_ERRORS: Record<string, Conn['closeReason']> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'oversize_message',
@@ -85,6 +87,8 @@ export class RpcWebSocketServer {
   /** Connections dealt into heartbeat slices: each tick pings one slice, a round covers all. */
   readonly #beats = new Rounds<WebSocket>(HEARTBEAT_SLICES);
   #sweep: NodeJS.Timeout | undefined;
+  /** Connections dealt into sweep slices: each tick checks one slice's authentication, a round covers all. */
+  readonly #sweeps = new Rounds<WebSocket>(SWEEP_SLICES);
   #state: ServerState = 'STARTING';
 
   constructor(private readonly opts: WsServerOptions) {
@@ -121,7 +125,7 @@ export class RpcWebSocketServer {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
     this.#heartbeat = setInterval(() => this.#beat(), Math.max(1, Math.floor(this.opts.heartbeatMs / HEARTBEAT_SLICES))).unref();
     const sweepMs = Math.max(50, Math.min(1000, Math.floor(this.#limits.unauthenticatedTimeoutMs / 4)));
-    this.#sweep = setInterval(() => this.#closeUnauthenticated(), sweepMs).unref();
+    this.#sweep = setInterval(() => this.#closeUnauthenticated(), Math.max(1, Math.floor(sweepMs / SWEEP_SLICES))).unref();
     this.#state = 'RUNNING';
   }
 
@@ -222,6 +226,7 @@ export class RpcWebSocketServer {
     };
     this.#conns.set(ws, conn);
     this.#beats.add(ws);
+    this.#sweeps.add(ws);
     this.opts.metrics.connections.set(this.#conns.size);
     this.opts.metrics.connectionsTotal.inc();
     ws.on('pong', () => (conn.alive = true));
@@ -255,6 +260,7 @@ export class RpcWebSocketServer {
     ws.on('close', (code) => {
       this.#conns.delete(ws);
       this.#beats.delete(ws);
+      this.#sweeps.delete(ws);
       this.#unauth.delete(ws);
       this.opts.metrics.connections.set(this.#conns.size);
       this.opts.metrics.disconnects.inc({ reason: conn.closeReason ?? CLOSE_REASONS[code] ?? 'client_close' });
@@ -301,10 +307,16 @@ export class RpcWebSocketServer {
     setTimeout(() => ws.terminate(), 2000).unref();
   }
 
+  /**
+   * One sweep tick: checks the authentication of the next slice of connections, so each is
+   * checked once per sweep period without one event-loop turn visiting all of them.
+   */
   #closeUnauthenticated(): void {
     const now = performance.now();
     const wall = Date.now();
-    for (const [ws, conn] of this.#conns) {
+    for (const ws of this.#sweeps.tick()) {
+      const conn = this.#conns.get(ws);
+      if (!conn) continue;
       if (activeRole(conn.session, wall)) {
         conn.unauthSince = undefined;
         this.#authenticated(ws);
