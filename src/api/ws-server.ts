@@ -62,9 +62,9 @@ interface Conn {
 const CLOSE_REASONS: Record<number, string> = { 1006: 'error' };
 
 /** The heartbeat interval is cut into this many ticks, each pinging 1/HEARTBEAT_SLICES of the connections. */
-const HEARTBEAT_SLICES = 100;
+const HEARTBEAT_SLICES = 1000;
 /** The authentication sweep period is cut into this many ticks, each checking 1/SWEEP_SLICES of the connections. */
-const SWEEP_SLICES = 10;
+const SWEEP_SLICES = 100;
 /** Protocol errors ws reports (and closes the connection for), by ws error code. */
 const PROTOCOL_ERRORS: Record<string, Conn['closeReason']> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'oversize_message',
