@@ -1,5 +1,11 @@
 /** Command-line options of `npm run bench` and `npm run soak`. */
 import { parseArgs } from 'node:util';
+import { configSchema } from '../../src/config/schema.js';
+
+/** The shipped `server.heartbeat_interval_s` (the bench's service runs with it). */
+export const HEARTBEAT_S = Number((configSchema.properties?.server?.properties?.heartbeat_interval_s as { default?: unknown } | undefined)?.default ?? 30);
+/** The connections scenario holds long enough to cross two heartbeat intervals (issue 14: no tail may depend on a heartbeat tick). */
+const DEFAULT_HOLD_S = 2 * HEARTBEAT_S + 5;
 
 export interface BenchOptions {
   target?: string;
@@ -57,7 +63,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --methods a,b         only these methods in the latency scenario
   --connections N       connections the latency load is spread over (default 1000)
   --max-connections N   ramp target (default 10000)
-  --hold S              seconds to hold the ramped connections while pinging (default 5)
+  --hold S              seconds to hold the ramped connections while pinging (default ${DEFAULT_HOLD_S}: two heartbeat intervals of ${HEARTBEAT_S} s + 5)
   --fanout-clients a,b  (default 1000,5000)   --fanout-events N (default 30)
   --fanout-trigger M[:JSON]   a request that makes every client get camera_status_update; give two for on/off
   --service-env N=V     environment of the started service (repeatable), for tuning experiments,
@@ -124,7 +130,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     methods: values.methods?.split(','),
     connections: num(values.connections, smoke ? 20 : 1000),
     maxConnections: num(values['max-connections'], smoke ? 50 : 10000),
-    hold: num(values.hold, smoke ? 1 : 5),
+    hold: num(values.hold, smoke ? 1 : DEFAULT_HOLD_S),
     holdRate: smoke ? 50 : 500,
     memoryClients: smoke ? 10 : 100,
     fanoutClients: list(values['fanout-clients'], smoke ? [20] : [1000, 5000]),

@@ -1,5 +1,6 @@
 /** Ramp to many concurrent authenticated connections, hold them, ping through them. */
 import { cpuMeter, fileLimit } from '../lib/procfs.js';
+import { HEARTBEAT_S } from '../lib/options.js';
 import { sourceAddresses } from '../lib/subject.js';
 import { steadyRss } from './memory.js';
 import { sleep, type Scenario } from './types.js';
@@ -20,6 +21,10 @@ export const connections: Scenario = {
     const repeats = Math.min(ctx.opts.repeats, 2); // the heaviest scenario: two runs give a spread
     const limit = fileLimit();
     const count = Math.min(maxConnections, limit.hard - FD_MARGIN);
+    out.notes.push(
+      `held ${hold} s with pings: ${(hold / HEARTBEAT_S).toFixed(1)} intervals of the service's heartbeat (${HEARTBEAT_S} s, the shipped server.heartbeat_interval_s, spread over the interval); ` +
+        'the budget asks for at least two, so no tail depends on whether the run crossed a heartbeat tick',
+    );
     if (count < maxConnections) {
       out.notes.push(`capped at ${count} connections by the open-file limit (hard ${limit.hard}; the bench raises the soft limit to it, raising the hard one needs root/CAP_SYS_RESOURCE)`);
     }
@@ -38,7 +43,11 @@ export const connections: Scenario = {
       out.figures.value('connections.failed', 'connections refused or failed during the ramp', failed, 'count');
       out.figures.value('connections.ramp_rate', 'ramp rate', (o.opened / o.rampMs) * 1000, 'conn/s', 'higher');
       out.figures.dist('connections.setup', 'connect + handshake + authenticate, per connection', o.setupMs);
-      if (rampCpu !== undefined) out.figures.value('connections.ramp_cpu', 'service CPU during the ramp (100 % = 1 core)', rampCpu, '%');
+      if (rampCpu !== undefined) {
+        out.figures.value('connections.ramp_cpu', 'service CPU during the ramp (100 % = 1 core)', rampCpu, '%');
+        // CPU time per connection: what the service spends on upgrade + authenticate, steadier than the rate on a shared machine.
+        out.figures.value('connections.ramp_cpu_per_conn', 'service CPU per connection during the ramp (upgrade + authenticate)', ((rampCpu / 100) * o.rampMs) / Math.max(1, o.opened), 'ms');
+      }
       if (failed) out.notes.push(`run ${r + 1}: ${failed} failed ${JSON.stringify(o.failed)}: ${o.errorSamples.join('; ')}`);
       await sleep(2000);
       if (s.pid) {

@@ -10,21 +10,30 @@ export class Rounds<T> {
   readonly #slot = new Map<T, number>();
   #next = 0;
   #deal = 0;
+  /** Buckets from one member to the next: coprime with `slices` (a full cycle deals every bucket once), near slices/φ² so any run of joiners is spread over the round. */
+  readonly #stride: number;
 
   constructor(readonly slices: number) {
     if (!Number.isInteger(slices) || slices < 1) throw new RangeError(`slices must be a positive integer, got ${slices}`);
     this.#buckets = Array.from({ length: slices }, () => new Set<T>());
+    let stride = Math.max(1, Math.round(slices * 0.381966));
+    while (gcd(stride, slices) !== 1) stride++;
+    this.#stride = stride;
   }
 
   get size(): number {
     return this.#slot.size;
   }
 
-  /** Adds a member to the bucket after the last one dealt (buckets stay within one member of each other). */
+  /**
+   * Adds a member to the next bucket of the dealing cycle, which visits every bucket once per
+   * `slices` members (buckets stay within one member of each other) in a golden-ratio stride,
+   * so 100 members of a 1000-slice round are spread over the whole round, not its first tenth.
+   */
   add(member: T): void {
     if (this.#slot.has(member)) return;
     const slot = this.#deal;
-    this.#deal = (this.#deal + 1) % this.slices;
+    this.#deal = (this.#deal + this.#stride) % this.slices;
     this.#buckets[slot]!.add(member);
     this.#slot.set(member, slot);
   }
@@ -42,4 +51,9 @@ export class Rounds<T> {
     this.#next = (this.#next + 1) % this.slices;
     return [...bucket];
   }
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
 }

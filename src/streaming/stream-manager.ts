@@ -271,20 +271,34 @@ export class StreamManager extends EventEmitter<StreamEvents> {
   }
 
   #snapshot: { at: number; paths: Promise<Map<string, PathInfo>> } | undefined;
+  /** The newest listing that has arrived (`at`: when it was asked for). */
+  #settled: { at: number; paths: Promise<Map<string, PathInfo>> } | undefined;
 
   /**
    * MediaMTX's paths as of at most `maxAgeMs` ago (one request shared by every caller in that
    * window), for figures where that staleness is harmless: status reads, get_metrics, /metrics.
+   * While a newer listing is on its way, the last one that arrived answers if it was asked for
+   * at most 2 × `maxAgeMs` ago, so a steady stream of status reads never waits for MediaMTX's
+   * round trip (every refresh used to hold back the reads of that moment: a p99 tail).
    * Readiness decisions use pathInfo(), which always asks.
    */
   recentPaths(maxAgeMs = 500): Promise<Map<string, PathInfo>> {
     const now = performance.now();
     if (!this.#snapshot || now - this.#snapshot.at > maxAgeMs) {
-      const paths = this.o.mediamtx.listPaths().then((list) => new Map(list.map((p) => [p.name, p])));
-      this.#snapshot = { at: now, paths };
-      paths.catch(() => (this.#snapshot = undefined));
+      const snap = { at: now, paths: this.o.mediamtx.listPaths().then((list) => new Map(list.map((p) => [p.name, p]))) };
+      this.#snapshot = snap;
+      snap.paths.then(
+        () => {
+          if (!this.#settled || this.#settled.at < snap.at) this.#settled = snap;
+        },
+        () => {
+          if (this.#snapshot === snap) this.#snapshot = undefined;
+        },
+      );
     }
-    return this.#snapshot.paths;
+    const settled = this.#settled;
+    if (settled && settled !== this.#snapshot && now - settled.at <= 2 * maxAgeMs) return settled.paths;
+    return this.#snapshot!.paths;
   }
 
   /** What get_stream_status reports (without MediaMTX figures). */

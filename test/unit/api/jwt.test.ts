@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { JwtVerifier, mintToken, tokenTimeProblem, TokenRejected } from '../../../src/api/auth/jwt.js';
 
 const SECRET = 'k'.repeat(40);
@@ -37,6 +37,25 @@ describe('JWT verification', () => {
     rejected(sign({ alg: 'HS256' }, { role: 'admin', user_id: 'u', iat: now() + 365 * 86400, exp: now() + 365 * 86400 + 60 }), /issued in the future/));
   it('rejects a token valid for a century', () => rejected(sign({ alg: 'HS256' }, { role: 'admin', user_id: 'u', iat: now(), exp: now() + 100 * 365 * 86400 }), /lifetime exceeds/));
   it('rejects a long-lived token without iat', () => rejected(sign({ alg: 'HS256' }, { role: 'admin', user_id: 'u', exp: now() + 31 * 86400 }), /lifetime exceeds/));
+
+  it('a token verified before gives the same identity again, and is still refused once it has expired', async () => {
+    const v = new JwtVerifier(SECRET, ['HS256']);
+    const token = sign({ alg: 'HS256' }, { role: 'viewer', user_id: 'carol', iat: now(), exp: now() + 60 });
+    const first = await v.verify(token);
+    first.role = 'admin'; // a caller's change to its copy is not remembered
+    assert.deepEqual(await v.verify(token), { userId: 'carol', role: 'viewer', expiresAt: first.expiresAt });
+    mock.timers.enable({ apis: ['Date'], now: first.expiresAt });
+    try {
+      await assert.rejects(v.verify(token), (err: unknown) => err instanceof TokenRejected && /expired/.test(err.message));
+    } finally {
+      mock.timers.reset();
+    }
+  });
+  it('a token refused once is refused again (only verified tokens are remembered)', async () => {
+    const v = new JwtVerifier(SECRET, ['HS256']);
+    const token = sign({ alg: 'HS256' }, { role: 'viewer', user_id: 'u', exp: now() + 60 }, 'x'.repeat(40));
+    for (let i = 0; i < 2; i++) await assert.rejects(v.verify(token), /signature/);
+  });
 
   it('time claims, pure: 60 s of skew for iat, lifetime from iat (or now) up to the maximum', () => {
     const limits = { maxLifetimeS: 3600, skewS: 60 };

@@ -52,6 +52,17 @@ describe('Rounds (work spread over a period)', () => {
     );
   });
 
+  it('a few members are spread over the whole round, not dealt into its first ticks', () => {
+    for (const [slices, members] of [[1000, 100], [1000, 7], [100, 10], [12, 3]] as const) {
+      const r = new Rounds<number>(slices);
+      for (let i = 0; i < members; i++) r.add(i);
+      const due: number[] = [];
+      for (let t = 0; t < slices; t++) if (r.tick().length) due.push(t);
+      const gaps = due.map((t, i) => (due[(i + 1) % due.length]! - t + slices) % slices || slices);
+      assert.ok(Math.max(...gaps) <= (3 * slices) / members, `${members} of ${slices}: ticks ${due.join(',')}`);
+    }
+  });
+
   it('refuses a slice count that is not a positive integer', () => {
     assert.throws(() => new Rounds(0), RangeError);
     assert.throws(() => new Rounds(1.5), RangeError);
