@@ -70,11 +70,6 @@ const CLOSE_REASONS: Record<number, string> = { 1006: 'error' };
 const HEARTBEAT_TICK_MS = 30;
 const SWEEP_TICK_MS = 10;
 
-/** Slices of a period so each tick lasts about `tickMs` (1..1000), and the tick that gives. */
-function slicing(periodMs: number, tickMs: number): { slices: number; everyMs: number } {
-  const slices = Math.max(1, Math.min(1000, Math.round(periodMs / tickMs)));
-  return { slices, everyMs: Math.max(1, Math.floor(periodMs / slices)) };
-}
 /** Protocol errors ws reports (and closes the connection for), by ws error code. */
 const PROTOCOL_ERRORS: Record<string, Conn['closeReason']> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'oversize_message',
@@ -95,22 +90,16 @@ export class RpcWebSocketServer {
   readonly #limits: WsLimits;
   #heartbeat: NodeJS.Timeout | undefined;
   /** Connections dealt into heartbeat slices: each tick pings one slice, a round covers all. */
-  readonly #beats: Rounds<WebSocket>;
+  readonly #beats: Rounds<WebSocket> & { readonly everyMs: number };
   #sweep: NodeJS.Timeout | undefined;
   /** Connections dealt into sweep slices: each tick checks one slice's authentication, a round covers all. */
-  readonly #sweeps: Rounds<WebSocket>;
-  readonly #beatEvery: number;
-  readonly #sweepEvery: number;
+  readonly #sweeps: Rounds<WebSocket> & { readonly everyMs: number };
   #state: ServerState = 'STARTING';
 
   constructor(private readonly opts: WsServerOptions) {
     this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    const beat = slicing(opts.heartbeatMs, HEARTBEAT_TICK_MS);
-    this.#beats = new Rounds<WebSocket>(beat.slices);
-    this.#beatEvery = beat.everyMs;
-    const sweep = slicing(Math.max(50, Math.min(1000, Math.floor(this.#limits.unauthenticatedTimeoutMs / 4))), SWEEP_TICK_MS);
-    this.#sweeps = new Rounds<WebSocket>(sweep.slices);
-    this.#sweepEvery = sweep.everyMs;
+    this.#beats = Rounds.over<WebSocket>(opts.heartbeatMs, HEARTBEAT_TICK_MS);
+    this.#sweeps = Rounds.over<WebSocket>(Math.max(50, Math.min(1000, Math.floor(this.#limits.unauthenticatedTimeoutMs / 4))), SWEEP_TICK_MS);
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false });
     const conns = this.#conns;
     new Gauge({
@@ -141,8 +130,8 @@ export class RpcWebSocketServer {
 
   attach(server: Server | HttpsServer): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
-    this.#heartbeat = setInterval(() => this.#beat(), this.#beatEvery).unref();
-    this.#sweep = setInterval(() => this.#closeUnauthenticated(), this.#sweepEvery).unref();
+    this.#heartbeat = setInterval(() => this.#beat(), this.#beats.everyMs).unref();
+    this.#sweep = setInterval(() => this.#closeUnauthenticated(), this.#sweeps.everyMs).unref();
     this.#state = 'RUNNING';
   }
 

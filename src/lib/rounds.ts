@@ -13,6 +13,15 @@ export class Rounds<T> {
   /** Buckets from one member to the next: coprime with `slices` (a full cycle deals every bucket once), near slices/φ² so any run of joiners is spread over the round. */
   readonly #stride: number;
 
+  /**
+   * Rounds over a period of `periodMs` whose ticks last about `tickMs` (1 to 1000 slices), with
+   * the tick interval (`everyMs`) the caller's timer should use.
+   */
+  static over<T>(periodMs: number, tickMs: number): Rounds<T> & { readonly everyMs: number } {
+    const slices = Math.max(1, Math.min(1000, Math.round(periodMs / tickMs)));
+    return Object.assign(new Rounds<T>(slices), { everyMs: Math.max(1, Math.floor(periodMs / slices)) });
+  }
+
   constructor(readonly slices: number) {
     if (!Number.isInteger(slices) || slices < 1) throw new RangeError(`slices must be a positive integer, got ${slices}`);
     this.#buckets = Array.from({ length: slices }, () => new Set<T>());

@@ -67,4 +67,15 @@ describe('Rounds (work spread over a period)', () => {
     assert.throws(() => new Rounds(0), RangeError);
     assert.throws(() => new Rounds(1.5), RangeError);
   });
+
+  it('over(period, tick): slices so a tick lasts about `tick` ms, at most 1000, at least 1', () => {
+    const heartbeat = Rounds.over<number>(30_000, 30);
+    assert.deepEqual([heartbeat.slices, heartbeat.everyMs], [1000, 30]);
+    const long = Rounds.over<number>(120_000, 30);
+    assert.deepEqual([long.slices, long.everyMs], [1000, 120]);
+    const sweep = Rounds.over<number>(250, 10);
+    assert.deepEqual([sweep.slices, sweep.everyMs], [25, 10]);
+    const short = Rounds.over<number>(5, 10);
+    assert.deepEqual([short.slices, short.everyMs], [1, 5]);
+  });
 });
