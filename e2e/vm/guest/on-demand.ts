@@ -20,7 +20,8 @@ export interface OnDemandFigures {
   /** Per sample, ms. */
   play: { describeMs: number[]; playToPacketMs: number[]; totalMs: number[] };
   startStreaming: { replyMs: number[]; firstPacketMs: number[] };
-  floor: { v4l2ctlMs: number[]; ffmpegMs: number[] };
+  /** The device's first frame (v4l2-ctl; FFmpeg with the publisher's input options), and FFmpeg's own start (`ffmpeg -version`: no device). */
+  floor: { v4l2ctlMs: number[]; ffmpegMs: number[]; ffmpegStartMs: number[] };
   /** Per sample: the camera's publisher was running once the player had its packet. */
   publisherRan: boolean[];
   /** Per sample: ms from the sample's end until the publisher was gone and the node closed again. */
@@ -58,7 +59,7 @@ export async function measureOnDemand(
     inputArgs: [],
     play: { describeMs: [], playToPacketMs: [], totalMs: [] },
     startStreaming: { replyMs: [], firstPacketMs: [] },
-    floor: { v4l2ctlMs: [], ffmpegMs: [] },
+    floor: { v4l2ctlMs: [], ffmpegMs: [], ffmpegStartMs: [] },
     publisherRan: [],
     stoppedAfterMs: [],
     errors: [],
@@ -96,6 +97,9 @@ export async function measureOnDemand(
       const f = await run('ffmpeg', [...fig.inputArgs, '-frames:v', '1', '-f', 'null', '-'], 60_000);
       if (f.code !== 0) throw new Error(`ffmpeg first frame exited ${f.code}: ${f.stderr.trim().slice(-300)}`);
       fig.floor.ffmpegMs.push(f.ms);
+      const s = await run('ffmpeg', ['-hide_banner', '-version'], 60_000);
+      if (s.code !== 0) throw new Error(`ffmpeg -version exited ${s.code}`);
+      fig.floor.ffmpegStartMs.push(s.ms);
 
       await idle();
       const p = await readFirstPacket(url, FIRST_PACKET_TIMEOUT_MS);
@@ -128,6 +132,7 @@ export function onDemandTable(fig: OnDemandFigures): string {
   const rows: [string, number[], boolean][] = [
     ['floor: v4l2-ctl --stream-mmap, first frame (process wall time)', fig.floor.v4l2ctlMs, false],
     ['floor: ffmpeg (publisher input options) → first frame, exit', fig.floor.ffmpegMs, false],
+    ['… of which FFmpeg process start (ffmpeg -version, no device)', fig.floor.ffmpegStartMs, false],
     ['player DESCRIBE → answer (publisher start)', fig.play.describeMs, false],
     ['player PLAY → first RTP packet', fig.play.playToPacketMs, false],
     ['player DESCRIBE → first RTP packet (the whole wait)', fig.play.totalMs, true],
