@@ -1,12 +1,16 @@
 // Guest side of the VM streaming test (runs inside the VM as root via
 // `node dist/e2e/vm/guest/streaming-scenario.js`): the real service publishes a real vivid
 // camera through its managed MediaMTX; an RTSP reader gets frames; unbinding the device (an
-// unplug) must stop the camera's FFmpeg and notify clients. Results go to $OUT/report.json;
+// unplug) must stop the camera's FFmpeg and notify clients. Between the read and the unplug, and
+// then on an MJPEG v4l2loopback camera: how long a reader waits for an idle camera's on-demand
+// stream, beside the device's own first frame (./on-demand.ts). Results go to $OUT/report.json;
 // the host-side test (../streaming.test.ts) judges.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { processesMatching, type RunningService } from '../../../test/helpers/service.js';
 import { run as runCommand } from './exec.js';
+import { measureOnDemand, ON_DEMAND_SAMPLES, type OnDemandFigures } from './on-demand.js';
 import { loadOneVivid, runVividScenario, startServiceInVm } from './scenario.js';
 
 export interface StreamingReport {
@@ -17,6 +21,8 @@ export interface StreamingReport {
   read?: { code: number; frames: number; codec: string; width: number; height: number; ms: number };
   streamStatus?: { status: string; running: boolean; pid: number | null; template?: string };
   unplug?: { ffmpegGoneMs: number | null; notifiedMs: number | null; status: string | null };
+  /** On-demand first packet against the device's first frame: the vivid camera, then an MJPEG loopback camera. */
+  onDemand?: OnDemandFigures[];
   timings: Record<string, number>;
 }
 
@@ -25,14 +31,17 @@ const report: StreamingReport = { ok: false, timings: {} };
 const mark = (name: string) => (report.timings[name] = Math.round(performance.now() - t0));
 
 const run = (cmd: string, args: string[], timeoutMs = 60_000) => runCommand(cmd, args, timeoutMs);
+let writer: ChildProcess | undefined;
 
 async function main(svcRef: { svc?: RunningService }): Promise<void> {
   await loadOneVivid();
   mark('vivid_loaded');
-  const svc = await startServiceInVm();
+  // On-demand streams close 1 s after their last reader, so the samples below start from idle soon.
+  const svc = await startServiceInVm({ streaming: { reader_close_after_s: 1 } });
   svcRef.svc = svc;
   mark('service_ready');
   const viewer = await svc.client('viewer');
+  const op = await svc.client('operator');
   const list = await viewer.call('get_camera_list');
   const cam = list.cameras[0];
   if (!cam) throw new Error('no camera listed');
@@ -53,6 +62,10 @@ async function main(svcRef: { svc?: RunningService }): Promise<void> {
     ms: Math.round(performance.now() - readStart),
   };
   mark('read_done');
+
+  // On-demand activation from an idle camera, against the device's own first frame.
+  report.onDemand = [await measureOnDemand(svc, op, { device: cam.device, node: '/dev/video0', label: 'vivid (raw → x264)' }, ON_DEMAND_SAMPLES)];
+  mark('on_demand_vivid_done');
 
   // Keep a reader on the stream, then unplug the camera.
   const reader = spawn('ffmpeg', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', url, '-f', 'null', '-'], { stdio: 'ignore' });
@@ -81,9 +94,27 @@ async function main(svcRef: { svc?: RunningService }): Promise<void> {
   const n = await notified.then((p) => ({ at: performance.now(), status: p.status }), () => undefined);
   report.unplug = { ffmpegGoneMs, notifiedMs: n ? Math.round(n.at - unplugAt) : null, status: n?.status ?? null };
   reader.kill('SIGKILL');
-  await viewer.close();
   mark('unplug_done');
+
+  // The same on an MJPEG camera: a v4l2loopback node fed by an FFmpeg writer (stream copy).
+  const mod = await run('modprobe', ['v4l2loopback', 'devices=1', 'exclusive_caps=1', 'card_label=Loop Cam']);
+  if (mod.code !== 0) throw new Error(`modprobe v4l2loopback: ${mod.stderr}`);
+  await run('udevadm', ['settle', '-t', '10']);
+  const loop = readdirSync('/sys/devices/virtual/video4linux')[0];
+  if (!loop) throw new Error('no loopback node');
+  const connected = op.waitForNotification<{ device: string; status: string; name: string }>('camera_status_update', (p) => p.status === 'CONNECTED' && p.name.includes('Loop Cam'), 120_000);
+  writer = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'v4l2', `/dev/${loop}`], { stdio: 'ignore' });
+  const loopCam = await connected;
+  report.onDemand.push(await measureOnDemand(svc, op, { device: loopCam.device, node: `/dev/${loop}`, label: 'v4l2loopback fed MJPEG 320x240@15', ...(writer.pid ? { writerPid: writer.pid } : {}) }, ON_DEMAND_SAMPLES));
+  mark('on_demand_loopback_done');
+  await viewer.close();
+  await op.close();
   report.ok = true;
 }
 
-await runVividScenario('streaming', report, main);
+try {
+  await runVividScenario('streaming', report, main);
+} finally {
+  writer?.kill('SIGTERM');
+  await run('sh', ['-c', 'modprobe -r v4l2loopback 2>/dev/null; true']);
+}
