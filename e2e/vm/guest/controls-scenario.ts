@@ -4,15 +4,15 @@
 // re-applies saved values after an unbind/bind and after a service restart, changes the capture
 // mode (an RTSP reader sees the new size), and publishes an MJPEG v4l2loopback camera.
 // Results go to $OUT/report.json; the host-side test (../controls.test.ts) judges.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CameraServiceClient } from '../../../src/client/index.js';
 import { until, type RunningService } from '../../../test/helpers/service.js';
 import { run as runCommand } from './exec.js';
-import { loadOneVivid, runVividScenario, startServiceInVm } from './scenario.js';
+import { loadOneVivid, mjpegLoopbackCamera, runVividScenario, startServiceInVm } from './scenario.js';
 
 export interface ControlsReport {
   ok: boolean;
@@ -167,14 +167,7 @@ async function main(ref: { svc?: RunningService }): Promise<void> {
   mark('reset_done');
 
   // ---- MJPEG from a v4l2loopback writer, published over RTSP ----
-  const mod = await run('modprobe', ['v4l2loopback', 'devices=1', 'exclusive_caps=1', 'card_label=Loop Cam']);
-  if (mod.code !== 0) throw new Error(`modprobe v4l2loopback: ${mod.stderr}`);
-  await run('udevadm', ['settle', '-t', '10']);
-  const loop = readdirSync('/sys/devices/virtual/video4linux')[0];
-  if (!loop) throw new Error('no loopback node');
-  const connected = op.waitForNotification<{ device: string; status: string; name: string }>('camera_status_update', (p) => p.status === 'CONNECTED' && p.name.includes('Loop Cam'), 120_000);
-  writer = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'v4l2', `/dev/${loop}`], { stdio: 'ignore' });
-  const loopCam = await connected;
+  const { cam: loopCam } = await mjpegLoopbackCamera(op, (w) => (writer = w));
   const caps = await op.call('get_camera_capabilities', { device: loopCam.device });
   const loopRead = await rtspRead(svc.rtspUrl(loopCam.device));
   // The reader has gone; the publisher may still run (reader_close_after_s): take its template if so.

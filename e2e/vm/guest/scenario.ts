@@ -1,7 +1,9 @@
 // Runs a guest scenario that drives the service against vivid: whatever happens, the service's
 // log is saved, the service stopped, vivid unloaded, and the report written to $OUT/report.json.
-import { writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CameraServiceClient } from '../../../src/client/index.js';
 import { merge } from '../../../src/lib/schema.js';
 import { startService, type RunningService } from '../../../test/helpers/service.js';
 import { run } from './exec.js';
@@ -38,4 +40,21 @@ export function startServiceInVm(overrides: Record<string, unknown> = {}, opts: 
     discovery: { probe_timeout_ms: 20_000, max_width: 320, max_height: 240 },
   };
   return startService(merge(base, overrides) as Record<string, unknown>, { readyTimeoutMs: 90_000, ...opts });
+}
+
+/**
+ * An MJPEG camera on a real kernel node: loads v4l2loopback (one node, exclusive_caps, label
+ * "Loop Cam") and starts an FFmpeg writer feeding it MJPEG 320x240 at 15 fps; resolves once the
+ * service reports the camera CONNECTED. `onWriter` gets the writer at once, so the caller stops
+ * it whatever happens next.
+ */
+export async function mjpegLoopbackCamera(client: CameraServiceClient, onWriter: (writer: ChildProcess) => void): Promise<{ loop: string; cam: { device: string; status: string; name: string } }> {
+  const mod = await run('modprobe', ['v4l2loopback', 'devices=1', 'exclusive_caps=1', 'card_label=Loop Cam'], 60_000);
+  if (mod.code !== 0) throw new Error(`modprobe v4l2loopback: ${mod.stderr}`);
+  await run('udevadm', ['settle', '-t', '10'], 60_000);
+  const loop = readdirSync('/sys/devices/virtual/video4linux')[0];
+  if (!loop) throw new Error('no loopback node');
+  const connected = client.waitForNotification<{ device: string; status: string; name: string }>('camera_status_update', (p) => p.status === 'CONNECTED' && p.name.includes('Loop Cam'), 120_000);
+  onWriter(spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'v4l2', `/dev/${loop}`], { stdio: 'ignore' }));
+  return { loop, cam: await connected };
 }

@@ -6,12 +6,11 @@
 // stream, beside the device's own first frame (./on-demand.ts). Results go to $OUT/report.json;
 // the host-side test (../streaming.test.ts) judges.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { processesMatching, type RunningService } from '../../../test/helpers/service.js';
 import { run as runCommand } from './exec.js';
 import { measureOnDemand, ON_DEMAND_SAMPLES, type OnDemandFigures } from './on-demand.js';
-import { loadOneVivid, runVividScenario, startServiceInVm } from './scenario.js';
+import { loadOneVivid, mjpegLoopbackCamera, runVividScenario, startServiceInVm } from './scenario.js';
 
 export interface StreamingReport {
   ok: boolean;
@@ -97,15 +96,8 @@ async function main(svcRef: { svc?: RunningService }): Promise<void> {
   mark('unplug_done');
 
   // The same on an MJPEG camera: a v4l2loopback node fed by an FFmpeg writer (stream copy).
-  const mod = await run('modprobe', ['v4l2loopback', 'devices=1', 'exclusive_caps=1', 'card_label=Loop Cam']);
-  if (mod.code !== 0) throw new Error(`modprobe v4l2loopback: ${mod.stderr}`);
-  await run('udevadm', ['settle', '-t', '10']);
-  const loop = readdirSync('/sys/devices/virtual/video4linux')[0];
-  if (!loop) throw new Error('no loopback node');
-  const connected = op.waitForNotification<{ device: string; status: string; name: string }>('camera_status_update', (p) => p.status === 'CONNECTED' && p.name.includes('Loop Cam'), 120_000);
-  writer = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'v4l2', `/dev/${loop}`], { stdio: 'ignore' });
-  const loopCam = await connected;
-  report.onDemand.push(await measureOnDemand(svc, op, { device: loopCam.device, node: `/dev/${loop}`, label: 'v4l2loopback fed MJPEG 320x240@15', ...(writer.pid ? { writerPid: writer.pid } : {}) }, ON_DEMAND_SAMPLES));
+  const { loop, cam: loopCam } = await mjpegLoopbackCamera(op, (w) => (writer = w));
+  report.onDemand.push(await measureOnDemand(svc, op, { device: loopCam.device, node: `/dev/${loop}`, label: 'v4l2loopback fed MJPEG 320x240@15', ...(writer?.pid ? { writerPid: writer.pid } : {}) }, ON_DEMAND_SAMPLES));
   mark('on_demand_loopback_done');
   await viewer.close();
   await op.close();
