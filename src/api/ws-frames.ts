@@ -1,7 +1,8 @@
 /**
- * The WebSocket server's wire pieces that need no connection state: its close codes, the fixed
- * reply to a binary frame, pre-built server text frames (notifications are framed once and
- * written to every recipient) and the plain HTTP refusal of an upgrade.
+ * The WebSocket server's wire pieces that need no connection state: its close codes and the
+ * close reasons it records, the fixed reply to a binary frame, pre-built server text frames
+ * (notifications are framed once and written to every recipient) and the plain HTTP refusal
+ * of an upgrade.
  */
 import type { Duplex } from 'node:stream';
 
@@ -14,6 +15,18 @@ export const CloseCode = {
 } as const;
 
 /** The reply to a binary frame (only text frames carry JSON-RPC). */
+/** Why the server closed a connection (the disconnects metric); absent: the client did. */
+export type CloseReason = 'server_shutdown' | 'heartbeat_timeout' | 'slow_consumer' | 'auth_timeout' | 'oversize_message' | 'invalid_utf8' | 'protocol_error' | 'error';
+
+/** Protocol errors ws reports (and closes the connection for), by ws error code. */
+export const PROTOCOL_ERRORS: Record<string, CloseReason> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'oversize_message',
+  WS_ERR_INVALID_UTF8: 'invalid_utf8',
+};
+
+/** Abnormal ends by close code (when no reason was recorded before). */
+export const CLOSE_REASONS: Record<number, string> = { 1006: 'error' };
+
 export const BINARY_REPLY =
   '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":{"reason":"binary frames are not accepted","hint":"send JSON-RPC requests as text frames"}},"id":null}';
 

@@ -31,7 +31,7 @@ import { admit, ConnectionCounter, DEFAULT_LIMITS, type WsLimits } from './limit
 import { TokenBucket } from './limits/token-bucket.js';
 import type { Dispatcher } from './rpc/dispatcher.js';
 import { activeRole, type Session } from './session.js';
-import { BINARY_REPLY, CloseCode, refuse, textFrame } from './ws-frames.js';
+import { BINARY_REPLY, CLOSE_REASONS, CloseCode, PROTOCOL_ERRORS, refuse, textFrame, type CloseReason } from './ws-frames.js';
 
 export type ServerState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 
@@ -55,11 +55,8 @@ interface Conn {
   /** The upgraded TCP socket under `ws`, for pre-framed notifications (see #sendFrame). */
   socket: Duplex;
   /** Why the server closed the connection (for the disconnects metric); absent: the client did. */
-  closeReason?: 'server_shutdown' | 'heartbeat_timeout' | 'slow_consumer' | 'auth_timeout' | 'oversize_message' | 'invalid_utf8' | 'protocol_error' | 'error';
+  closeReason?: CloseReason;
 }
-
-/** Abnormal ends by close code (when no reason was recorded before). */
-const CLOSE_REASONS: Record<number, string> = { 1006: 'error' };
 
 /**
  * Periodic work over every connection is cut into ticks of about this many ms (at most 1000 per
@@ -69,12 +66,6 @@ const CLOSE_REASONS: Record<number, string> = { 1006: 'error' };
  */
 const HEARTBEAT_TICK_MS = 30;
 const SWEEP_TICK_MS = 10;
-
-/** Protocol errors ws reports (and closes the connection for), by ws error code. */
-const PROTOCOL_ERRORS: Record<string, Conn['closeReason']> = {
-  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'oversize_message',
-  WS_ERR_INVALID_UTF8: 'invalid_utf8',
-};
 
 export class RpcWebSocketServer {
   readonly #wss: WebSocketServer;
@@ -130,9 +121,16 @@ export class RpcWebSocketServer {
 
   attach(server: Server | HttpsServer): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
-    this.#heartbeat = setInterval(() => this.#beat(), this.#beats.everyMs).unref();
-    this.#sweep = setInterval(() => this.#closeUnauthenticated(), this.#sweeps.everyMs).unref();
     this.#state = 'RUNNING';
+  }
+
+  /** The heartbeat and the authentication sweep tick only while a connection is open: an idle service sleeps. */
+  #tick(on: boolean): void {
+    if (on === (this.#heartbeat !== undefined) || (on && this.#state !== 'RUNNING')) return;
+    clearInterval(this.#heartbeat);
+    clearInterval(this.#sweep);
+    this.#heartbeat = on ? setInterval(() => this.#beat(), this.#beats.everyMs).unref() : undefined;
+    this.#sweep = on ? setInterval(() => this.#closeUnauthenticated(), this.#sweeps.everyMs).unref() : undefined;
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -233,6 +231,7 @@ export class RpcWebSocketServer {
     this.#conns.set(ws, conn);
     this.#beats.add(ws);
     this.#sweeps.add(ws);
+    this.#tick(true);
     this.opts.metrics.connections.set(this.#conns.size);
     this.opts.metrics.connectionsTotal.inc();
     ws.on('pong', () => (conn.alive = true));
@@ -268,6 +267,7 @@ export class RpcWebSocketServer {
       this.#beats.delete(ws);
       this.#sweeps.delete(ws);
       this.#unauth.delete(ws);
+      if (this.#conns.size === 0) this.#tick(false);
       this.opts.metrics.connections.set(this.#conns.size);
       this.opts.metrics.disconnects.inc({ reason: conn.closeReason ?? CLOSE_REASONS[code] ?? 'client_close' });
     });
@@ -377,8 +377,7 @@ export class RpcWebSocketServer {
   /** Stops accepting, closes every client with `code` and resolves when all are closed. */
   async close(code = 1001, reason = 'server shutting down'): Promise<void> {
     this.#state = 'STOPPING';
-    clearInterval(this.#heartbeat);
-    clearInterval(this.#sweep);
+    this.#tick(false);
     const closing = [...this.#conns].map(
       ([ws, conn]) =>
         new Promise<void>((resolve) => {
