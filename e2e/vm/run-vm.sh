@@ -20,7 +20,7 @@
 #   VM_QEMU_ARGS      extra qemu arguments (word-split), e.g. for debugging
 #   VM_APPEND         extra kernel command line, e.g. "loglevel=7" to see boot messages
 #   VM_KERNEL, CAMERA_SERVICE_CACHE  see build-initramfs.sh
-# Only one VM runs at a time per cache dir (flock); a second caller waits for the first.
+# Only one VM runs at a time on a machine (flock); a second caller waits for the first.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -62,7 +62,11 @@ KERNEL=/boot/vmlinuz-$KVER
 [[ -s $(dirname "$INITRD")/vmlinux-$KVER ]] && KERNEL=$(dirname "$INITRD")/vmlinux-$KVER  # faster (PVH)
 [[ -r $KERNEL ]] || die "kernel $KERNEL not readable"
 
-LOCK=$(dirname "$INITRD")/qemu.lock
+# One lock per machine, not per cache dir: test runs with different HOMEs on one host must not
+# run their emulated guests at once (three TCG guests on two cores starved an on-demand start).
+LOCK_DIR=/run/lock
+[[ -d $LOCK_DIR && -w $LOCK_DIR ]] || LOCK_DIR=${TMPDIR:-/tmp}
+LOCK=$LOCK_DIR/camera-service-vm.lock
 exec 9>"$LOCK"
 flock -w 900 9 || die "another VM holds $LOCK for too long"
 

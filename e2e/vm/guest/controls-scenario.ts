@@ -55,7 +55,7 @@ async function getCtrls(dev: string, names = NAMES): Promise<Record<string, stri
 async function rtspRead(url: string): Promise<{ width: number; height: number; codec: string; frames: number }> {
   const probe = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-select_streams', 'v:0', '-count_packets', '-read_intervals', '%+3',
     '-show_entries', 'stream=codec_name,width,height,nb_read_packets', '-of', 'json', url], 120_000);
-  const s = (JSON.parse(probe.stdout || '{"streams":[]}') as { streams: { codec_name: string; width: number; height: number; nb_read_packets: string }[] }).streams[0];
+  const s = (JSON.parse(probe.stdout || '{"streams":[]}') as { streams?: { codec_name: string; width: number; height: number; nb_read_packets: string }[] }).streams?.[0];
   return { width: s?.width ?? 0, height: s?.height ?? 0, codec: s?.codec_name ?? '', frames: Number(s?.nb_read_packets ?? 0) };
 }
 

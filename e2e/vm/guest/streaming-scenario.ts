@@ -51,7 +51,7 @@ async function main(svcRef: { svc?: RunningService }): Promise<void> {
   const readStart = performance.now();
   const probe = await run('ffprobe', ['-v', 'error', '-rtsp_transport', 'tcp', '-select_streams', 'v:0', '-count_packets', '-read_intervals', '%+3',
     '-show_entries', 'stream=codec_name,width,height,nb_read_packets', '-of', 'json', url], 90_000);
-  const stream = (JSON.parse(probe.stdout || '{"streams":[]}') as { streams: { codec_name: string; width: number; height: number; nb_read_packets: string }[] }).streams[0];
+  const stream = (JSON.parse(probe.stdout || '{"streams":[]}') as { streams?: { codec_name: string; width: number; height: number; nb_read_packets: string }[] }).streams?.[0];
   report.read = {
     code: probe.code,
     frames: Number(stream?.nb_read_packets ?? 0),
