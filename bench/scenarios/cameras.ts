@@ -3,6 +3,7 @@
  * replayed with stream copy, so FFmpeg costs little): control path, camera scale and CPU,
  * media method latency. Each says why it is skipped on a server that cannot run it.
  */
+import { readFileSync } from 'node:fs';
 import { CameraServiceClient, type Camera, type ParamsOf } from '../../src/client/index.js';
 import type { Caps } from '../lib/capabilities.js';
 import { monotonicNow } from '../lib/clock.js';
@@ -111,6 +112,18 @@ async function viewerClient(s: Subject): Promise<CameraServiceClient> {
 }
 
 const byComm = (s: Subject, re: RegExp) => s.children().filter((p) => re.test(p.comm));
+/**
+ * The FFmpeg children that publish or read camera `cam` (its path in their arguments): not, for
+ * instance, a test-pattern loop still being encoded for a camera added and removed before.
+ */
+const cameraFfmpeg = (s: Subject, cam: string) =>
+  byComm(s, FFMPEG).filter((p) => {
+    try {
+      return new RegExp(`/${cam}(?![0-9A-Za-z_])`).test(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      return false; // gone
+    }
+  });
 const FFMPEG = /^ffmpeg/;
 const MEDIAMTX = /mediamtx/i;
 
@@ -174,7 +187,7 @@ export const controlPath: Scenario = {
   what:
     'A fresh service with two on-demand test-pattern cameras. Per run: start_streaming → its reply, and → the MediaMTX path available (a publisher is ' +
     'online with tracks: what an RTSP reader needs, minus its first keyframe); SIGKILL of that FFmpeg → path available again (new publisher); ' +
-    'stop_streaming → no FFmpeg left; SIGKILL of MediaMTX → every camera path configured in the new MediaMTX, and → the streamed camera available again. ' +
+    'stop_streaming → no FFmpeg of that camera left; SIGKILL of MediaMTX → every camera path configured in the new MediaMTX, and → the streamed camera available again. ' +
     'Paths and availability are polled every 10 ms on the MediaMTX API, so figures carry up to ~10 ms of polling granularity. ' +
     'Camera appears: add_test_camera of a third (on-demand) camera → its MediaMTX path configured, which is "path ready" for an on-demand camera ' +
     '(MediaMTX accepts readers and runs the on-demand hook; no publisher runs until one comes), timed from the registry event the reply reports ' +
@@ -198,7 +211,7 @@ export const controlPath: Scenario = {
       await until(async () => (await mtxPath(s, a))?.available === true, 120000, `${a} available`);
       out.notes.push(`first start_streaming → available (warm-up, not in the figures): ${Math.round(performance.now() - t0)} ms`);
       await c.call('stop_streaming', { device: a });
-      await until(() => byComm(s, FFMPEG).length === 0, 10000, 'no FFmpeg left');
+      await until(() => cameraFfmpeg(s, a).length === 0, 10000, `no FFmpeg left for ${a}`);
       for (let r = 0; r < ctx.opts.repeats; r++) {
         ctx.log(`control-path: run ${r + 1}/${ctx.opts.repeats}`);
         t0 = performance.now();
@@ -208,7 +221,7 @@ export const controlPath: Scenario = {
         out.figures.value('control.start_to_available', 'start_streaming sent → path available', performance.now() - t0, 'ms');
 
         const before = (await mtxPath(s, a))?.availableTime;
-        const ff = byComm(s, FFMPEG);
+        const ff = cameraFfmpeg(s, a);
         if (ff.length) {
           t0 = performance.now();
           for (const p of ff) process.kill(p.pid, 'SIGKILL');
@@ -221,7 +234,7 @@ export const controlPath: Scenario = {
 
         t0 = performance.now();
         await c.call('stop_streaming', { device: a });
-        await until(() => byComm(s, FFMPEG).length === 0, 10000, 'no FFmpeg left');
+        await until(() => cameraFfmpeg(s, a).length === 0, 10000, `no FFmpeg left for ${a}`);
         out.figures.value('control.stop_to_no_ffmpeg', 'stop_streaming sent → no FFmpeg left', performance.now() - t0, 'ms');
 
         await c.call('start_streaming', { device: b });
@@ -240,7 +253,7 @@ export const controlPath: Scenario = {
           out.figures.value('control.mediamtx_kill_to_available', 'MediaMTX SIGKILL → streamed camera available again', performance.now() - t0, 'ms');
         }
         await c.call('stop_streaming', { device: b });
-        await until(() => byComm(s, FFMPEG).length === 0, 10000, 'no FFmpeg left');
+        await until(() => cameraFfmpeg(s, b).length === 0, 10000, `no FFmpeg left for ${b}`);
       }
     } finally {
       await c.close();
