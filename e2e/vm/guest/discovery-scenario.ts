@@ -96,11 +96,26 @@ const WAIT = 30_000;
 /** The kernel's signals, seen independently of the service: inotify on /dev (node files appear and vanish). */
 class DevWatch {
   readonly events: { at: number; name: string; present: boolean }[] = [];
+  /** Callers of `floor` waiting for the next event. */
+  #waiting: (() => void)[] = [];
   readonly #w = watch('/dev', (_type, file) => {
     const at = performance.now();
     const name = file?.toString();
-    if (name && /^video\d+$/.test(name)) this.events.push({ at, name, present: existsSync(`/dev/${name}`) });
+    if (!name || !/^video\d+$/.test(name)) return;
+    this.events.push({ at, name, present: existsSync(`/dev/${name}`) });
+    for (const wake of this.#waiting.splice(0)) wake();
   });
+
+  /** Resolves at the next event on /dev, or after `ms`. */
+  #next(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, ms));
+      this.#waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 
   /** ms from `since` until every node in `names` was seen appearing (`present`) or vanishing; waits for it. */
   async floor(since: number, names: string[], present: boolean, timeoutMs = WAIT): Promise<number> {
@@ -109,7 +124,7 @@ class DevWatch {
       const hits = names.map((n) => this.events.find((e) => e.at >= since && e.name === n && e.present === present));
       if (hits.every((h) => h)) return round(Math.max(...hits.map((h) => h!.at)) - since);
       if (performance.now() > deadline) throw new Error(`inotify on /dev did not see ${names.join(', ')} ${present ? 'appear' : 'vanish'}`);
-      await new Promise((r) => setTimeout(r, 20));
+      await this.#next(deadline - performance.now());
     }
   }
 

@@ -209,6 +209,7 @@ describe('v4l2loopback writer stop from sysfs', () => {
     host.write('video3'); // the writer's first frame
     await camera(registry, is('camera0', 'CONNECTED'), 'the loopback camera');
     // A steady writer: its pace is learnt; while the attribute says ready, silence alone changes nothing.
+    // The pause is the writer's frame interval (the stimulus: 25 fps), not a wait for the service.
     for (let i = 0; i < 5; i++) {
       host.write('video3');
       await new Promise((r) => setTimeout(r, 40));
