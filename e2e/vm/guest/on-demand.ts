@@ -81,10 +81,6 @@ export async function measureOnDemand(
     return pid !== undefined;
   };
 
-  // The camera's MediaMTX path is written when the camera connects, beside its CONNECTED
-  // notification, not before it: a player that arrives first is refused (400, path not
-  // configured). What is measured here starts from a published, idle camera, so await the path.
-  await until(async () => (await op.call('get_stream_status', { device: cam.device })).mediamtx_path.exists, 60_000, `${cam.device}'s MediaMTX path`, 20);
   // One on-demand start first, not recorded: it gives the publisher's input options for the floor.
   await idle();
   await readFirstPacket(url, FIRST_PACKET_TIMEOUT_MS);
