@@ -86,7 +86,7 @@ export class App {
     const external = wireExternal(core, mediamtx);
     const api = wireApi(core, mediamtx.reachability, () => cameras.discovery);
     // Announced once streaming and media are built: they react to a change before it is announced.
-    announceCameras(core, cameras, (id) => streaming.streams.pathSettled(id));
+    announceCameras(core, cameras);
     observeMedia(core, media);
     observeStreams(core, streaming, mediamtx, cameras.settings);
     if (config.server.console) {

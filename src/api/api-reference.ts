@@ -161,8 +161,6 @@ export function renderApiReference(doc: OpenRpcDocument): string {
     '## Notifications',
     '',
     'Every authenticated connection receives `camera_status_update` and `recording_status_update`.',
-    '`camera_status_update` CONNECTED (and `camera.connected`) is sent once MediaMTX serves the camera\'s path, so a player',
-    'may open a `streams` URL as soon as it arrives; the notifications of one camera arrive in the order of its changes.',
     '`subscribe_events {topics, filters?: {device?}}` adds notifications whose method is the topic and whose',
     'params are `{device?, timestamp, …}`. Topics:',
     '',

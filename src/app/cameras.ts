@@ -16,7 +16,6 @@ import { V4l2CtlDevice } from '../cameras/settings/v4l2-ctl.js';
 import { TestPatternCameras } from '../cameras/test-patterns.js';
 import type { Module } from '../core/lifecycle.js';
 import { DiscoveryService } from '../discovery/service.js';
-import { KeyedOrder } from '../lib/keyed-order.js';
 import type { Core } from './core.js';
 
 export interface CamerasDeps {
@@ -91,30 +90,21 @@ export function wireCameras(core: Core, d: CamerasDeps): Cameras {
  * Camera notifications (camera_status_update, camera.*) and the camera monitor's state.
  * Registered after streaming and media are built, so their reactions to a camera change
  * (publisher stopped, recording ended) come before the change's notifications, as always.
- * A camera's CONNECTED (or a new mode of a connected camera) goes out once `pathSettled`
- * says MediaMTX serves its path, so a client that plays the announced URL at once is not
- * refused; the notifications of one camera keep their order.
  */
-export function announceCameras(core: Core, wired: Cameras, pathSettled: (id: string) => Promise<void>): void {
+export function announceCameras(core: Core, wired: Cameras): void {
   const { cameras, notifier } = core;
   const { discovery, settings } = wired;
   const view = (c: Camera) => cameraView(c, core.streamUrls(c.id));
-  const order = new KeyedOrder();
   cameras.on('change', (camera, previous) => {
     const v = view(camera);
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     const capabilityChange = !same(previous?.mode, camera.mode) || !same(previous?.capabilities, camera.capabilities);
-    const statusChange = previous?.status !== camera.status;
-    if (!statusChange && !capabilityChange) return;
-    const announce = () => {
-      notifier.broadcast('camera_status_update', v);
-      if (statusChange) {
-        if (camera.status === 'CONNECTED') notifier.publish('camera.connected', v, camera.id);
-        else if (camera.status === 'DISCONNECTED') notifier.publish('camera.disconnected', v, camera.id);
-        notifier.publish('camera.status_change', { ...v, previous_status: previous?.status ?? null }, camera.id);
-      }
-    };
-    order.run(camera.id, announce, camera.status === 'CONNECTED' ? pathSettled(camera.id) : undefined);
+    if (previous?.status !== camera.status || capabilityChange) notifier.broadcast('camera_status_update', v);
+    if (previous?.status !== camera.status) {
+      if (camera.status === 'CONNECTED') notifier.publish('camera.connected', v, camera.id);
+      else if (camera.status === 'DISCONNECTED') notifier.publish('camera.disconnected', v, camera.id);
+      notifier.publish('camera.status_change', { ...v, previous_status: previous?.status ?? null }, camera.id);
+    }
   });
   discovery?.on('capability_detected', (c) => {
     const caps = c.capabilities ?? { formats: [], resolutions: [], fps_options: [] };

@@ -38,7 +38,6 @@ export class PathReconciler extends EventEmitter<ReconcilerEvents> {
     private readonly reachability: MediaMtxReachability,
     private readonly log: Logger,
     private readonly intervalMs = 5000,
-    private readonly servedWithinMs = 2000,
   ) {
     super();
     reachability.on('up', () => void this.reconcile());
@@ -61,7 +60,7 @@ export class PathReconciler extends EventEmitter<ReconcilerEvents> {
     return this.#desired.get(name);
   }
 
-  /** Declares that path `name` should exist with `conf`; resolves once MediaMTX serves it to readers (or rejects). */
+  /** Declares that path `name` should exist with `conf`; resolves once MediaMTX has it (or rejects). */
   set(name: string, conf: PathConf): Promise<void> {
     this.#desired.set(name, conf);
     return this.#enqueue(name, () => this.#write(name));
@@ -129,34 +128,10 @@ export class PathReconciler extends EventEmitter<ReconcilerEvents> {
       if (!this.reachability.up) throw new MediaMtxError(`MediaMTX is not reachable: ${this.reachability.lastError ?? 'no answer yet'}`, 0, '');
       await this.api.replacePathConfig(name, conf);
       this.#owned.add(name);
-      await this.#served(name);
       this.emit('applied', name);
     } catch (err) {
       this.emit('failed', name, err as Error);
       throw err;
-    }
-  }
-
-  /**
-   * MediaMTX answers a path write before its path manager has the new configuration, so a
-   * reader at that moment is refused ("path not configured"). The path manager lists a
-   * configured path at once (on demand too), so the first listing that has it means a
-   * reader finds it. Bounded: after `servedWithinMs` the write counts as done (logged).
-   */
-  async #served(name: string): Promise<void> {
-    const deadline = Date.now() + this.servedWithinMs;
-    for (;;) {
-      try {
-        await this.api.getPath(name);
-        return;
-      } catch (err) {
-        if (!(err instanceof MediaMtxError && err.status === 404)) return; // not this check's business: the next pass compares again
-      }
-      if (Date.now() > deadline) {
-        this.log.warn({ path: name, ms: this.servedWithinMs }, 'MediaMTX accepted the path but does not serve it yet');
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 2));
     }
   }
 

@@ -66,8 +66,6 @@ interface Entry {
   apiSession: { startedAt: number; timer: NodeJS.Timeout } | undefined;
   /** Serializes publisher start/stop for this camera. */
   chain: Promise<void>;
-  /** Settles when the latest path write has (MediaMTX serves the path, or the write failed). */
-  pathWrite: Promise<void>;
   stopping: boolean;
 }
 
@@ -90,7 +88,7 @@ export class StreamManager extends EventEmitter<StreamEvents> {
   #entry(id: string): Entry {
     let e = this.#entries.get(id);
     if (!e) {
-      e = { id, source: undefined, users: new Set(), supervisor: undefined, plan: undefined, publisherSince: undefined, apiSession: undefined, chain: Promise.resolve(), pathWrite: Promise.resolve(), stopping: false };
+      e = { id, source: undefined, users: new Set(), supervisor: undefined, plan: undefined, publisherSince: undefined, apiSession: undefined, chain: Promise.resolve(), stopping: false };
       this.#entries.set(id, e);
     }
     return e;
@@ -114,25 +112,11 @@ export class StreamManager extends EventEmitter<StreamEvents> {
     const mode = this.o.modeOf(camera.id);
     if (mode === 'always_on') e.users.add('always');
     else e.users.delete('always');
-    const write = this.o.reconciler.set(camera.id, this.pathConf(camera.id));
-    e.pathWrite = write.then(
-      () => undefined,
-      () => undefined,
-    );
-    const work: Promise<unknown>[] = [write];
+    const work: Promise<unknown>[] = [this.o.reconciler.set(camera.id, this.pathConf(camera.id))];
     if (changed && e.supervisor) work.push(this.#stopPublisher(e, 'camera mode changed')); // restarted below with the new mode
     return Promise.all(work)
       .then(() => (e.users.size > 0 ? this.#ensurePublisher(e) : undefined))
       .catch((err: Error) => this.o.log.warn({ camera: camera.id, err: err.message }, 'publishing the camera failed'));
-  }
-
-  /**
-   * Settles once the camera's latest path write has: MediaMTX serves the path (a reader may
-   * play it), or the write failed (MediaMTX down: the paths are applied when it is back).
-   * CONNECTED is announced after it, so a client that plays at once finds the path.
-   */
-  pathSettled(id: string): Promise<void> {
-    return this.#entries.get(id)?.pathWrite ?? Promise.resolve();
   }
 
   /** The MediaMTX path configuration of a camera. */

@@ -5,7 +5,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CameraServiceClient } from '../../../src/client/index.js';
 import { merge } from '../../../src/lib/schema.js';
-import { startService, type RunningService } from '../../../test/helpers/service.js';
+import { startService, until, type RunningService } from '../../../test/helpers/service.js';
 import { run } from './exec.js';
 
 export async function runVividScenario(name: string, report: { error?: string }, main: (ref: { svc?: RunningService }) => Promise<void>): Promise<void> {
@@ -56,6 +56,10 @@ export async function mjpegLoopbackCamera(client: CameraServiceClient, onWriter:
   if (!loop) throw new Error('no loopback node');
   const connected = client.waitForNotification<{ device: string; status: string; name: string }>('camera_status_update', (p) => p.status === 'CONNECTED' && p.name.includes('Loop Cam'), 120_000);
   onWriter(spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'v4l2', `/dev/${loop}`], { stdio: 'ignore' }));
-  // CONNECTED goes out once MediaMTX serves the camera's path: callers play it at once.
-  return { loop, cam: await connected };
+  const cam = await connected;
+  // The camera's MediaMTX path is written beside its CONNECTED notification, not before it: a
+  // player that arrives first is refused (400, path not configured). Callers play the camera
+  // next, so it is returned once the path exists.
+  await until(async () => (await client.call('get_stream_status', { device: cam.device })).mediamtx_path.exists, 60_000, `${cam.device}'s MediaMTX path`, 20);
+  return { loop, cam };
 }

@@ -61,8 +61,8 @@ export function testCameraMethods(d: TestCameraDeps): MethodDef[] {
       summary: 'Extension beyond the contract: adds a test-pattern camera at run time, like one in test_cameras.patterns.',
       description:
         'Params are those of a `test_cameras.patterns` item (defaults 1280x720, 30 fps, a pre-encoded H.264 loop replayed with stream copy unless `encode_live`). ' +
-        'The camera gets an id like any camera (persisted per name, so a name keeps its id), its MediaMTX path is created as for any camera (on demand by default), ' +
-        'and once MediaMTX serves the path every authenticated client receives `camera_status_update` CONNECTED. Not persisted: after a restart only config cameras are back. ' +
+        'The camera gets an id like any camera (persisted per name, so a name keeps its id), every authenticated client receives `camera_status_update` CONNECTED, ' +
+        'and its MediaMTX path is created as for any camera (on demand by default). Not persisted: after a restart only config cameras are back. ' +
         `A name that is connected answers -32020 (state CONNECTED); a name removed earlier is reconnected with its old id and the new params (\`reconnected: true\`). ` +
         `At most ${max} test-pattern cameras are known at once, config ones and removed ones included: beyond that -32020 (state LIMIT_REACHED, data.limit).`,
       params: testPatternSchema,
