@@ -22,11 +22,7 @@ export class WhepReader {
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     await gathered(pc, 2000);
-    const res = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp', authorization: `Bearer ${this.token}` },
-      body: pc.localDescription!.sdp,
-    });
+    const res = await this.#offer(pc.localDescription!.sdp);
     if (res.status !== 201) throw new Error(`WHEP offer refused: HTTP ${res.status}`);
     const location = res.headers.get('location');
     if (location) this.#session = new URL(location, this.url).href;
@@ -43,6 +39,20 @@ export class WhepReader {
       return await Promise.race([track, timeout]);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * POSTs the offer. A camera's `camera_status_update` CONNECTED can arrive a few milliseconds
+   * before MediaMTX has its path (a known issue of the service), and MediaMTX answers an offer
+   * for a path it does not have with 400: that answer is tried again for up to 3 s.
+   */
+  async #offer(sdp: string): Promise<Response> {
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/sdp', authorization: `Bearer ${this.token}` }, body: sdp });
+      if (res.status !== 400 || this.#closed || Date.now() > deadline) return res;
+      await new Promise((r) => window.setTimeout(r, 200));
     }
   }
 
