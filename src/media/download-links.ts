@@ -60,7 +60,7 @@ const CACHE_MAX = 4096;
  * the lifetime, at most a minute), so every link of one file and role issued within a step is
  * the same and its signature is computed once (a list of 50 files answered 500 times a second
  * would otherwise be 25,000 HMACs a second); a link lives at least `lifetimeS`, at most one
- * step longer.
+ * step and one second longer.
  */
 export class DownloadLinks {
   readonly #secret: Buffer;
@@ -79,7 +79,8 @@ export class DownloadLinks {
 
   /** `path` (e.g. `/files/recordings/x.mp4`) signed for `role`, valid for at least lifetimeS from now. */
   sign(path: string, role: Role): string {
-    const exp = Math.ceil((Math.floor(this.now() / 1000) + this.lifetimeS) / this.#step) * this.#step;
+    // Whole seconds rounded up: a link issued at T.999 must not expire at T + lifetimeS.
+    const exp = Math.ceil((Math.ceil(this.now() / 1000) + this.lifetimeS) / this.#step) * this.#step;
     const key = `${role}\n${path}`;
     const hit = this.#issued.get(key);
     if (hit?.exp === exp) return hit.url;

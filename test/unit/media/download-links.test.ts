@@ -80,6 +80,10 @@ describe('signed download links', () => {
     assert.notEqual(links.sign(PATH, 'admin'), url, 'another role, another link');
     now = (exp - 899) * 1000;
     assert.equal(Number(split(links.sign(PATH, 'viewer'))[1].get('exp')), exp + 60);
+    // Issued a fraction of a second into the second that leaves exactly lifetimeS: that would be
+    // 0.999 s short, so it is the next step's link.
+    now = (exp - 900) * 1000 + 999;
+    assert.equal(Number(split(links.sign(PATH, 'viewer'))[1].get('exp')), exp + 60, 'never valid for less than lifetimeS');
     now = exp * 1000;
     assert.equal(links.check(path, q).ok, false, 'expired at exp');
     // Another run (another secret) does not accept it.
