@@ -133,7 +133,12 @@ export class ApiKeyStore extends EventEmitter<KeyStoreEvents> {
   async check(token: string, now = Date.now()): Promise<KeyCheck> {
     const parsed = parseKey(token);
     if (!parsed) return { ok: false, reason: 'malformed API key' };
-    const record = this.#keys.get(parsed.id);
+    let record = this.#keys.get(parsed.id);
+    // A key the CLI has just written, before the watch has reloaded the file: read it now.
+    if (!record && stampOf(this.file) !== this.#stamp) {
+      this.#reload();
+      record = this.#keys.get(parsed.id);
+    }
     // The same answer for unknown and wrong keys: nothing to learn about which ids exist.
     if (!record || !(await verifySecret(parsed.secret, record.hash))) return { ok: false, reason: 'unknown or revoked API key' };
     // Revoked while the hash was being checked.
@@ -195,8 +200,9 @@ export class ApiKeyStore extends EventEmitter<KeyStoreEvents> {
     try {
       this.load();
     } catch (err) {
-      // Fail closed: a store that cannot be read admits no key.
+      // Fail closed: a store that cannot be read admits no key (and is read again only once it changes).
       this.#keys = new Map();
+      this.#stamp = stampOf(this.file);
       this.emit('error', err as Error);
     }
     if (JSON.stringify([...this.#keys.values()]) !== before) this.emit('change');

@@ -75,6 +75,14 @@ describe('API key store', () => {
     assert.deepEqual(await store.check(key, now + 60_000), { ok: false, reason: 'API key expired' });
   });
 
+  it('a key another writer (the CLI) has just created is accepted at once, before any watch event', async () => {
+    const dir = tmp();
+    const daemon = ApiKeyStore.inStateDir(dir).load();
+    const { key, info } = await ApiKeyStore.inStateDir(dir).create({ role: 'admin', expiresInS: 3600 });
+    assert.deepEqual(await daemon.check(key), { ok: true, key: info });
+    assert.ok(daemon.has(info.id));
+  });
+
   it('a watching store emits change when another writer revokes a key', () => keptAlive(async () => {
     const dir = tmp();
     const daemon = ApiKeyStore.inStateDir(dir);
