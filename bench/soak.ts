@@ -135,9 +135,13 @@ async function soak(opts: SoakOptions, subject: Subject, gen: Generator, report:
   if (streamErrors) notes.push(`${streamErrors} start/stop_streaming calls failed`);
   if (churnCams.length) figures.value('soak.camera_churn_errors', 'add/remove_test_camera (and start_streaming of an added camera) calls failed, whole run', cameraErrors, 'count');
 
-  // Give stopped publishers and closed sockets time to go, then compare with the start.
+  // Keep-alive sockets to MediaMTX's API belong to a bounded pool (they come and go with use): not growth.
+  const api = subject.mediamtxApiUrl ? new URL(subject.mediamtxApiUrl).port : undefined;
+  const pooled = (fds: string[]) => fds.filter((f) => api !== undefined && f.startsWith('tcp ') && f.endsWith(`:${api}`)).length;
+  const ownFds = (s: typeof before) => s.fds - pooled(s.fdList);
+  // Give stopped publishers and closed sockets time to go (the same measure as the figures), then compare with the start.
   let after = snapshot();
-  for (let i = 0; i < 20 && (after.children.length > before.children.length || after.fds > before.fds); i++) {
+  for (let i = 0; i < 20 && (after.children.length > before.children.length || ownFds(after) > ownFds(before)); i++) {
     await sleep(500);
     after = snapshot();
   }
@@ -153,11 +157,8 @@ async function soak(opts: SoakOptions, subject: Subject, gen: Generator, report:
     figures.dist('soak.rss', 'service RSS samples after warm-up', distribution(warm.map((s) => s.rss)), 'MB');
     figures.value('soak.fds_before', 'open fds before', before.fds, 'count');
     figures.value('soak.fds_after', 'open fds after (clients gone)', after.fds, 'count');
-    // Keep-alive sockets to MediaMTX's API belong to a bounded pool (they come and go with use): not growth.
-    const api = subject.mediamtxApiUrl ? new URL(subject.mediamtxApiUrl).port : undefined;
-    const pooled = (fds: string[]) => fds.filter((f) => api !== undefined && f.startsWith('tcp ') && f.endsWith(`:${api}`)).length;
     figures.value('soak.fds_raw_growth', 'open fds after − before (raw)', after.fds - before.fds, 'count');
-    figures.value('soak.fd_growth', 'open fds after − before, not counting pooled keep-alive sockets to the MediaMTX API', after.fds - pooled(after.fdList) - (before.fds - pooled(before.fdList)), 'count');
+    figures.value('soak.fd_growth', 'open fds after − before, not counting pooled keep-alive sockets to the MediaMTX API', ownFds(after) - ownFds(before), 'count');
     figures.value('soak.children_before', 'child processes before', before.children.length, 'count');
     figures.value('soak.children_after', 'child processes after', after.children.length, 'count');
     figures.value('soak.children_growth', 'child processes after − before', after.children.length - before.children.length, 'count');

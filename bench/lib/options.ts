@@ -137,7 +137,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     fanoutEvents: num(values['fanout-events'], smoke ? 4 : 30),
     fanoutTrigger: values['fanout-trigger'] ?? [],
     settle: smoke ? 0.3 : 3,
-    waitsSamples: num(values['waits-samples'], smoke ? 2 : 50),
+    waitsSamples: num(values['waits-samples'], smoke ? 1 : 50),
     attackers: num(values.attackers, smoke ? 250 : 1000),
     serviceEnv: Object.fromEntries(
       (values['service-env'] ?? []).map((kv) => {

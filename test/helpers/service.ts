@@ -117,7 +117,7 @@ export async function startService(
 
   await Promise.race([
     waitForLog((l) => l.msg === 'service ready', opts.readyTimeoutMs),
-    exited.then(({ code }) => Promise.reject(new Error(`service exited with ${code} before ready: ${stderr}`))),
+    exited.then(({ code }) => Promise.reject(new Error(`service exited with ${code} before ready: ${stderr}; last logs: ${logs.slice(-10).map((l) => JSON.stringify(l)).join('\n')}`))),
   ]);
 
   // Report what the merged config says (tests may override ports).

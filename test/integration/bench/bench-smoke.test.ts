@@ -65,7 +65,7 @@ describe('benchmark suite (smoke)', () => {
   });
 
   it('--compare prints each figure beside the older one', () => {
-    const r = run('run', ['--smoke', '--only', 'latency', '--out', join(out, 'bench'), '--compare', first]);
+    const r = run('run', ['--smoke', '--only', 'latency', '--methods', 'ping', '--out', join(out, 'bench'), '--compare', first]);
     assert.match(r.stdout, /Compared with/);
     assert.match(r.stdout, /ping @ 100\/s, from schedule p99/);
   });
@@ -74,7 +74,7 @@ describe('benchmark suite (smoke)', () => {
     const svc = await startService({ logging: { level: 'info' } });
     try {
       const token = await svc.token('admin');
-      run('run', ['--smoke', '--only', 'latency,connections', '--max-connections', '30', '--target', svc.wsUrl, '--token', token, '--target-pid', String(svc.proc.pid), '--out', join(out, 'target')]);
+      run('run', ['--smoke', '--only', 'latency,connections', '--methods', 'ping', '--max-connections', '30', '--target', svc.wsUrl, '--token', token, '--target-pid', String(svc.proc.pid), '--out', join(out, 'target')]);
       const [{ doc }] = docs(join(out, 'target'));
       assert.equal(doc.subjects[0]!.kind, 'target');
       assert.ok(doc.subjects[0]!.scenarios.every((s) => s.status === 'ran'));

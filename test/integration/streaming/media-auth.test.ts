@@ -109,14 +109,21 @@ describe('media authentication (media_auth: token, the default)', { timeout: 240
     const forged = await mintToken('another-secret-0123456789-0123456789', { role: 'admin', user_id: 'x' }, 3600);
     const expired = await mintToken(SECRET, { role: 'viewer', user_id: 'x' }, -60);
     const roleless = await mintToken(SECRET, { role: 'guest' as Role, user_id: 'x' }, 3600);
-    for (const bad of [forged, expired, roleless, 'not-a-token']) {
-      assert.equal(await rtspDescribe(svc.rtspPort, 'camera0', basic('any', bad)), 401, bad);
-      assert.equal((await playlist({ authorization: `Bearer ${bad}` })).status, 401, bad);
-      const w = await whep({ authorization: `Bearer ${bad}` });
-      assert.equal(w.status, 401, bad);
-      await w.text();
-    }
-    for (const user of ['camera-service-reader', 'publisher', 'camera-service']) assert.equal(await rtspDescribe(svc.rtspPort, 'camera0', basic(user, 'guess')), 401, user);
+    // MediaMTX holds every refused request for a fixed pause (2 s) before answering: the attempts go at once.
+    const refused = async (label: string, status: Promise<number>) => assert.equal(await status, 401, label);
+    const text = async (r: Promise<Response>) => {
+      const res = await r;
+      await res.text();
+      return res.status;
+    };
+    await Promise.all([
+      ...[forged, expired, roleless, 'not-a-token'].flatMap((bad) => [
+        refused(`RTSP ${bad}`, rtspDescribe(svc.rtspPort, 'camera0', basic('any', bad))),
+        refused(`HLS ${bad}`, text(playlist({ authorization: `Bearer ${bad}` }))),
+        refused(`WHEP ${bad}`, text(whep({ authorization: `Bearer ${bad}` }))),
+      ]),
+      ...['camera-service-reader', 'publisher', 'camera-service'].map((user) => refused(user, rtspDescribe(svc.rtspPort, 'camera0', basic(user, 'guess')))),
+    ]);
 
     const store = ApiKeyStore.inStateDir(join(svc.dir, 'state')).load();
     const { key, info } = await store.create({ role: 'viewer', label: 'to revoke' });
@@ -131,14 +138,20 @@ describe('media authentication (media_auth: token, the default)', { timeout: 240
   it('publishing into a camera path is refused to anyone but the service, whose stream keeps playing', async () => {
     const { key } = await ApiKeyStore.inStateDir(join(svc.dir, 'state')).load().create({ role: 'admin', label: 'not a publisher' });
     await keyKnown(key);
-    for (const target of [rtsp(), `${rtsp()}?token=${viewer}`, `rtsp://any:${key}@127.0.0.1:${svc.rtspPort}/camera0`, `rtsp://publisher:guess@127.0.0.1:${svc.rtspPort}/camera0`]) {
-      const r = await runFfmpegOnce(
-        ['ffmpeg', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'rtsp', '-rtsp_transport', 'tcp', target],
-        { timeoutMs: 15_000 },
-      );
-      assert.equal(r.ok, false, target);
-      assert.match(r.stderr.join('\n'), /401|Unauthorized/, target);
-    }
+    // Each refusal comes after MediaMTX's pause: the four publishers try at once.
+    const targets = [rtsp(), `${rtsp()}?token=${viewer}`, `rtsp://any:${key}@127.0.0.1:${svc.rtspPort}/camera0`, `rtsp://publisher:guess@127.0.0.1:${svc.rtspPort}/camera0`];
+    const results = await Promise.all(
+      targets.map((target) =>
+        runFfmpegOnce(
+          ['ffmpeg', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'rtsp', '-rtsp_transport', 'tcp', target],
+          { timeoutMs: 15_000 },
+        ),
+      ),
+    );
+    results.forEach((r, i) => {
+      assert.equal(r.ok, false, targets[i]);
+      assert.match(r.stderr.join('\n'), /401|Unauthorized/, targets[i]);
+    });
     const c = await svc.client('operator');
     await c.call('start_streaming', { device: 'camera0' });
     assert.deepEqual(await ffprobe(`${rtsp()}?token=${viewer}`), { codec_name: 'h264', width: 320, height: 240 });
