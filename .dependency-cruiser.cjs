@@ -11,7 +11,7 @@
  *                 src/api/notifications
  *   capabilities  api, cameras, console, diagnostics, discovery, external, media, mediamtx,
  *                 mqtt, streaming (may use each other, without cycles)
- *   composition   src/app.ts, src/app/, src/main.ts, src/node-flags.ts: builds and runs the service
+ *   composition   src/app.ts, src/app/, src/main.ts, src/command.ts, src/node-flags.ts: builds and runs the service
  * Separate entry points: src/cli/ (commands), src/client/ (the published client: lib only).
  */
 const P = '^(dist/)?src/';
@@ -19,7 +19,7 @@ const lib = `${P}lib/`;
 const base = `${P}(observability|process|config)/`;
 const core = `${P}(core/|api/rpc/|api/session\\.|api/auth/roles\\.|api/http-server\\.|api/notifications\\.)`;
 const capabilities = `${P}(api|cameras|console|diagnostics|discovery|external|media|mediamtx|mqtt|streaming)/`;
-const composition = `${P}(app\\.|app/|main\\.|node-flags\\.)`;
+const composition = `${P}(app\\.|app/|main\\.|command\\.|node-flags\\.)`;
 const entries = `${P}(cli|client)/`;
 const src = P;
 
