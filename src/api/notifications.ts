@@ -86,18 +86,38 @@ export function subscribed(s: Session, topic: string, device: string | undefined
 }
 
 /**
- * Writes notifications on the next turn of the event loop, in order: a method whose handler
- * causes a notification (start_recording → recording_status_update) answers its caller first,
- * as the replaced service did. `flush()` writes what is queued at once (before closing clients).
+ * Replies first: while a JSON-RPC reply is pending, notifications wait for the next turn of
+ * the event loop, in order, so a method whose handler causes a notification (start_recording
+ * → recording_status_update) answers its caller first, as the replaced service did. With no
+ * reply pending (a hotplug event, a process exit, a timer) a notification is written at once,
+ * after any still queued: nothing it could overtake, and a client learns of an unplugged
+ * camera without waiting for the rest of that turn's work. `flush()` writes what is queued at
+ * once (before closing clients).
  */
 export class AfterReplySink implements NotificationSink {
   #queue: { method: string; params: unknown; accept?: (s: Session) => boolean }[] = [];
   #scheduled: NodeJS.Immediate | undefined;
+  #pendingReplies = 0;
 
   constructor(private readonly sink: NotificationSink) {}
 
-  /** Queued: the number of recipients is not known yet (0). */
+  /** Marks a reply as pending; returns the function that marks it written (idempotent). */
+  replyPending(): () => void {
+    this.#pendingReplies++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#pendingReplies--;
+    };
+  }
+
+  /** Written at once when no reply is pending (the number of recipients); else queued (0). */
   notify(method: string, params: unknown, accept?: (s: Session) => boolean): number {
+    if (this.#pendingReplies === 0) {
+      if (this.#queue.length > 0) this.flush();
+      return this.sink.notify(method, params, accept);
+    }
     this.#queue.push({ method, params, ...(accept ? { accept } : {}) });
     this.#scheduled ??= setImmediate(() => this.flush());
     return 0;

@@ -43,6 +43,8 @@ export interface WsServerOptions {
   metrics: Metrics;
   log: Logger;
   limits?: Partial<WsLimits>;
+  /** Marks a reply as pending until it is written (notifications wait for it: AfterReplySink). */
+  replyPending?: () => () => void;
 }
 
 interface Conn {
@@ -250,13 +252,17 @@ export class RpcWebSocketServer {
         return;
       }
       const text = (data as Buffer).toString('utf8');
-      this.opts.dispatcher.handleFrame(text, session, conn.bucket).then(
-        (reply) => {
-          if (unauthenticated && activeRole(session, Date.now())) this.#authenticated(ws);
-          if (reply !== undefined) this.#send(ws, conn, reply);
-        },
-        (err: unknown) => this.opts.log.error({ err }, 'dispatcher failed'),
-      );
+      const written = this.opts.replyPending?.();
+      this.opts.dispatcher
+        .handleFrame(text, session, conn.bucket)
+        .then(
+          (reply) => {
+            if (unauthenticated && activeRole(session, Date.now())) this.#authenticated(ws);
+            if (reply !== undefined) this.#send(ws, conn, reply);
+          },
+          (err: unknown) => this.opts.log.error({ err }, 'dispatcher failed'),
+        )
+        .finally(written);
     });
     ws.on('error', (err: Error & { code?: string }) => {
       conn.closeReason ??= PROTOCOL_ERRORS[err.code ?? ''] ?? (err.code?.startsWith('WS_ERR_') ? 'protocol_error' : 'error');

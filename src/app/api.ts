@@ -88,6 +88,7 @@ export function wireApi(core: Core, reachability: MediaMtxReachability, discover
     metrics,
     log: log.child({ module: 'ws' }),
     limits: wsLimitsOf(config.limits),
+    replyPending: () => core.notifications.replyPending(),
   });
   core.deliverNotificationsTo(ws);
 

@@ -44,7 +44,7 @@ export interface Core {
   readonly internalRoutes: Route[];
   /** server.tls_* read and checked (undefined: plain HTTP). */
   readonly tls: ServerTlsMaterial | undefined;
-  /** Notifications to clients (written after the reply of the call that caused them). */
+  /** Notifications to clients (while a reply is pending, written after it; else at once). */
   readonly notifier: Notifier;
   /** Figures and states the API's get_status/get_metrics read from other capabilities. */
   readonly providers: ApiProviders;
@@ -63,7 +63,7 @@ export function createCore(config: Config, log: Logger): Core {
   const tls = loadServerTls(config.server);
   if (!tls.ok) throw new Error(`invalid TLS configuration: ${tls.problems.join('; ')}`);
   let target: NotificationSink | undefined;
-  // Replies first: notifications a method causes are written after its reply.
+  // Replies first: notifications a method causes are written after its reply; others at once.
   const notifications = new AfterReplySink({ notify: (method, params, accept) => target?.notify(method, params, accept) ?? 0 });
   return {
     config,

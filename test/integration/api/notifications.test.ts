@@ -10,11 +10,14 @@ import { pino } from 'pino';
 import type { Identity } from '../../../src/api/auth/authenticator.js';
 import { eventMethods } from '../../../src/api/methods/events.js';
 import { systemMethods } from '../../../src/api/methods/system.js';
-import { Notifier } from '../../../src/api/notifications.js';
+import { AfterReplySink, Notifier } from '../../../src/api/notifications.js';
 import { Dispatcher } from '../../../src/api/rpc/dispatcher.js';
 import { MethodRegistry } from '../../../src/api/rpc/registry.js';
+import { defineMethod } from '../../../src/api/rpc/registry.js';
 import { RpcWebSocketServer } from '../../../src/api/ws-server.js';
 import { CameraServiceClient } from '../../../src/client/index.js';
+import { t } from '../../../src/lib/schema.js';
+import WebSocket from 'ws';
 import { Metrics } from '../../../src/observability/metrics.js';
 
 let server: http.Server;
@@ -124,5 +127,69 @@ describe('notifications', () => {
     assert.equal(notifier.broadcast('recording_status_update', { seq: -1 }), fast.length);
     await Promise.all(again);
     await Promise.all(fast.map((c) => c.close()));
+  });
+});
+
+describe('notifications and replies (the service\'s AfterReplySink)', () => {
+  it('a method\'s own notifications follow its reply; one raised while no reply is pending is written at once', async (tc) => {
+    const registry = new MethodRegistry();
+    let sink: AfterReplySink;
+    let notifier2: Notifier;
+    const poke = (params: { seq: number }) => (notifier2.broadcast('recording_status_update', { seq: params.seq }), 'poked');
+    registry.add(
+      ...systemMethods({
+        authenticate: async (token): Promise<Identity> => ({ userId: token, role: 'viewer', expiresAt: Date.now() + 3_600_000, method: 'jwt' }),
+        serverInfo: { name: 't', version: '0', build_date: '', capabilities: [], supported_formats: [], max_cameras: 1 },
+        systemStatus: () => ({ status: 'ready', message: '', available_cameras: [], discovery_active: false }),
+      }),
+      defineMethod({ name: 'poke', minRole: 'viewer', summary: 'notifies, then answers', params: t.object({ seq: t.integer() }), result: t.string(), handler: poke }),
+      defineMethod({
+        name: 'poke_later',
+        minRole: 'viewer',
+        summary: 'notifies after an await, then answers',
+        params: t.object({ seq: t.integer() }),
+        result: t.string(),
+        handler: async (params: { seq: number }) => (await new Promise((r) => setTimeout(r, 5)), poke(params)),
+      }),
+    );
+    const server2 = new RpcWebSocketServer({
+      path: '/ws',
+      maxPayload: 1024 * 1024,
+      heartbeatMs: 30_000,
+      dispatcher: new Dispatcher(registry),
+      metrics: new Metrics(),
+      log: pino({ level: 'silent' }),
+      replyPending: () => sink.replyPending(),
+    });
+    sink = new AfterReplySink(server2);
+    notifier2 = new Notifier(sink);
+    const httpServer = http.createServer();
+    server2.attach(httpServer);
+    await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
+    tc.after(async () => {
+      await server2.close();
+      httpServer.close();
+    });
+    const ws = new WebSocket(`ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/ws`);
+    const frames: { id?: number; method?: string; result?: unknown; params?: { seq: number } }[] = [];
+    ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((r) => ws.once('open', r));
+    const until = async (n: number) => {
+      while (frames.length < n) await new Promise((r) => ws.once('message', r));
+    };
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'authenticate', params: { auth_token: 'u' } }));
+    await until(1);
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'poke', params: { seq: 1 } }));
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'poke_later', params: { seq: 2 } }));
+    await until(5);
+    assert.deepEqual(
+      frames.slice(1).map((f) => (f.id !== undefined ? `reply ${f.id}` : `${f.method} ${f.params?.seq}`)),
+      ['reply 2', 'recording_status_update 1', 'reply 3', 'recording_status_update 2'],
+    );
+    // No reply pending: written before broadcast returns (it counts the one recipient).
+    const next = new Promise((r) => ws.once('message', r));
+    assert.equal(notifier2.broadcast('recording_status_update', { seq: 3 }), 1);
+    await next;
+    assert.equal(frames.at(-1)?.params?.seq, 3);
   });
 });
