@@ -104,6 +104,7 @@ export PATH=/bin
 msg() { echo "vm-init: $*"; }
 halt_vm() { sync; poweroff -f; sleep 5; reboot -f; }
 fail() { msg "FATAL: $*"; halt_vm; }
+msg "start"    # the kernel is up: a boot that hangs before this line hung in the kernel
 
 mount -t proc proc /proc
 mount -t sysfs sys /sys

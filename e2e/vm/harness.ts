@@ -34,6 +34,8 @@ export interface VmTimings {
   /** Guest uptime (s since kernel start) when the wrapper started / the script ended. */
   guestUptimeAtShell?: number;
   guestUptimeAtFinish?: number;
+  /** Boots that showed no sign of life within VM_BOOT_TIMEOUT and were started again (run-vm.sh). */
+  bootHangs?: number;
 }
 
 export interface VmRunResult {
@@ -171,6 +173,12 @@ export async function runInVm(script: string, opts: VmRunOptions): Promise<VmRun
   if (qemuStart !== undefined && shellAt !== undefined) timings.bootToShellMs = Math.round(shellAt - qemuStart);
   if (qemuStart !== undefined && readyAt !== undefined) timings.bootToReadyMs = Math.round(readyAt - qemuStart);
   if (readyAt !== undefined && finishedAt !== undefined) timings.scriptMs = Math.round(finishedAt - readyAt);
+  const bootHangs = stderr.split('\n').filter((l) => l.startsWith('run-vm: boot hung: no sign')).length;
+  if (bootHangs > 0) {
+    timings.bootHangs = bootHangs;
+    // Visible in the test output even when the test passes: the evidence of a hung emulated boot.
+    console.warn(`runInVm: ${bootHangs} hung boot(s), the VM was started again:\n${stderr.split('\n').filter((l) => l.startsWith('run-vm: ')).join('\n')}`);
+  }
   const upShell = num(readText(join(vmd, 'started')));
   const upFinish = num(readText(join(vmd, 'finished')));
   if (upShell !== undefined) timings.guestUptimeAtShell = upShell;

@@ -15,6 +15,10 @@
 #   VM_TIMEOUT        host-side hard limit for the whole VM in seconds (default 120); qemu is
 #                     killed when it is reached
 #   VM_GUEST_TIMEOUT  limit for the guest script (default VM_TIMEOUT - 20)
+#   VM_BOOT_TIMEOUT   limit for the guest to reach its wrapper (default 20 s; it takes 2-4 s):
+#                     a boot that shows no sign of life by then is diagnosed (console lines,
+#                     each vCPU's instruction pointer from the qemu monitor), stopped and
+#                     started once more; stderr says so ("run-vm: boot hung")
 #   VM_PASS_ENV       space-separated names of environment variables to export in the guest
 #   VM_MEM, VM_SMP    guest memory (MiB, default 2048) and CPUs (default 2)
 #   VM_QEMU_ARGS      extra qemu arguments (word-split), e.g. for debugging
@@ -70,25 +74,84 @@ LOCK=$LOCK_DIR/camera-service-vm.lock
 exec 9>"$LOCK"
 flock -w 900 9 || die "another VM holds $LOCK for too long"
 
-date +%s%N > "$OUTDIR/.vm/qemu-start"    # host clock; the harness compares it with guest file mtimes
-set +e
-timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
-  -accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2048}" \
-  -nodefaults -no-user-config -display none -no-reboot \
-  -kernel "$KERNEL" -initrd "$INITRD" \
-  -append "console=ttyS0 panic=-1 quiet loglevel=3 8250.nr_uarts=1 mitigations=off ${VM_APPEND:-}" \
-  -serial "file:$OUTDIR/console.log" \
-  -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
-  -virtfs "local,path=$OUTDIR,mount_tag=out,security_model=none,multidevs=remap" \
-  ${VM_QEMU_ARGS:-} < /dev/null &
-qpid=$!
+VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-20}
+MON=$(mktemp -u "${TMPDIR:-/tmp}/camera-service-vm-mon.XXXXXX")   # short: a socket path has 108 bytes
+
+# Each vCPU's instruction pointer, from the qemu monitor (nokaslr: the addresses match the
+# kernel's System.map, e.g. from Debian's linux-image-*-dbg package).
+vcpu_rips() {
+  command -v python3 >/dev/null || { echo "(no python3 to ask the qemu monitor)"; return; }
+  python3 - "$MON" <<'PY' 2>&1
+import socket, sys, time, re
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(3)
+s.connect(sys.argv[1])
+s.sendall(b"info registers -a\n")
+time.sleep(1)
+out = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+except OSError:
+    pass
+ips = re.findall(rb"([RE]IP=[0-9a-f]+)", out)   # EIP while a vCPU is still in 16/32-bit mode
+print(" ".join(f"vCPU{i} {ip.decode()}" for i, ip in enumerate(ips)) or "no registers")
+PY
+}
+
+# One boot: runs qemu until it exits; returns 90 when the guest showed no sign of life within
+# VM_BOOT_TIMEOUT (qemu stopped), else qemu's status.
+boot() {
+  rm -f "$OUTDIR/console.log" "$OUTDIR/output.log" "$OUTDIR/exit-code" "$MON" "$OUTDIR/.vm/"{started,ready,finished}
+  date +%s%N > "$OUTDIR/.vm/qemu-start"    # host clock; the harness compares it with guest file mtimes
+  timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
+    -accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2048}" \
+    -nodefaults -no-user-config -display none -no-reboot \
+    -kernel "$KERNEL" -initrd "$INITRD" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=3 8250.nr_uarts=1 mitigations=off nokaslr ${VM_APPEND:-}" \
+    -serial "file:$OUTDIR/console.log" \
+    -monitor "unix:$MON,server,nowait" \
+    -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$OUTDIR,mount_tag=out,security_model=none,multidevs=remap" \
+    ${VM_QEMU_ARGS:-} < /dev/null &
+  qpid=$!
+  local deadline=$((SECONDS + VM_BOOT_TIMEOUT)) hung=""
+  # The wrapper's first act is writing .vm/started; /init prints "vm-init: start" before that.
+  while [[ -z $interrupted && ! -e $OUTDIR/.vm/started ]] && kill -0 "$qpid" 2>/dev/null; do
+    if (( SECONDS >= deadline )); then hung=1; break; fi
+    sleep 0.2
+  done
+  if [[ -n $hung ]]; then
+    {
+      echo "run-vm: boot hung: no sign of the guest wrapper ${VM_BOOT_TIMEOUT}s after qemu started (console: $(wc -c < "$OUTDIR/console.log" 2>/dev/null || echo 0) bytes)"
+      sed 's/^/run-vm:   console: /' "$OUTDIR/console.log" 2>/dev/null | tail -n 20
+      vcpu_rips | sed 's/^/run-vm:   /'
+    } >&2
+    kill -TERM "$qpid" 2>/dev/null
+  fi
+  while :; do
+    wait "$qpid"; qrc=$?
+    kill -0 "$qpid" 2>/dev/null || break     # wait was interrupted by a trap: wait again
+  done
+  rm -f "$MON"
+  [[ -n $hung ]] && return 90
+  return 0
+}
+
 # timeout(1) runs qemu in its own process group, so Ctrl-C / TERM to us must be passed on.
 interrupted=""
-trap 'interrupted=1; kill -TERM "$qpid" 2>/dev/null' INT TERM HUP
-while :; do
-  wait "$qpid"; qrc=$?
-  kill -0 "$qpid" 2>/dev/null || break     # wait was interrupted by a trap: wait again
-done
+qpid=""
+trap 'interrupted=1; [[ -n $qpid ]] && kill -TERM "$qpid" 2>/dev/null' INT TERM HUP
+set +e
+boot
+if [[ $? == 90 && -z $interrupted ]]; then
+  echo "run-vm: boot hung: stopped that VM; booting once more" >&2
+  boot
+  [[ $? == 90 ]] && { trap - INT TERM HUP; exec 9>&-; echo "run-vm: boot hung twice; giving up" >&2; exit 125; }
+fi
 trap - INT TERM HUP
 set -e
 exec 9>&-

@@ -4,6 +4,7 @@
 // v4l2loopback-dkms; see hardware/README.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { nodeScenarioScript, runInVm, vmUnavailableReason } from './harness.js';
 import type { SmokeReport } from './guest/smoke-scenario.js';
@@ -80,4 +81,20 @@ test('VM smoke: vivid and v4l2loopback in a real kernel', { skip: unavailable, t
   assert.deepEqual(r.vividUnload.nodesLeft, []);
 
   if (!process.env['VM_KEEP_OUT']) rmSync(res.outDir, { recursive: true, force: true });
+});
+
+test('a boot that shows no sign of life is diagnosed, started once more, then given up: exit 125, no qemu left', { skip: unavailable, timeout: 120_000 }, async () => {
+  // -S: qemu starts with its vCPUs stopped, so the guest never reaches its wrapper.
+  const res = await runInVm('exit 0\n', { timeoutMs: 60_000, env: { VM_QEMU_ARGS: '-S', VM_BOOT_TIMEOUT: '2' } });
+  assert.equal(res.exitCode, 125, res.stderr);
+  const lines = res.stderr.split('\n');
+  assert.equal(lines.filter((l) => l.startsWith('run-vm: boot hung: no sign of the guest wrapper 2s')).length, 2, res.stderr);
+  assert.ok(lines.some((l) => /vCPU0 [RE]IP=[0-9a-f]+ vCPU1 [RE]IP=[0-9a-f]+/.test(l)), `each vCPU's instruction pointer is reported\n${res.stderr}`);
+  assert.ok(lines.includes('run-vm: boot hung: stopped that VM; booting once more'), res.stderr);
+  assert.ok(lines.includes('run-vm: boot hung twice; giving up'), res.stderr);
+  assert.equal(res.timings.bootHangs, 2);
+  assert.ok(!res.stderr.includes('VM killed after'), 'given up before VM_TIMEOUT');
+  const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((a) => a.includes('qemu-system') && a.includes(res.outDir));
+  assert.deepEqual(left, []);
+  rmSync(res.outDir, { recursive: true, force: true });
 });
