@@ -177,7 +177,7 @@ export async function runInVm(script: string, opts: VmRunOptions): Promise<VmRun
   if (bootHangs > 0) {
     timings.bootHangs = bootHangs;
     // Visible in the test output even when the test passes: the evidence of a hung emulated boot.
-    console.warn(`runInVm: ${bootHangs} hung boot(s), the VM was started again:\n${stderr.split('\n').filter((l) => l.startsWith('run-vm: ')).join('\n')}`);
+    console.warn(`runInVm: ${bootHangs} boot(s) showed no sign of life (run-vm stops such a boot and starts it once more):\n${stderr.split('\n').filter((l) => l.startsWith('run-vm: ')).join('\n')}`);
   }
   const upShell = num(readText(join(vmd, 'started')));
   const upFinish = num(readText(join(vmd, 'finished')));
