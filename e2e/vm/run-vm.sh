@@ -82,15 +82,14 @@ MON=$(mktemp -u "${TMPDIR:-/tmp}/camera-service-vm-mon.XXXXXX")   # short: a soc
 vcpu_rips() {
   command -v python3 >/dev/null || { echo "(no python3 to ask the qemu monitor)"; return; }
   python3 - "$MON" <<'PY' 2>&1
-import socket, sys, time, re
+import socket, sys, re
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(3)
 s.connect(sys.argv[1])
 s.sendall(b"info registers -a\n")
-time.sleep(1)
 out = b""
-try:
-    while True:
+try:   # until the registers are out and the monitor prompts again (the socket timeout bounds it)
+    while not (re.search(rb"[RE]IP=", out) and out.endswith(b"(qemu) ")):
         b = s.recv(65536)
         if not b:
             break

@@ -253,16 +253,13 @@ export class RpcWebSocketServer {
       }
       const text = (data as Buffer).toString('utf8');
       const written = this.opts.replyPending?.();
-      this.opts.dispatcher
-        .handleFrame(text, session, conn.bucket)
-        .then(
-          (reply) => {
-            if (unauthenticated && activeRole(session, Date.now())) this.#authenticated(ws);
-            if (reply !== undefined) this.#send(ws, conn, reply);
-          },
-          (err: unknown) => this.opts.log.error({ err }, 'dispatcher failed'),
-        )
-        .finally(written);
+      this.opts.dispatcher.handleFrame(text, session, conn.bucket).then(
+        (reply) => {
+          if (unauthenticated && activeRole(session, Date.now())) this.#authenticated(ws);
+          if (reply !== undefined) this.#send(ws, conn, reply);
+        },
+        (err: unknown) => this.opts.log.error({ err }, 'dispatcher failed'),
+      ).finally(written);
     });
     ws.on('error', (err: Error & { code?: string }) => {
       conn.closeReason ??= PROTOCOL_ERRORS[err.code ?? ''] ?? (err.code?.startsWith('WS_ERR_') ? 'protocol_error' : 'error');

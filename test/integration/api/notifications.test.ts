@@ -25,25 +25,25 @@ let wss: RpcWebSocketServer;
 let notifier: Notifier;
 let url = '';
 
+/** Every session authenticates as a viewer named by its token. */
+const systemStub: Parameters<typeof systemMethods>[0] = {
+  authenticate: async (token): Promise<Identity> => ({ userId: token, role: 'viewer', expiresAt: Date.now() + 3_600_000, method: 'jwt' }),
+  serverInfo: { name: 't', version: '0', build_date: '', capabilities: [], supported_formats: [], max_cameras: 1 },
+  systemStatus: () => ({ status: 'ready', message: '', available_cameras: [], discovery_active: false }),
+};
+
+/** The WebSocket server's options both servers here share. */
+function serverOptions(registry: MethodRegistry) {
+  return { path: '/ws', maxPayload: 1024 * 1024, heartbeatMs: 30_000, dispatcher: new Dispatcher(registry), metrics: new Metrics(), log: pino({ level: 'silent' }) };
+}
+
 before(async () => {
   const registry = new MethodRegistry();
   registry.add(
-    ...systemMethods({
-      authenticate: async (token): Promise<Identity> => ({ userId: token, role: 'viewer', expiresAt: Date.now() + 3_600_000, method: 'jwt' }),
-      serverInfo: { name: 't', version: '0', build_date: '', capabilities: [], supported_formats: [], max_cameras: 1 },
-      systemStatus: () => ({ status: 'ready', message: '', available_cameras: [], discovery_active: false }),
-    }),
+    ...systemMethods(systemStub),
     ...eventMethods({ sessions: () => wss.sessions() }),
   );
-  wss = new RpcWebSocketServer({
-    path: '/ws',
-    maxPayload: 1024 * 1024,
-    heartbeatMs: 30_000,
-    dispatcher: new Dispatcher(registry),
-    metrics: new Metrics(),
-    log: pino({ level: 'silent' }),
-    limits: { maxConnectionsPerIp: 1000, maxConnections: 1000 },
-  });
+  wss = new RpcWebSocketServer({ ...serverOptions(registry), limits: { maxConnectionsPerIp: 1000, maxConnections: 1000 } });
   notifier = new Notifier(wss);
   server = http.createServer();
   wss.attach(server);
@@ -137,11 +137,7 @@ describe('notifications and replies (the service\'s AfterReplySink)', () => {
     let notifier2: Notifier;
     const poke = (params: { seq: number }) => (notifier2.broadcast('recording_status_update', { seq: params.seq }), 'poked');
     registry.add(
-      ...systemMethods({
-        authenticate: async (token): Promise<Identity> => ({ userId: token, role: 'viewer', expiresAt: Date.now() + 3_600_000, method: 'jwt' }),
-        serverInfo: { name: 't', version: '0', build_date: '', capabilities: [], supported_formats: [], max_cameras: 1 },
-        systemStatus: () => ({ status: 'ready', message: '', available_cameras: [], discovery_active: false }),
-      }),
+      ...systemMethods(systemStub),
       defineMethod({ name: 'poke', minRole: 'viewer', summary: 'notifies, then answers', params: t.object({ seq: t.integer() }), result: t.string(), handler: poke }),
       defineMethod({
         name: 'poke_later',
@@ -149,18 +145,10 @@ describe('notifications and replies (the service\'s AfterReplySink)', () => {
         summary: 'notifies after an await, then answers',
         params: t.object({ seq: t.integer() }),
         result: t.string(),
-        handler: async (params: { seq: number }) => (await new Promise((r) => setTimeout(r, 5)), poke(params)),
+        handler: async (params: { seq: number }) => (await new Promise((r) => setImmediate(r)), poke(params)),
       }),
     );
-    const server2 = new RpcWebSocketServer({
-      path: '/ws',
-      maxPayload: 1024 * 1024,
-      heartbeatMs: 30_000,
-      dispatcher: new Dispatcher(registry),
-      metrics: new Metrics(),
-      log: pino({ level: 'silent' }),
-      replyPending: () => sink.replyPending(),
-    });
+    const server2 = new RpcWebSocketServer({ ...serverOptions(registry), replyPending: () => sink.replyPending() });
     sink = new AfterReplySink(server2);
     notifier2 = new Notifier(sink);
     const httpServer = http.createServer();
