@@ -74,9 +74,12 @@ export function wireMediaMtx(core: Core, env: NodeJS.ProcessEnv, onExit: () => v
     async start() {
       if (managed) {
         const spawnFailed = new Promise<Error>((resolve) => managed.once('spawn_error', resolve));
+        // A port another process holds does not free itself while we wait: start without
+        // MediaMTX at once (the restarts go on with backoff and /health/ready says why).
+        const portBusy = new Promise<Error>((resolve) => managed.once('port_busy', (address: string) => resolve(new Error(`${address} is in use by another process`))));
         await managed.start();
         reachability.start();
-        const outcome = await Promise.race([reachability.waitUntilUp(15000).then(() => undefined, (err: Error) => err), spawnFailed]);
+        const outcome = await Promise.race([reachability.waitUntilUp(15000).then(() => undefined, (err: Error) => err), spawnFailed, portBusy]);
         if (outcome && !reachability.up) {
           if (managed.failed) throw new Error(`MediaMTX could not be started: ${outcome.message} (set mediamtx.binary or MEDIAMTX_BIN, or run scripts/provision-mediamtx.sh)`);
           log.error({ err: outcome.message }, 'MediaMTX is not up; continuing, /health/ready reports it');

@@ -33,6 +33,8 @@ export interface ManagedServerEvents {
   exit: [exit: ChildExit];
   /** The binary could not be executed at all (missing, not executable); no restart follows. */
   spawn_error: [err: Error];
+  /** MediaMTX exited because another process holds one of its ports (emitted with the first report of each address). */
+  port_busy: [address: string];
 }
 
 export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
@@ -98,6 +100,7 @@ export class ManagedMediaMtx extends EventEmitter<ManagedServerEvents> {
         this.#reportedBusy.add(busy);
         const port = Number(busy.slice(busy.lastIndexOf(':') + 1));
         this.log.error({ address: busy, port }, `MediaMTX cannot listen on ${busy}: port ${port} is in use by another process; retrying with backoff (reported once)`);
+        this.emit('port_busy', busy);
       }
     });
     child.on('error', (err) => {

@@ -125,6 +125,9 @@ describe('daemon lifecycle', () => {
     const svc = await startService({ mediamtx: { api_url: `http://127.0.0.1:${apiPort}`, restart_delay_ms: 100 }, test_cameras: { patterns: [{ name: 'a', width: 320, height: 240, fps: 15 }] } });
     t.after(() => svc.stop());
     const exits = () => svc.logs.filter((l) => l.msg === 'mediamtx exited; restarting');
+    // The start does not wait for a MediaMTX whose port another process holds (it used to wait 15 s, through eight restarts).
+    assert.ok(exits().length <= 2, `ready after the first busy port, not after ${exits().length} restarts`);
+    assert.ok(svc.logs.some((l) => l.msg === 'MediaMTX is not up; continuing, /health/ready reports it' && /127\.0\.0\.1:\d+ is in use by another process/.test(String(l.err))));
     await until(() => exits().length >= 4, 20000, 'four restarts');
     const delays = exits().slice(0, 4).map((l) => l.restartInMs as number);
     for (let i = 1; i < delays.length; i++) assert.ok(delays[i]! > delays[i - 1]!, `restart delays grow: ${delays.join(', ')}`);
