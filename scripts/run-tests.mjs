@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Runs the compiled node:test suites and ends with one summary line per suite.
-// Usage: node scripts/run-tests.mjs [--node-lts BIN] [unit|integration|vm ...]
-//   (vm = dist/e2e/vm, the QEMU lane with real kernel V4L2 devices)
+// Usage: node scripts/run-tests.mjs [--node-lts BIN] [unit|integration|bench|vm ...]
+//   (bench = the benchmark suite's smoke run, dist/test/bench; vm = dist/e2e/vm, the QEMU lane
+//   with real kernel V4L2 devices)
 //   --node-lts BIN  also runs the unit and integration suites on that Node binary (the test
 //                   command passes the Node LTS from scripts/provision-node.sh)
-// Test files are dist/test/<suite>/**/*.test.js; integration and VM files run one at a time
+// Test files are dist/test/<suite>/**/*.test.js; integration, bench and VM files run one at a time
 // because each starts its own MediaMTX and FFmpeg processes on a 2-core machine.
 // Under CI=true a skipped or todo test fails the run (every lane must run there); elsewhere
 // skips are allowed and listed with their reasons.
@@ -20,7 +21,7 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] === '--node-lts') nodeLts = args[++i];
   else suites.push(args[i]);
 }
-if (suites.length === 0) suites.push('unit', 'integration');
+if (suites.length === 0) suites.push('unit', 'integration', 'bench');
 if (args.includes('--node-lts') && !nodeLts) {
   console.error('--node-lts needs the path of a node binary');
   process.exit(2);

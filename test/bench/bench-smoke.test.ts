@@ -10,8 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { ResultsDoc } from '../../../bench/lib/results.js';
-import { ROOT, startService } from '../../helpers/service.js';
+import type { ResultsDoc } from '../../bench/lib/results.js';
+import { ROOT, startService } from '../helpers/service.js';
 
 const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
 after(() => rmSync(out, { recursive: true, force: true }));
