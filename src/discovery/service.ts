@@ -56,6 +56,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
   #enumerated = false;
   #started = false;
   #stopped = false;
+  #reconcileQueued = false;
   #gen = 0;
   /** Probe results of nodes seen before in this run (known cameras re-plugged are announced from them). */
   readonly #probeCache = new ProbeCache();
@@ -267,7 +268,7 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
         fresh.sys = known.sys;
         fresh.probe = known.probe;
         fresh.cached = true;
-        this.#reconcile();
+        this.#reconcileSoon();
         // Verified once the burst of nodes a device brings is in (spawning v4l2-ctl holds the
         // event loop for a moment, under emulation tens of ms).
         fresh.retryTimer = setTimeout(() => {
@@ -378,5 +379,19 @@ export class DiscoveryService extends EventEmitter<DiscoveryEvents> {
 
   #reconcile(): void {
     if (!this.#stopped) this.#cameras.reconcile(this.#nodes, this.#policy);
+  }
+
+  /**
+   * Reconciles once the hotplug events already read are taken in (setImmediate runs after the
+   * event loop's I/O callbacks): a re-plugged device's nodes arrive together, and each reconcile
+   * assembles every camera and notifies, so one pass announces them all sooner than one per node.
+   */
+  #reconcileSoon(): void {
+    if (this.#reconcileQueued) return;
+    this.#reconcileQueued = true;
+    setImmediate(() => {
+      this.#reconcileQueued = false;
+      this.#reconcile();
+    });
   }
 }

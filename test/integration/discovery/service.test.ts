@@ -297,6 +297,25 @@ describe('known cameras re-plugged (probe cache)', () => {
     assert.equal(detected.length, 2, 'the change is announced as capability_detected');
   });
 
+  it('a device whose nodes come back together is announced in one pass: each camera changes once, with every node', async () => {
+    const { host, registry, svc } = rig();
+    for (const [name, n] of Object.entries(VIVID)) host.add(name, n);
+    await svc.start();
+    await camera(registry, is('camera1', 'CONNECTED'), 'camera1');
+    for (const [name, n] of Object.entries(VIVID)) host.remove(name, n);
+    await camera(registry, is('camera0', 'DISCONNECTED'), 'camera0 unplugged');
+    await camera(registry, is('camera1', 'DISCONNECTED'), 'camera1 unplugged');
+
+    // The three node files appear in one go (one inotify read), as when vivid is bound again.
+    const changes: string[] = [];
+    registry.on('change', (c) => changes.push(`${c.id} ${c.status} ${(c.debug?.['nodes'] as { devnode: string }[]).map((n) => n.devnode.replace(/^.*\//, '')).join(',')}`));
+    for (const [name, n] of Object.entries(VIVID)) host.add(name, n);
+    await camera(registry, is('camera1', 'CONNECTED'), 'camera1 re-plugged');
+    // Per node, camera0 changed twice (its capture node, then its metadata node), and every
+    // change rewrites its MediaMTX path; now each camera changes once.
+    assert.deepEqual(changes, ['camera0 CONNECTED video0,video1', 'camera1 CONNECTED video2']);
+  });
+
   /** A C920 probed once and unplugged: camera0 known, DISCONNECTED. */
   async function c920SeenThenUnplugged(): Promise<Rig> {
     const r = rig();
