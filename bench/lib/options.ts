@@ -36,6 +36,8 @@ export interface BenchOptions {
   fanoutTrigger: string[];
   /** Seconds a fresh service is left alone before its idle memory is read. */
   settle: number;
+  /** Seconds after ready at which the memory scenario reads the steady idle figure. */
+  idle: number;
   /** NAME=VALUE pairs for the service process (self only), e.g. NODE_OPTIONS=--max-semi-space-size=1. */
   serviceEnv: Record<string, string>;
   /** Node flags of the started service instead of the shipped src/node-flags.ts ("" for none). */
@@ -64,6 +66,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --connections N       connections the latency load is spread over (default 1000)
   --max-connections N   ramp target (default 10000)
   --hold S              seconds to hold the ramped connections while pinging (default ${DEFAULT_HOLD_S}: two heartbeat intervals of ${HEARTBEAT_S} s + 5)
+  --idle S              seconds after ready at which the memory scenario reads idle RSS (default 20); e.g.
+                        --only memory --idle 300 for an idle daemon's first minutes
   --fanout-clients a,b  (default 1000,5000)   --fanout-events N (default 30)
   --fanout-trigger M[:JSON]   a request that makes every client get camera_status_update; give two for on/off
   --service-env N=V     environment of the started service (repeatable), for tuning experiments,
@@ -98,6 +102,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       connections: { type: 'string' },
       'max-connections': { type: 'string' },
       hold: { type: 'string' },
+      idle: { type: 'string' },
       'fanout-clients': { type: 'string' },
       'fanout-events': { type: 'string' },
       'fanout-trigger': { type: 'string', multiple: true },
@@ -137,6 +142,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     fanoutEvents: num(values['fanout-events'], smoke ? 4 : 30),
     fanoutTrigger: values['fanout-trigger'] ?? [],
     settle: smoke ? 0.3 : 3,
+    idle: num(values.idle, smoke ? 0 : 20),
     waitsSamples: num(values['waits-samples'], smoke ? 1 : 50),
     attackers: num(values.attackers, smoke ? 250 : 1000),
     serviceEnv: Object.fromEntries(
@@ -151,6 +157,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     smoke,
   };
   if (o.target && !o.token) throw new Error('--target needs --token');
+  if (!(o.idle >= 0)) throw new Error('--idle must be a number of seconds');
   for (const [k, v] of Object.entries({ repeats: o.repeats, duration: o.duration, connections: o.connections, 'max-connections': o.maxConnections, hold: o.hold }))
     if (!(v > 0)) throw new Error(`--${k} must be a positive number`);
   return o;

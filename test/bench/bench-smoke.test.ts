@@ -55,6 +55,13 @@ describe('benchmark suite (smoke)', () => {
     assert.ok(ping, 'ping latency figure');
     assert.equal(ping.stats.p99!.length, 2, 'one p99 per run');
     assert.ok(figure('memory.idle_rss')!.stats.value!.every((v) => v > 0));
+    // The runtime floor is measured beside the service in every run, and what the service adds is the difference.
+    const idle = figure('memory.idle_rss')!.stats.value!;
+    const floorRss = figure('memory.runtime_floor_rss')!.stats.value!;
+    assert.equal(floorRss.length, idle.length, 'one runtime floor per run');
+    assert.ok(floorRss.every((v, i) => v > 0 && v < idle[i]!), `runtime floor ${floorRss} below the service ${idle}`);
+    const over = figure('memory.idle_rss_over_floor')!.stats.value!;
+    assert.ok(over.length === idle.length && over.every((v, i) => Math.abs(v - (idle[i]! - floorRss[i]!)) < 0.02), `${over} = ${idle} − ${floorRss} (figures are rounded)`);
     assert.ok(figure('connections.held'));
     // Run-time test cameras: the real camera_status_update fan-out timed from the registry event, path ready, cycles.
     for (const id of ['fanout.20.event.last', 'control.camera_to_path', 'camera_cycles.add.path', 'camera_cycles.remove.notification']) assert.ok(figure(id), id);
