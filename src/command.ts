@@ -21,7 +21,7 @@ import type { Config } from './config/schema.js';
 import { createLogger } from './observability/logger.js';
 import { TemplateLoadError } from './streaming/templates/catalog.js';
 import { SystemdNotifier } from './observability/systemd-notify.js';
-import { releaseOptimizingCompilers } from './node-flags.js';
+import { releaseOptimizingCompilersWhenBusy } from './node-flags.js';
 
 const USAGE = `usage:
   camera-service [--config FILE]                          run the daemon
@@ -126,9 +126,11 @@ async function main(): Promise<void> {
   }
 
   let exiting = false;
+  let stopCompilerWatch = (): void => undefined;
   const shutdown = (signal: string) => {
     if (exiting) return;
     exiting = true;
+    stopCompilerWatch();
     log.info({ signal }, 'shutdown requested');
     const deadline = setTimeout(() => {
       log.error({ timeoutMs: config.server.shutdown_timeout_ms }, 'graceful shutdown timed out; exiting');
@@ -156,8 +158,12 @@ async function main(): Promise<void> {
 
   try {
     await app.start();
-    // Start-up ran without V8's optimizing compilers (src/main.ts): from here on, code hot under load is optimized as usual.
-    releaseOptimizingCompilers();
+    // Start-up ran without V8's optimizing compilers (src/main.ts). They come back once the service
+    // is busy, so code hot under load is optimized as usual and an idle daemon never pages them in.
+    if (!exiting)
+      stopCompilerWatch = releaseOptimizingCompilersWhenBusy((utilization) =>
+        log.info({ eventLoopUtilization: Math.round(utilization * 1000) / 1000 }, "busy: V8's optimizing compilers switched on"),
+      );
     if (!exiting) {
       void notifier.ready(`ready: listening on port ${app.port}`);
       notifier.startWatchdog();

@@ -91,6 +91,23 @@ describe('daemon lifecycle', () => {
     assert.equal((await fetch(`${second.httpUrl}/health/ready`)).status, 200);
   });
 
+  it("V8's optimizing compilers stay off while the service idles and come on once it is busy: requests switch them on, logged once", async (t) => {
+    // The per-connection request limits raised: the load comes from one client.
+    const svc = await startService({ logging: { level: 'info' }, limits: { requests_per_second: 100000, request_burst: 100000 } });
+    t.after(() => svc.stop());
+    const line = (l: { msg: string }) => l.msg === "busy: V8's optimizing compilers switched on";
+    const c = await svc.client('viewer');
+    t.after(() => c.close());
+    // Load until the service says so: rounds of 200 pings at once keep its event loop busy.
+    const switched = svc.waitForLog(line, 30000);
+    let loading = true;
+    void switched.finally(() => (loading = false)).catch(() => undefined);
+    while (loading) await Promise.all(Array.from({ length: 200 }, () => c.call('ping')));
+    const logged = await switched;
+    assert.ok(Number(logged.eventLoopUtilization) >= 0.03, `logged with the load that decided it: ${JSON.stringify(logged)}`);
+    assert.equal(svc.logs.filter(line).length, 1);
+  });
+
   it('an invalid configuration stops the daemon with exit code 2 and names each key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bad-config-'));
     const file = join(dir, 'c.yaml');
