@@ -161,8 +161,8 @@ async function main(): Promise<void> {
     // Start-up ran without V8's optimizing compilers (src/main.ts). They come back once the service
     // is busy, so code hot under load is optimized as usual and an idle daemon never pages them in.
     if (!exiting) {
-      stopCompilerWatch = releaseOptimizingCompilersWhenBusy((utilization) =>
-        log.info({ eventLoopUtilization: Math.round(utilization * 1000) / 1000 }, "busy: V8's optimizing compilers switched on"),
+      stopCompilerWatch = releaseOptimizingCompilersWhenBusy((cpuShare) =>
+        log.info({ cpu: Math.round(cpuShare * 1000) / 1000 }, "busy: V8's optimizing compilers switched on"),
       );
       void notifier.ready(`ready: listening on port ${app.port}`);
       notifier.startWatchdog();

@@ -50,24 +50,26 @@ export function releaseOptimizingCompilers(): void {
 }
 
 /**
- * When the daemon is busy enough for V8's optimizing compilers to pay their way: the event loop's
- * utilization (the share of time it ran callbacks) averaged over the last `window` samples, one
- * per second. An idle service runs 0.4–0.8 % (its periodic MediaMTX health check, with a one-off
- * second up to 4 %); serving API requests over 1000 connections runs 5 % and more, and a burst
- * (clients connecting, a camera event fanned out to every client) far more. Pure: the caller
- * samples.
+ * When the daemon is busy enough for V8's optimizing compilers to pay their way: the CPU time the
+ * process used (user + system, all its threads) as a share of one core, averaged over the last
+ * `window` samples, one per second. CPU time rather than the event loop's utilization, because
+ * the utilization is wall-clock time and grows when other processes take the CPU (a camera host
+ * encoding video): an idle service on a loaded machine crossed 3 % of it. Recorded: idle 0.6–1.5 %
+ * of a core, one second in twenty up to 5 % (a GC), the same on a machine kept busy by other work;
+ * serving 100–1000 req/s over 1000 connections 8.5–15.5 %; 1000 clients connecting 60 %. Pure: the
+ * caller samples.
  */
 export class CompilerDemand {
   readonly #samples: number[] = [];
 
   constructor(
-    readonly threshold = 0.03,
+    readonly threshold = 0.05,
     readonly window = 3,
   ) {}
 
-  /** Adds one second's utilization (0..1); true once the last `window` samples average `threshold` or more. */
-  add(utilization: number): boolean {
-    this.#samples.push(utilization);
+  /** Adds one second's CPU share (1 = one core); true once the last `window` samples average `threshold` or more. */
+  add(cpuShare: number): boolean {
+    this.#samples.push(cpuShare);
     if (this.#samples.length > this.window) this.#samples.shift();
     return this.#samples.length === this.window && this.average() >= this.threshold;
   }
@@ -80,18 +82,25 @@ export class CompilerDemand {
 
 /**
  * Switches the optimizing compilers back on once the service is busy (CompilerDemand over the
- * event loop's utilization, sampled every second), then stops sampling. Until then an idle
- * daemon keeps running its few periodic functions in V8's interpreter and baseline compiler:
- * enough for them, and the compilers' code and memory (3–8 MB RSS over the first minutes of
- * idling, docs/performance.md) are never paged in. Returns a function that stops the sampling.
+ * process's CPU time, sampled every second), then stops sampling. Until then an idle daemon keeps
+ * running its few periodic functions in V8's interpreter and baseline compiler: enough for them,
+ * and the compilers' code and memory (3–8 MB RSS over the first minutes of idling,
+ * docs/performance.md) are never paged in. Returns a function that stops the sampling.
  */
-export function releaseOptimizingCompilersWhenBusy(onRelease: (utilization: number) => void, demand = new CompilerDemand()): () => void {
+export function releaseOptimizingCompilersWhenBusy(onRelease: (cpuShare: number) => void, demand = new CompilerDemand()): () => void {
   if (compilersGiven()) return () => undefined;
-  let last = performance.eventLoopUtilization();
+  const cpuMicros = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
+  let lastCpu = cpuMicros();
+  let lastAt = process.hrtime.bigint();
   const timer = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    const busy = demand.add(performance.eventLoopUtilization(now, last).utilization);
-    last = now;
+    const cpu = cpuMicros();
+    const at = process.hrtime.bigint();
+    const busy = demand.add((cpu - lastCpu) / (Number(at - lastAt) / 1000));
+    lastCpu = cpu;
+    lastAt = at;
     if (!busy) return;
     clearInterval(timer);
     releaseOptimizingCompilers();
