@@ -55,16 +55,18 @@ export function releaseOptimizingCompilers(): void {
  * `window` samples, one per second. CPU time rather than the event loop's utilization, because
  * the utilization is wall-clock time and grows when other processes take the CPU (a camera host
  * encoding video): an idle service on a loaded machine crossed 3 % of it. Recorded: idle 0.6–1.5 %
- * of a core, one second in twenty up to 5 % (a GC), the same on a machine kept busy by other work;
- * serving 100–1000 req/s over 1000 connections 8.5–15.5 %; 1000 clients connecting 60 %. Pure: the
- * caller samples.
+ * of a core, one second in twenty up to 5 % and sometimes two such seconds in a row (GCs), the
+ * same on a machine kept busy by other work; serving 100–1000 req/s over 1000 connections
+ * 8.5–15.5 %; 1000 clients connecting 60 %. Five seconds, not three: a 3 s window over two or
+ * three GC seconds came close to 5 % (and once, in a bench run on a busy machine, switched the
+ * compilers on while idle). Pure: the caller samples.
  */
 export class CompilerDemand {
   readonly #samples: number[] = [];
 
   constructor(
     readonly threshold = 0.05,
-    readonly window = 3,
+    readonly window = 5,
   ) {}
 
   /** Adds one second's CPU share (1 = one core); true once the last `window` samples average `threshold` or more. */
