@@ -55,7 +55,7 @@ export function releaseOptimizingCompilers(): void {
  * `window` samples, one per second. CPU time rather than the event loop's utilization, because
  * the utilization is wall-clock time and grows when other processes take the CPU (a camera host
  * encoding video): an idle service on a loaded machine crossed 3 % of it. Recorded: idle 0.6–1.5 %
- * of a core, one second in twenty up to 5 % and sometimes two such seconds in a row (GCs), the
+ * of a core, one second in twenty 4–6.5 % and sometimes two such seconds in a row (GCs), the
  * same on a machine kept busy by other work; serving 100–1000 req/s over 1000 connections
  * 8.5–15.5 %; 1000 clients connecting 60 %. Five seconds, not three: a 3 s window over two or
  * three GC seconds came close to 5 % (and once, in a bench run on a busy machine, switched the

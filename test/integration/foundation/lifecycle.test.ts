@@ -98,7 +98,7 @@ describe('daemon lifecycle', () => {
     const line = (l: { msg: string }) => l.msg === "busy: V8's optimizing compilers switched on";
     const c = await svc.client('viewer');
     t.after(() => c.close());
-    // Load until the service says so: rounds of 200 pings at once keep its event loop busy.
+    // Load until the service says so: rounds of 200 pings at once keep it busy.
     const switched = svc.waitForLog(line, 30000);
     let loading = true;
     void switched.finally(() => (loading = false)).catch(() => undefined);
